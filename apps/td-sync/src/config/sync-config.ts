@@ -1,0 +1,158 @@
+import { isIP } from 'node:net';
+import { ConfigValidationError } from './config-validation-error';
+import { parseDurationMs } from './duration';
+import { ListenAddress, parseListenAddress } from './listen-address';
+
+export type LogFormat = 'json' | 'text';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type EmailProvider = 'log' | 'smtp';
+
+/** Requests per one-minute window for each rate-limit tier; 0 turns a tier off. */
+export interface RateLimits {
+  auth: number;
+  authPoll: number;
+  push: number;
+  pull: number;
+  other: number;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Every setting of the server, parsed and validated once at start from the
+ * `SYNC_*` environment variables. This class (through ConfigModule) is the only
+ * reader of the environment; everything else injects it.
+ */
+export class SyncConfig {
+  readonly listen: ListenAddress;
+  readonly serverDbPath: string;
+  readonly projectDataDir: string;
+  readonly shutdownTimeoutMs: number;
+  readonly allowSignup: boolean;
+  readonly baseUrl: string;
+  readonly logFormat: LogFormat;
+  readonly logLevel: LogLevel;
+  readonly maxOpenProjects: number;
+  readonly emailProvider: EmailProvider;
+  readonly smtpUrl: string | undefined;
+  readonly emailFrom: string;
+  readonly rateLimits: RateLimits;
+  readonly trustedProxies: string[];
+
+  private constructor(env: Env) {
+    const read = new EnvReader(env);
+    this.listen = read.parse('SYNC_LISTEN_ADDR', ':8080', 'host:port such as :8080, 127.0.0.1:9090 or [::1]:9090', parseListenAddress);
+    this.serverDbPath = read.nonEmpty('SYNC_SERVER_DB_PATH', './data/server.db');
+    this.projectDataDir = read.nonEmpty('SYNC_PROJECT_DATA_DIR', './data/projects');
+    this.shutdownTimeoutMs = read.parse('SYNC_SHUTDOWN_TIMEOUT', '30s', 'a duration such as 500ms, 30s or 2m', parseDurationMs);
+    this.allowSignup = read.parse('SYNC_ALLOW_SIGNUP', 'true', 'true, false, 1 or 0', parseBoolean);
+    this.baseUrl = read.parse('SYNC_BASE_URL', 'http://localhost:8080', 'an http:// or https:// URL', parseBaseUrl);
+    this.logFormat = read.oneOf('SYNC_LOG_FORMAT', 'json', ['json', 'text'] as const);
+    this.logLevel = read.oneOf('SYNC_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error'] as const);
+    this.maxOpenProjects = read.parse('SYNC_MAX_OPEN_PROJECTS', '256', 'a positive integer', (v) => parseInteger(v, 1));
+    this.emailProvider = read.oneOf('SYNC_EMAIL_PROVIDER', 'log', ['log', 'smtp'] as const);
+    this.smtpUrl = env.SYNC_SMTP_URL?.trim() || undefined;
+    if (this.emailProvider === 'smtp') {
+      read.parse('SYNC_SMTP_URL', '', 'an smtp:// or smtps:// URL (required with SYNC_EMAIL_PROVIDER=smtp)', parseSmtpUrl);
+    } else if (this.smtpUrl !== undefined) {
+      read.parse('SYNC_SMTP_URL', '', 'an smtp:// or smtps:// URL', parseSmtpUrl);
+    }
+    this.emailFrom = read.parse('SYNC_EMAIL_FROM', 'td-sync <noreply@localhost>', 'an address such as td-sync <noreply@example.com>', parseFromAddress);
+    const limit = (name: string, fallback: number) =>
+      read.parse(name, String(fallback), 'a non-negative integer (requests per minute; 0 turns the limit off)', (v) => parseInteger(v, 0));
+    this.rateLimits = {
+      auth: limit('SYNC_RATE_LIMIT_AUTH', 10),
+      authPoll: limit('SYNC_RATE_LIMIT_AUTH_POLL', 300),
+      push: limit('SYNC_RATE_LIMIT_PUSH', 60),
+      pull: limit('SYNC_RATE_LIMIT_PULL', 120),
+      other: limit('SYNC_RATE_LIMIT_OTHER', 300),
+    };
+    this.trustedProxies = read.parse('SYNC_TRUSTED_PROXIES', '', 'a comma-separated list of IP addresses or CIDRs such as 10.0.0.0/8', parseCidrList);
+  }
+
+  /** Throws ConfigValidationError naming the first variable that is wrong. */
+  static fromEnv(env: Env): SyncConfig {
+    return new SyncConfig(env);
+  }
+}
+
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  parse<T>(name: string, fallback: string, accepts: string, parse: (value: string) => T | undefined): T {
+    const raw = this.env[name];
+    const value = raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+    const parsed = parse(value);
+    if (parsed === undefined) throw new ConfigValidationError(name, raw ?? '', accepts);
+    return parsed;
+  }
+
+  nonEmpty(name: string, fallback: string): string {
+    return this.parse(name, fallback, 'a path', (v) => v);
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    return this.parse(name, fallback, `one of ${allowed.join(', ')}`, (v) => {
+      const lower = v.toLowerCase();
+      return (allowed as readonly string[]).includes(lower) ? (lower as T) : undefined;
+    });
+  }
+}
+
+function parseBoolean(value: string): boolean | undefined {
+  switch (value.toLowerCase()) {
+    case 'true':
+    case '1':
+      return true;
+    case 'false':
+    case '0':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
+function parseInteger(value: string, min: number): number | undefined {
+  if (!/^\d{1,9}$/.test(value)) return undefined;
+  const n = Number(value);
+  return n >= min ? n : undefined;
+}
+
+function parseBaseUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    if (url.search || url.hash) return undefined;
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+function parseSmtpUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseFromAddress(value: string): string | undefined {
+  const address = /<([^<>\s]+)>$/.exec(value)?.[1] ?? value;
+  return /^[^@\s<>]+@[^@\s<>]+$/.test(address) ? value : undefined;
+}
+
+function parseCidrList(value: string): string[] | undefined {
+  const entries = value.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const entry of entries) {
+    const [ip, prefix, extra] = entry.split('/');
+    const family = isIP(ip);
+    if (family === 0 || extra !== undefined) return undefined;
+    if (prefix !== undefined) {
+      const max = family === 4 ? 32 : 128;
+      if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return undefined;
+    }
+  }
+  return entries;
+}

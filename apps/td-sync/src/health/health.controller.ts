@@ -1,0 +1,36 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { Public } from '@td-sync/auth';
+import type { FastifyReply } from 'fastify';
+import { MetricsService, MetricsSnapshot } from './metrics.service';
+import { ServerDatabaseHealth } from './server-database.health';
+
+/** Liveness/readiness probe and counters; public and never rate limited. */
+@Public()
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly serverDatabase: ServerDatabaseHealth,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  @Get('healthz')
+  @HealthCheck()
+  async healthz(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.serverDatabase.check()]);
+    } catch (error) {
+      // Terminus reports "down" as a 503 exception; its body is the probe's
+      // answer, not an API error, so it bypasses the error filter.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+
+  @Get('metricz')
+  metricz(): MetricsSnapshot {
+    return this.metrics.snapshot();
+  }
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
+import { MetricsService } from '../health/metrics.service';
+
+/** What the auth guard leaves on the request, read here only for the log line. */
+interface WithCaller {
+  user?: { id?: string };
+}
+
+/**
+ * Fastify hooks that see every request, including those that never reach a
+ * controller (unknown routes, oversized bodies, guard refusals): the
+ * X-Request-ID header, the response counters and one log line per request.
+ */
+export function registerRequestLifecycle(fastify: FastifyInstance, metrics: MetricsService): void {
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+    const status = reply.statusCode;
+    metrics.recordResponse(status);
+    const params = request.params as { id?: unknown } | undefined;
+    const line = {
+      request_id: request.id,
+      method: request.method,
+      path: request.url.split('?', 1)[0],
+      status,
+      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+      user_id: (request.raw as WithCaller).user?.id ?? (request as WithCaller).user?.id,
+      project_id: typeof params?.id === 'string' ? params.id : undefined,
+    };
+    const log: Pino = PinoLogger.root;
+    if (status >= 500) log.error(line, 'request completed');
+    else log.info(line, 'request completed');
+    done();
+  });
+}

@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from '@nestjs/common';
+import { ConfigValidationError } from './config/config-validation-error';
+import { SyncConfig } from './config/sync-config';
+import { createApp } from './create-app';
+
+/**
+ * Starts td-sync. A configuration error ends the start with one line and exit
+ * code 2; SIGTERM/SIGINT stop it gracefully (see shutdownOn).
+ */
+async function main(): Promise<void> {
+  let app: NestFastifyApplication;
+  try {
+    app = await createApp();
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      process.stderr.write(`td-sync: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const config = app.get(SyncConfig);
+  const logger = new Logger('td-sync');
+  shutdownOn(['SIGTERM', 'SIGINT'], app, config, logger);
+  const host = config.listen.host ?? '::';
+  try {
+    await app.listen({ port: config.listen.port, host });
+  } catch (error) {
+    // A host without IPv6 cannot bind '::'; ":8080" then means every IPv4 interface.
+    if (config.listen.host !== undefined || (error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
+    await app.listen({ port: config.listen.port, host: '0.0.0.0' });
+  }
+  logger.log(`listening on ${await app.getUrl()}`);
+}
+
+/**
+ * Graceful shutdown: stop accepting connections, let in-flight requests
+ * finish for up to SYNC_SHUTDOWN_TIMEOUT, then (in the storage module's
+ * shutdown hooks) checkpoint and close every database, and exit 0. Requests
+ * still running at the deadline have their connections closed; a push is one
+ * synchronous transaction, so it has either committed or left nothing.
+ */
+function shutdownOn(signals: NodeJS.Signals[], app: NestFastifyApplication, config: SyncConfig, logger: Logger): void {
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: draining requests for up to ${config.shutdownTimeoutMs} ms`);
+    const server = app.getHttpServer();
+    const deadline = setTimeout(() => {
+      logger.warn('shutdown timeout reached: closing the remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    try {
+      await app.close();
+      logger.log('stopped cleanly');
+      process.exit(0);
+    } catch (error) {
+      logger.error(`shutdown failed: ${(error as Error).message}`);
+      process.exit(1);
+    }
+  };
+  for (const signal of signals) process.on(signal, (s: NodeJS.Signals) => void stop(s));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`td-sync: failed to start: ${(error as Error)?.message ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,101 @@
+import { DataSource } from 'typeorm';
+import { expectError, http } from './support/http';
+import { startTestServer, TestServer } from './support/test-server';
+
+describe('HTTP behaviour shared by every route', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it('answers an unknown route with 404 not_found in the error shape', async () => {
+    expectError(await http(server.url, 'GET', '/v1/no-such-route'), 404, 'not_found');
+  });
+
+  it('answers malformed JSON with 400 bad_request', async () => {
+    expectError(await http(server.url, 'POST', '/v1/projects', { body: '{"name": ', headers: { 'content-type': 'application/json' } }), 400, 'bad_request');
+  });
+
+  it('answers a body that is not UTF-8 with 400 bad_request', async () => {
+    const response = await fetch(`${server.url}/v1/projects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).code).toBe('bad_request');
+  });
+
+  it('refuses a body over 10 MiB with 413 payload_too_large, with and without a length', async () => {
+    const big = '{"x":"' + 'a'.repeat(10 * 1024 * 1024) + '"}';
+    expectError(await http(server.url, 'POST', '/v1/projects', { body: big }), 413, 'payload_too_large');
+
+    const chunks = async function* () {
+      for (let i = 0; i < 11; i++) yield new Uint8Array(1024 * 1024).fill(0x61);
+    };
+    const response = await fetch(`${server.url}/v1/projects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: ReadableStream.from(chunks()),
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect((await response.json()).code).toBe('payload_too_large');
+  });
+
+  it('puts a 32-hex X-Request-ID on every response, errors included', async () => {
+    const ids = new Set<string>();
+    for (const path of ['/healthz', '/metricz', '/nope']) {
+      const id = (await http(server.url, 'GET', path)).headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      ids.add(id!);
+    }
+    expect(ids.size).toBe(3);
+  });
+
+  it('keeps a well-formed X-Request-ID from a proxy and replaces anything else', async () => {
+    const good = 'abcdef0123456789abcdef0123456789';
+    expect((await http(server.url, 'GET', '/healthz', { headers: { 'x-request-id': good } })).headers.get('x-request-id')).toBe(good);
+    const replaced = (await http(server.url, 'GET', '/healthz', { headers: { 'x-request-id': 'evil value' } })).headers.get('x-request-id');
+    expect(replaced).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('GET /healthz and GET /metricz', () => {
+  let server: TestServer;
+
+  beforeEach(async () => {
+    server = await startTestServer();
+  });
+  afterEach(() => server.close());
+
+  it('reports ok while the server database answers', async () => {
+    const result = await http(server.url, 'GET', '/healthz');
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ status: 'ok' });
+    expect(Object.keys(result.body)[0]).toBe('status');
+  });
+
+  it('reports 503 status error once the server database is unusable', async () => {
+    await server.app.get(DataSource).destroy();
+    const result = await http(server.url, 'GET', '/healthz');
+    expect(result.status).toBe(503);
+    expect(result.body).toMatchObject({ status: 'error' });
+  });
+
+  it('counts every response, 2xx, 4xx and 413 alike, with exactly the six PROTOCOL.md counters', async () => {
+    await http(server.url, 'GET', '/healthz');
+    await http(server.url, 'GET', '/no-such-route');
+    await http(server.url, 'GET', '/v1/projects'); // no key: refused by the guard
+    await http(server.url, 'POST', '/v1/projects', { body: '{"x":"' + 'a'.repeat(10 * 1024 * 1024 + 1) + '"}' });
+    const result = await http(server.url, 'GET', '/metricz');
+    expect(result.status).toBe(200);
+    expect(Object.keys(result.body).sort()).toEqual(
+      ['client_errors', 'pull_requests', 'push_events_accepted', 'requests', 'server_errors', 'uptime_seconds'].sort(),
+    );
+    expect(result.body).toMatchObject({ requests: 4, client_errors: 3, server_errors: 0, push_events_accepted: 0, pull_requests: 0 });
+    expect(Number.isInteger(result.body.uptime_seconds)).toBe(true);
+  });
+});

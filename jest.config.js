@@ -1,0 +1,32 @@
+/**
+ * Unit specs live beside the code (`*.spec.ts`); end-to-end specs in
+ * `apps/td-sync/test` (`*.e2e-spec.ts`). SWC compiles TypeScript with decorator
+ * metadata, which Nest's dependency injection needs.
+ */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const moduleNameMapper = {
+  '^@td-sync/(storage|auth|projects|sync)$': '<rootDir>/libs/$1/src',
+  '^@td-sync/(storage|auth|projects|sync)/(.*)$': '<rootDir>/libs/$1/src/$2',
+};
+
+const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/apps/td-sync/test/**/*.e2e-spec.ts'], testTimeout: 60000 },
+  ],
+};

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** Projects and memberships, the role guard and @RequireRole(). */
+@Module({})
+export class ProjectsModule {}

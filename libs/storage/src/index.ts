@@ -1,0 +1,13 @@
+export { StorageModule, SERVER_ENTITIES } from './storage.module';
+export type { StorageModuleAsyncOptions } from './storage.module';
+export type { StorageOptions } from './storage-options';
+export { ProjectDatabases, ProjectDatabaseMissingError } from './project-databases';
+export { isProjectId } from './project-id';
+export { SQLITE_PRAGMAS } from './sqlite-pragmas';
+export { User } from './entities/user.entity';
+export { ApiKey } from './entities/api-key.entity';
+export { AuthRequest } from './entities/auth-request.entity';
+export type { AuthFlow, AuthRequestStatus } from './entities/auth-request.entity';
+export { Project } from './entities/project.entity';
+export { Membership } from './entities/membership.entity';
+export type { ProjectRole } from './entities/membership.entity';

@@ -1,0 +1,27 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * The pragmas every td-sync database runs with, server and project alike
+ * (PROTOCOL.md, Server storage). WAL lets pulls read while a push writes;
+ * synchronous=NORMAL is durable across process crashes in WAL mode and only a
+ * power loss can drop the last commits; busy_timeout covers the moments when
+ * Litestream or a checkpoint holds a lock.
+ */
+export const SQLITE_PRAGMAS = {
+  journal_mode: 'wal',
+  synchronous: 1, // NORMAL
+  busy_timeout: 5000,
+  foreign_keys: 1,
+} as const;
+
+export function applyPragmas(db: Database): void {
+  db.pragma(`journal_mode = ${SQLITE_PRAGMAS.journal_mode}`);
+  db.pragma(`synchronous = ${SQLITE_PRAGMAS.synchronous}`);
+  db.pragma(`busy_timeout = ${SQLITE_PRAGMAS.busy_timeout}`);
+  db.pragma(`foreign_keys = ${SQLITE_PRAGMAS.foreign_keys}`);
+}
+
+/** Folds the WAL back into the main file and empties it, so a copy of the `.db` alone is complete. */
+export function checkpointTruncate(db: Database): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}

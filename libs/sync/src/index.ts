@@ -1,0 +1,2 @@
+export { SyncModule } from './sync.module';
+export { SyncCounters } from './sync-counters';
