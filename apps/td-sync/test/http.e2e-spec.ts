@@ -25,7 +25,7 @@ describe('HTTP behaviour shared by every route', () => {
       body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).code).toBe('bad_request');
+    expect(((await response.json()) as { code: string }).code).toBe('bad_request');
   });
 
   it('refuses a body over 10 MiB with 413 payload_too_large, with and without a length', async () => {
@@ -42,7 +42,7 @@ describe('HTTP behaviour shared by every route', () => {
       duplex: 'half',
     } as RequestInit);
     expect(response.status).toBe(413);
-    expect((await response.json()).code).toBe('payload_too_large');
+    expect(((await response.json()) as { code: string }).code).toBe('payload_too_large');
   });
 
   it('puts a 32-hex X-Request-ID on every response, errors included', async () => {
