@@ -19,7 +19,7 @@ export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
  * tests exercise exactly what runs in production.
  */
 export async function createApp(envOverrides: Env = {}): Promise<NestFastifyApplication> {
-  const { module: configModule, config } = SyncConfigModule.load(envOverrides);
+  const { module: configModule, config } = await SyncConfigModule.load(envOverrides);
 
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,

@@ -11,16 +11,16 @@ export interface LoadedConfig {
 
 /**
  * Reads the environment through @nestjs/config and validates it into one
- * SyncConfig. Validation runs here, synchronously, so a bad value stops the
+ * SyncConfig. Validation runs here, before the application is built, so a bad value stops the
  * start before anything is opened. `overrides` replace environment variables:
  * the end-to-end tests run several servers with different settings in one process.
  */
 @Global()
 @Module({})
 export class SyncConfigModule {
-  static load(overrides: Env = {}): LoadedConfig {
+  static async load(overrides: Env = {}): Promise<LoadedConfig> {
     let config: SyncConfig | undefined;
-    const configModule = ConfigModule.forRoot({
+    const configModule = await ConfigModule.forRoot({
       ignoreEnvFile: true,
       validate: (env: Env) => {
         config = SyncConfig.fromEnv({ ...env, ...overrides });

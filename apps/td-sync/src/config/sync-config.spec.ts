@@ -1,0 +1,104 @@
+import { ConfigValidationError } from './config-validation-error';
+import { SyncConfig } from './sync-config';
+
+describe('SyncConfig', () => {
+  it('has the documented defaults', () => {
+    const config = SyncConfig.fromEnv({});
+    expect(config).toMatchObject({
+      listen: { host: undefined, port: 8080 },
+      serverDbPath: './data/server.db',
+      projectDataDir: './data/projects',
+      shutdownTimeoutMs: 30_000,
+      allowSignup: true,
+      baseUrl: 'http://localhost:8080',
+      logFormat: 'json',
+      logLevel: 'info',
+      maxOpenProjects: 256,
+      emailProvider: 'log',
+      rateLimits: { auth: 10, authPoll: 300, push: 60, pull: 120, other: 300 },
+      trustedProxies: [],
+    });
+  });
+
+  it.each([
+    [':8080', { host: undefined, port: 8080 }],
+    ['127.0.0.1:9090', { host: '127.0.0.1', port: 9090 }],
+    ['[::1]:9090', { host: '::1', port: 9090 }],
+    ['0.0.0.0:80', { host: '0.0.0.0', port: 80 }],
+  ])('reads SYNC_LISTEN_ADDR %s', (value, listen) => {
+    expect(SyncConfig.fromEnv({ SYNC_LISTEN_ADDR: value }).listen).toEqual(listen);
+  });
+
+  it.each([
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['2m', 120_000],
+    ['1m30s', 90_000],
+    ['1.5s', 1500],
+    ['0', 0],
+  ])('reads SYNC_SHUTDOWN_TIMEOUT %s', (value, ms) => {
+    expect(SyncConfig.fromEnv({ SYNC_SHUTDOWN_TIMEOUT: value }).shutdownTimeoutMs).toBe(ms);
+  });
+
+  it.each([
+    ['false', false],
+    ['0', false],
+    ['FALSE', false],
+    ['true', true],
+    ['1', true],
+  ])('reads SYNC_ALLOW_SIGNUP %s', (value, allowed) => {
+    expect(SyncConfig.fromEnv({ SYNC_ALLOW_SIGNUP: value }).allowSignup).toBe(allowed);
+  });
+
+  it('strips a trailing slash from SYNC_BASE_URL', () => {
+    expect(SyncConfig.fromEnv({ SYNC_BASE_URL: 'https://sync.example.com/' }).baseUrl).toBe('https://sync.example.com');
+  });
+
+  it('reads rate limits, where 0 turns a tier off', () => {
+    expect(SyncConfig.fromEnv({ SYNC_RATE_LIMIT_PUSH: '0', SYNC_RATE_LIMIT_PULL: '5000' }).rateLimits).toMatchObject({ push: 0, pull: 5000 });
+  });
+
+  it('reads trusted proxies as a list of addresses and CIDRs', () => {
+    expect(SyncConfig.fromEnv({ SYNC_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,::1/128' }).trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', '::1/128']);
+  });
+
+  it.each([
+    ['SYNC_LISTEN_ADDR', '8080'],
+    ['SYNC_LISTEN_ADDR', 'localhost:99999'],
+    ['SYNC_SHUTDOWN_TIMEOUT', '30'],
+    ['SYNC_SHUTDOWN_TIMEOUT', 'soon'],
+    ['SYNC_ALLOW_SIGNUP', 'maybe'],
+    ['SYNC_BASE_URL', 'ftp://example.com'],
+    ['SYNC_BASE_URL', 'not a url'],
+    ['SYNC_LOG_FORMAT', 'xml'],
+    ['SYNC_LOG_LEVEL', 'verbose'],
+    ['SYNC_MAX_OPEN_PROJECTS', '0'],
+    ['SYNC_MAX_OPEN_PROJECTS', '-3'],
+    ['SYNC_MAX_OPEN_PROJECTS', 'many'],
+    ['SYNC_EMAIL_PROVIDER', 'sendgrid'],
+    ['SYNC_RATE_LIMIT_AUTH', '-1'],
+    ['SYNC_TRUSTED_PROXIES', '10.0.0.0/33'],
+    ['SYNC_TRUSTED_PROXIES', 'proxy.local'],
+    ['SYNC_EMAIL_FROM', 'nobody'],
+  ])('refuses %s=%s with a message naming the variable, the value and what it accepts', (name, value) => {
+    let error: unknown;
+    try {
+      SyncConfig.fromEnv({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    const message = (error as Error).message;
+    expect(message).toContain(name);
+    expect(message).toContain(JSON.stringify(value));
+    expect(message).toMatch(/expected .+/);
+    expect(message).not.toContain('\n');
+  });
+
+  it('requires an SMTP URL when the provider is smtp', () => {
+    expect(() => SyncConfig.fromEnv({ SYNC_EMAIL_PROVIDER: 'smtp' })).toThrow(/SYNC_SMTP_URL/);
+    expect(() => SyncConfig.fromEnv({ SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: 'http://mail' })).toThrow(/SYNC_SMTP_URL/);
+    const config = SyncConfig.fromEnv({ SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: 'smtp://u:p@mail:587', SYNC_EMAIL_FROM: 'td <td@example.com>' });
+    expect(config).toMatchObject({ emailProvider: 'smtp', smtpUrl: 'smtp://u:p@mail:587', emailFrom: 'td <td@example.com>' });
+  });
+});

@@ -1,0 +1,85 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const BUILT_MAIN = resolve(__dirname, '../../../../dist/apps/td-sync/src/main.js');
+
+export interface SpawnedServer {
+  process: ChildProcess;
+  /** Set once the server logged that it listens. */
+  url: string;
+  dataDir: string;
+  /** Every stdout line so far (JSON log lines unless SYNC_LOG_FORMAT=text). */
+  stdout: string[];
+  stderr: string[];
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+  /** Resolves with the first stdout line matching, once it appears. */
+  waitForLine(pattern: RegExp): Promise<string>;
+}
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  /** Wait for "listening on" (default true). */
+  waitUntilListening?: boolean;
+}
+
+/**
+ * The built server (`dist/`, as `npm start` runs it) as a child process on a
+ * port of the kernel's choosing, for what only a real process can show:
+ * signals, exit codes, log output, crashes.
+ */
+export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedServer> {
+  if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` first (npm test does)`);
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'td-sync-proc-'));
+  const child = spawn(process.execPath, [BUILT_MAIN], {
+    cwd: dataDir,
+    env: {
+      PATH: process.env.PATH,
+      SYNC_LISTEN_ADDR: '127.0.0.1:0',
+      SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
+      SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    stdout.push(line);
+    for (const waiter of [...waiters]) {
+      if (waiter.pattern.test(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  const exited = new Promise<number | string>((done) => child.on('exit', (code, signal) => done(code ?? signal ?? -1)));
+
+  const server: SpawnedServer = {
+    process: child,
+    url: '',
+    dataDir,
+    stdout,
+    stderr,
+    exited,
+    waitForLine(pattern) {
+      const seen = stdout.find((line) => pattern.test(line));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolveLine, reject) => {
+        waiters.push({ pattern, resolve: resolveLine });
+        void exited.then((code) => reject(new Error(`server exited (${code}) before logging ${pattern}; stderr: ${stderr.join('\n')}`)));
+      });
+    },
+  };
+  if (options.waitUntilListening !== false) {
+    const line = await server.waitForLine(/listening on http/);
+    server.url = /(http:\/\/[^\s"]+)/.exec(line)![1];
+  }
+  return server;
+}

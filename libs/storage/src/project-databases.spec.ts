@@ -1,0 +1,114 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProjectDatabaseMissingError, ProjectDatabases } from './project-databases';
+
+const id = (n: number) => `p_${n.toString(16).padStart(16, '0')}`;
+
+describe('ProjectDatabases', () => {
+  let dir: string;
+  let databases: ProjectDatabases;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-projects-'));
+    databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: dir, maxOpenProjects: 2 });
+  });
+  afterEach(async () => {
+    await databases.closeAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates <dir>/<id>/events.db with the events table and its unique constraint', async () => {
+    await databases.create(id(1));
+    expect(existsSync(join(dir, id(1), 'events.db'))).toBe(true);
+    const db = await databases.get(id(1));
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('events') ORDER BY cid`).pluck().all();
+    expect(columns).toEqual([
+      'server_seq', 'device_id', 'session_id', 'client_action_id', 'action_type', 'entity_type',
+      'entity_id', 'payload', 'client_timestamp', 'server_timestamp',
+    ]);
+    const insert = db.prepare(
+      `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+       VALUES ('d', 's', 1, 'create', 'issues', 'e', '{}', 't', 't')`,
+    );
+    insert.run();
+    expect(() => insert.run()).toThrow(/UNIQUE/);
+  });
+
+  it('sets WAL, synchronous=NORMAL, busy_timeout=5000 and foreign_keys=ON on every project database', async () => {
+    await databases.create(id(1));
+    const db = await databases.get(id(1));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
+  it('refuses ids that are not p_ + 16 hex before touching the file system', async () => {
+    for (const bad of ['../etc', 'p_../../x', 'p_0123456789ABCDEF', 'p_123', "p_0000000000000001'--"]) {
+      await expect(databases.create(bad)).rejects.toThrow('invalid project id');
+      await expect(databases.get(bad)).rejects.toThrow('invalid project id');
+    }
+    expect(existsSync(join(dir, '..', 'etc', 'events.db'))).toBe(false);
+  });
+
+  it('does not create a database on get() of a project that was never created', async () => {
+    await expect(databases.get(id(9))).rejects.toBeInstanceOf(ProjectDatabaseMissingError);
+    expect(existsSync(join(dir, id(9)))).toBe(false);
+  });
+
+  it('shares one open database between concurrent first requests', async () => {
+    await databases.create(id(1));
+    await databases.closeAll();
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 });
+    const [a, b] = await Promise.all([databases.get(id(1)), databases.get(id(1))]);
+    expect(a).toBe(b);
+    expect(databases.openCount).toBe(1);
+  });
+
+  it('keeps at most maxOpenProjects open, closing the least recently used first', async () => {
+    await databases.create(id(1));
+    await databases.create(id(2));
+    const second = await databases.get(id(2));
+    const first = await databases.get(id(1)); // 1 is now the most recently used
+    await databases.create(id(3)); // evicts 2
+    expect(databases.openCount).toBe(2);
+    for (let i = 0; i < 5 && second.open; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(second.open).toBe(false);
+    expect(first.open).toBe(true);
+    const reopened = await databases.get(id(2));
+    expect(reopened.open).toBe(true);
+    expect(databases.openCount).toBe(2);
+  });
+
+  it('keeps an evicted handle usable until the current synchronous work is done', async () => {
+    await databases.create(id(1));
+    const handle = await databases.get(id(1));
+    await databases.create(id(2));
+    await databases.create(id(3)); // evicts 1
+    expect(handle.open).toBe(true);
+    expect(handle.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+  });
+
+  it('checkpoints with TRUNCATE and closes everything on closeAll()', async () => {
+    await databases.create(id(1));
+    const db = await databases.get(id(1));
+    db.prepare(
+      `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+       VALUES ('d', 's', 1, 'create', 'issues', 'e', '{}', 't', 't')`,
+    ).run();
+    const wal = join(dir, id(1), 'events.db-wal');
+    expect(statSync(wal).size).toBeGreaterThan(0);
+    await databases.closeAll();
+    expect(db.open).toBe(false);
+    expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+    await expect(databases.get(id(1))).rejects.toThrow('closed');
+  });
+
+  it('remove() closes the database and deletes its directory', async () => {
+    await databases.create(id(1));
+    await databases.remove(id(1));
+    expect(existsSync(join(dir, id(1)))).toBe(false);
+    expect(databases.openCount).toBe(0);
+  });
+});
