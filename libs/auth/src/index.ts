@@ -6,3 +6,5 @@ export { UsersService, normalizeEmail } from './users.service';
 export { ApiKeyService, API_KEY_PREFIX } from './api-key.service';
 export type { IssuedKey } from './api-key.service';
 export { secretsEqual } from './secrets';
+export { RateLimit, RATE_LIMIT_TIER } from './rate-limit.decorator';
+export type { RateLimitTier } from './rate-limit.decorator';
