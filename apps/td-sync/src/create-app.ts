@@ -27,6 +27,9 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Keep-alive connections that sit idle must not hold up a shutdown.
     forceCloseConnections: 'idle',
+    // A client that trickles a request (slowloris) is cut off; a 10 MiB push
+    // over a slow link still has ample time.
+    requestTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(configModule), adapter, {

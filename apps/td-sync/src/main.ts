@@ -22,6 +22,11 @@ async function main(): Promise<void> {
   }
   const config = app.get(SyncConfig);
   const logger = new Logger('td-sync');
+  // Requests are guarded by Nest's exception filter; this catches a promise
+  // that something forgot to await, logs it and keeps serving.
+  process.on('unhandledRejection', (reason: unknown) => {
+    logger.error({ err: reason }, `unhandled promise rejection: ${(reason as Error)?.message ?? String(reason)}`);
+  });
   shutdownOn(['SIGTERM', 'SIGINT'], app, config, logger);
   const host = config.listen.host ?? '::';
   try {

@@ -20,21 +20,22 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const { context, limit, ttl, throttler, blockDuration } = props;
-    if (throttler.name !== this.tierOf(context) || limit <= 0) return true;
+    const tier = throttler.name;
+    if (tier === undefined || tier !== this.tierOf(context) || limit <= 0) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const tracker = IP_KEYED_TIERS.has(throttler.name) ? `ip:${request.ip}` : `key:${request.user?.apiKeyId ?? `ip:${request.ip}`}`;
-    const record = await this.storageService.increment(`${throttler.name}:${tracker}`, ttl, limit, blockDuration, throttler.name);
+    const tracker = IP_KEYED_TIERS.has(tier) ? `ip:${request.ip}` : `key:${request.user?.apiKeyId ?? `ip:${request.ip}`}`;
+    const record = await this.storageService.increment(`${tier}:${tracker}`, ttl, limit, blockDuration, tier);
     void reply.header('X-RateLimit-Limit', limit);
     void reply.header('X-RateLimit-Remaining', Math.max(0, limit - record.totalHits));
     void reply.header('X-RateLimit-Reset', record.timeToExpire);
     if (!record.isBlocked) return true;
     void reply.header('Retry-After', record.timeToBlockExpire);
-    this.logger.warn({ tier: throttler.name, tracker, limit }, `rate limit hit: ${throttler.name} for ${tracker}`);
+    this.logger.warn({ tier, tracker, limit }, `rate limit hit: ${tier} for ${tracker}`);
     throw new HttpException(
       {
         code: 'rate_limited',
-        message: `rate limit exceeded: ${limit} requests per minute (${throttler.name}); retry in ${record.timeToBlockExpire} s`,
+        message: `rate limit exceeded: ${limit} requests per minute (${tier}); retry in ${record.timeToBlockExpire} s`,
       },
       HttpStatus.TOO_MANY_REQUESTS,
     );
