@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '@td-sync/auth';
 import { ProjectsModule } from '@td-sync/projects';
 import { StorageModule } from '@td-sync/storage';
@@ -27,7 +28,15 @@ export class AppModule {
             maxOpenProjects: config.maxOpenProjects,
           }),
         }),
-        AuthModule,
+        ScheduleModule.forRoot(),
+        AuthModule.forRootAsync({
+          inject: [SyncConfig],
+          useFactory: (config: SyncConfig) => ({
+            allowSignup: config.allowSignup,
+            baseUrl: config.baseUrl,
+            email: { provider: config.emailProvider, smtpUrl: config.smtpUrl, from: config.emailFrom },
+          }),
+        }),
         ProjectsModule,
         SyncModule,
         HealthModule,

@@ -2,10 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ApiKey, User } from '@td-sync/storage';
 import { Repository } from 'typeorm';
-import { randomBase62, randomHex, sha256Hex } from './secrets';
+import { generateApiKey, isWellFormedApiKey } from './api-key-format';
+import { Clock } from './clock';
+import { randomHex, sha256Hex } from './secrets';
 
-export const API_KEY_PREFIX = 'td_live_';
-const API_KEY_PATTERN = /^td_live_[0-9A-Za-z]{32}$/;
+export { API_KEY_PREFIX } from './api-key-format';
+
 const KEY_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
 /** last_used_at is written at most this often per key, so reads do not turn into writes on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -26,17 +28,18 @@ export class ApiKeyService {
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly clock: Clock,
   ) {}
 
+  /** A completed device login gets name `device-auth` and scope `sync`, which are the defaults. */
   async issue(userId: string, name = 'device-auth', scopes: string[] = ['sync']): Promise<IssuedKey> {
-    const secret = randomBase62(32);
-    const key = API_KEY_PREFIX + secret;
-    const now = new Date();
+    const { key, displayPrefix } = generateApiKey();
+    const now = this.clock.now();
     const record = this.keys.create({
       id: `k_${randomHex(8)}`,
       user_id: userId,
       key_hash: sha256Hex(key),
-      key_prefix: secret.slice(0, 8),
+      key_prefix: displayPrefix,
       name,
       scopes: scopes.join(','),
       expires_at: new Date(now.getTime() + KEY_LIFETIME_MS).toISOString(),
@@ -49,8 +52,8 @@ export class ApiKeyService {
   }
 
   /** Resolves a presented key to its user, recording the use. */
-  async check(key: string, now = new Date()): Promise<KeyCheck> {
-    if (!API_KEY_PATTERN.test(key)) return { ok: false, reason: 'unknown' };
+  async check(key: string, now = this.clock.now()): Promise<KeyCheck> {
+    if (!isWellFormedApiKey(key)) return { ok: false, reason: 'unknown' };
     // The lookup is by hash, so nothing about the secret depends on comparison timing.
     const apiKey = await this.keys.findOneBy({ key_hash: sha256Hex(key) });
     if (!apiKey) return { ok: false, reason: 'unknown' };
@@ -66,6 +69,6 @@ export class ApiKeyService {
   }
 
   async revoke(keyId: string): Promise<void> {
-    await this.keys.update({ id: keyId }, { revoked_at: new Date().toISOString() });
+    await this.keys.update({ id: keyId }, { revoked_at: this.clock.now().toISOString() });
   }
 }

@@ -1,16 +1,28 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyService } from './api-key.service';
 import { IS_PUBLIC } from './public.decorator';
 
-const REFUSALS = {
-  missing: 'missing Authorization header: run `td auth login` and send the key as "Authorization: Bearer <key>"',
-  scheme: 'Authorization header must use the Bearer scheme: "Authorization: Bearer <key>"',
-  unknown: 'API key not recognised: run `td auth login` to get a new one',
-  revoked: 'API key has been revoked: run `td auth login` to get a new one',
+/**
+ * One message per thing the caller can fix. A revoked key reads like an
+ * unknown one, so a message never confirms that a guessed key exists; only the
+ * holder of a once-valid key can see "expired", and they know it existed.
+ */
+export const BEARER_REFUSALS = {
+  missing: 'missing API key: send it as "Authorization: Bearer <key>" (run `td auth login` to get one)',
+  scheme: 'unsupported Authorization scheme: send the API key as "Authorization: Bearer <key>"',
+  invalid: 'API key not recognised (unknown or revoked): run `td auth login` to get a new one',
   expired: 'API key has expired: run `td auth login` to get a new one',
 } as const;
+
+type Refusal = keyof typeof BEARER_REFUSALS;
+
+const REFUSAL_BY_REASON: Record<'unknown' | 'revoked' | 'expired', Refusal> = {
+  unknown: 'invalid',
+  revoked: 'invalid',
+  expired: 'expired',
+};
 
 /**
  * Applied to every route (AuthModule registers it globally); `@Public()` opts
@@ -26,18 +38,24 @@ export class BearerGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const header = request.headers.authorization;
-    if (!header || header.trim() === '') throw refuse('missing');
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw refuse('scheme');
-    const result = await this.apiKeys.check(match[1]);
-    if (!result.ok) throw refuse(result.reason);
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const refuse = (refusal: Refusal): UnauthorizedException => {
+      // RFC 6750: a 401 names the scheme the client should use.
+      void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="td-sync"');
+      return new UnauthorizedException({ code: 'unauthorized', message: BEARER_REFUSALS[refusal] });
+    };
+
+    const header = request.headers.authorization?.trim() ?? '';
+    if (header === '') throw refuse('missing');
+    const [scheme, ...rest] = header.split(/\s+/);
+    if (scheme.toLowerCase() !== 'bearer') throw refuse('scheme');
+    if (rest.length === 0) throw refuse('missing');
+    if (rest.length > 1) throw refuse('invalid');
+
+    const result = await this.apiKeys.check(rest[0]);
+    if (!result.ok) throw refuse(REFUSAL_BY_REASON[result.reason]);
     request.user = { id: result.user.id, email: result.user.email, apiKeyId: result.apiKey.id };
     return true;
   }
-}
-
-function refuse(reason: keyof typeof REFUSALS): UnauthorizedException {
-  return new UnauthorizedException({ code: 'unauthorized', message: REFUSALS[reason] });
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { User } from '@td-sync/storage';
 import { Repository } from 'typeorm';
+import { Clock } from './clock';
 import { randomHex } from './secrets';
 
 /** Trimmed and lower-cased: one address is one account however it is typed. */
@@ -12,7 +13,10 @@ export function normalizeEmail(email: string): string {
 /** User accounts, keyed by email; created on first login or when an owner adds a teammate. */
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly clock: Clock,
+  ) {}
 
   findByEmail(email: string): Promise<User | null> {
     return this.users.findOneBy({ email: normalizeEmail(email) });
@@ -33,7 +37,7 @@ export class UsersService {
       .createQueryBuilder()
       .insert()
       .into(User)
-      .values({ id: `u_${randomHex(8)}`, email: normalized, created_at: new Date().toISOString() })
+      .values({ id: `u_${randomHex(8)}`, email: normalized, created_at: this.clock.now().toISOString() })
       .orIgnore()
       .execute();
     return this.users.findOneByOrFail({ email: normalized });

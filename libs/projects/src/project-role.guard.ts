@@ -1,10 +1,11 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectRepository } from '@nestjs/typeorm';
-import { isProjectId, Membership, Project, ProjectRole } from '@td-sync/storage';
+import { isProjectId, Membership, ProjectRole } from '@td-sync/storage';
+import type { Database, Statement } from 'better-sqlite3';
 import type { FastifyRequest } from 'fastify';
-import { Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { roleAtLeast } from './project-role';
+import { serverDatabaseHandle } from './server-database-handle';
 
 export const REQUIRED_ROLE = 'td-sync:required-role';
 
@@ -15,33 +16,75 @@ declare module 'fastify' {
   }
 }
 
+/** The project of `:id` (if any) and the caller's membership in it (if any), in one query. */
+const PROJECT_AND_MEMBERSHIP = `
+  SELECT p.deleted_at AS deleted_at, m.role AS role, m.invited_by AS invited_by, m.created_at AS created_at
+  FROM projects p
+  LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = ?
+  WHERE p.id = ?`;
+
+interface ProjectAndMembershipRow {
+  deleted_at: string | null;
+  role: ProjectRole | null;
+  invited_by: string | null;
+  created_at: string | null;
+}
+
 /**
- * The one place that enforces PROTOCOL.md's role table. Runs after the Bearer
- * guard: an unknown or soft-deleted project of `:id` is 404, a caller who is
- * not a member or holds too low a role is 403.
+ * The one place that enforces PROTOCOL.md's role table; routes declare their
+ * least role with @RequireRole() and nothing else checks roles. Runs after the
+ * Bearer guard: an unknown, malformed or soft-deleted project of `:id` is 404
+ * (for members and strangers alike, so a deleted project is gone for
+ * everyone), a caller who is not a member or holds too low a role is 403 with
+ * a message naming the role needed.
+ *
+ * It depends only on providers every module can resolve (Reflector and the
+ * global DataSource), so any feature module can put @RequireRole() on its
+ * routes without wiring anything. Every sync request passes through here, so
+ * it reads with one prepared statement on the server connection.
  */
 @Injectable()
 export class ProjectRoleGuard implements CanActivate {
+  /** Prepared once per connection (a new one only if the DataSource was re-initialised). */
+  private lookup?: { db: Database; statement: Statement<[string | null, string], ProjectAndMembershipRow> };
+
   constructor(
     private readonly reflector: Reflector,
-    @InjectRepository(Project) private readonly projects: Repository<Project>,
-    @InjectRepository(Membership) private readonly memberships: Repository<Membership>,
+    private readonly dataSource: DataSource,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const required = this.reflector.getAllAndOverride<ProjectRole>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.getAllAndOverride<ProjectRole | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
+    // Fail closed: a route guarded without a declared role is a programming error, not a public route.
+    if (!required) throw new Error('ProjectRoleGuard is applied without @RequireRole(): declare the least role the route needs');
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const projectId = (request.params as { id?: string }).id;
+    const projectId = (request.params as { id?: string } | undefined)?.id;
     if (!isProjectId(projectId)) throw new NotFoundException('project not found');
-    const project = await this.projects.findOneBy({ id: projectId });
-    if (!project || project.deleted_at) throw new NotFoundException('project not found');
-    const userId = request.user?.id;
-    const membership = userId ? await this.memberships.findOneBy({ project_id: projectId, user_id: userId }) : null;
-    if (!membership) throw new ForbiddenException('not a member of this project');
-    if (!roleAtLeast(membership.role, required)) {
-      throw new ForbiddenException(`requires ${required} role (you are ${membership.role})`);
+    const userId = request.user?.id ?? null;
+
+    const row = this.statement().get(userId, projectId);
+    if (!row || row.deleted_at !== null) throw new NotFoundException('project not found');
+    if (userId === null || row.role === null) {
+      throw new ForbiddenException(`requires ${required} role: you are not a member of this project`);
     }
-    request.membership = membership;
+    if (!roleAtLeast(row.role, required)) {
+      throw new ForbiddenException(`requires ${required} role (you are ${row.role})`);
+    }
+    request.membership = Object.assign(new Membership(), {
+      project_id: projectId,
+      user_id: userId,
+      role: row.role,
+      invited_by: row.invited_by,
+      created_at: row.created_at ?? '',
+    });
     return true;
+  }
+
+  private statement(): Statement<[string | null, string], ProjectAndMembershipRow> {
+    const db = serverDatabaseHandle(this.dataSource);
+    if (this.lookup?.db !== db) {
+      this.lookup = { db, statement: db.prepare<[string | null, string], ProjectAndMembershipRow>(PROJECT_AND_MEMBERSHIP) };
+    }
+    return this.lookup.statement;
   }
 }

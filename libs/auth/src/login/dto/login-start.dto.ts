@@ -1,0 +1,7 @@
+import { IsEmailAddress } from './field-validators';
+
+/** POST /v1/auth/login/start */
+export class LoginStartDto {
+  @IsEmailAddress()
+  email!: string;
+}

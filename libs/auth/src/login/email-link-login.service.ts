@@ -1,0 +1,139 @@
+import { GoneException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import type { AuthRequest } from '@td-sync/storage';
+import { AUTH_OPTIONS, AuthOptions } from '../auth-options';
+import { Clock } from '../clock';
+import { approvalEmail } from '../email/approval-email';
+import { EmailOutbox } from '../email/email-outbox';
+import { randomHex, secretsEqual, sha256Hex } from '../secrets';
+import { normalizeEmail } from '../users.service';
+import { AuthRequestStore } from './auth-request-store';
+import { cleanDeviceName } from './device-name';
+import { formatLinkToken, newLinkToken, parseLinkToken } from './link-token';
+import { LoginAccounts } from './login-accounts';
+import { LoginCompletion } from './login-completion';
+import { DeviceStartResponse, PollResponse } from './login-responses';
+import { EMAIL_RESEND_INTERVAL_MS, LOGIN_TTL_MS, POLL_INTERVAL_SECONDS } from './login-timing';
+import { verifierMatches } from './pkce';
+
+export interface DeviceStartInput {
+  email: string;
+  codeChallenge: string;
+  deviceName?: string;
+}
+
+/** What an approval link leads to, for the page that shows it. */
+export type LinkState =
+  | { kind: 'valid'; email: string; deviceName: string | null }
+  | { kind: 'invalid' }
+  | { kind: 'expired' }
+  | { kind: 'used' };
+
+export type ApproveOutcome = { kind: 'approved'; email: string; deviceName: string | null } | { kind: 'signup_disabled' } | Exclude<LinkState, { kind: 'valid' }>;
+
+/**
+ * The email-approved device login with PKCE (PROTOCOL.md), what current td
+ * releases use. The CLI sends only the S256 challenge; the person approves
+ * from the emailed link; the CLI polls with its device code and the verifier,
+ * so someone who sees the device code alone cannot finish the login.
+ */
+@Injectable()
+export class EmailLinkLoginService {
+  private readonly logger = new Logger('DeviceLogin');
+
+  constructor(
+    private readonly store: AuthRequestStore,
+    private readonly accounts: LoginAccounts,
+    private readonly completion: LoginCompletion,
+    private readonly outbox: EmailOutbox,
+    private readonly clock: Clock,
+    @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
+  ) {}
+
+  /**
+   * Always the same answer for a valid request. An address that may not log in
+   * (no account, signups off) still gets a stored request, so its poll behaves
+   * exactly like any unapproved one (pending, then expired), but no email.
+   */
+  async start(input: DeviceStartInput): Promise<DeviceStartResponse> {
+    const email = normalizeEmail(input.email);
+    const now = this.clock.now();
+    const deviceCode = randomHex(32);
+    const token = newLinkToken();
+    const deviceName = cleanDeviceName(input.deviceName);
+    const { id, sendEmail } = await this.store.insertEmailLinkRequest({
+      email,
+      deviceCode,
+      linkSelector: token.selector,
+      linkSecret: token.secret,
+      codeChallenge: input.codeChallenge,
+      deviceName,
+      mayEmail: await this.accounts.mayLogIn(email),
+      now,
+      expiresAt: new Date(now.getTime() + LOGIN_TTL_MS),
+      resendAfter: new Date(now.getTime() - EMAIL_RESEND_INTERVAL_MS),
+    });
+    if (sendEmail) {
+      const link = `${this.options.baseUrl}/auth/device/approve?token=${formatLinkToken(token)}`;
+      const message = approvalEmail({ to: email, link, deviceName, expiresInMinutes: LOGIN_TTL_MS / 60_000 });
+      this.outbox.enqueue(message, () => this.store.markEmailNotSent(id));
+    }
+    return { device_code: deviceCode, expires_in: LOGIN_TTL_MS / 1000, interval: POLL_INTERVAL_SECONDS, email_sent: true };
+  }
+
+  /** For the page behind the link; never changes anything (mail scanners fetch links). */
+  async inspect(tokenText: unknown): Promise<LinkState> {
+    const found = await this.findByToken(tokenText);
+    return found.kind === 'found' ? stateOf(found.request, this.clock.now()) : found;
+  }
+
+  /** The page's Approve button: pending → verified, creating the account on first login while signups are on. */
+  async approve(tokenText: unknown): Promise<ApproveOutcome> {
+    const found = await this.findByToken(tokenText);
+    if (found.kind !== 'found') return found;
+    const now = this.clock.now();
+    const state = stateOf(found.request, now);
+    if (state.kind !== 'valid') return state;
+    const user = await this.accounts.accountFor(found.request.email);
+    if (!user) return { kind: 'signup_disabled' };
+    if (!(await this.store.markVerified(found.request.id, user.id, now))) {
+      // Lost a race with a second click, or the 15 minutes ran out in between.
+      return found.request.expires_at <= this.clock.now().toISOString() ? { kind: 'expired' } : { kind: 'used' };
+    }
+    this.logger.log(`email-link login approved for user ${user.id}`);
+    return { kind: 'approved', email: found.request.email, deviceName: found.request.device_name };
+  }
+
+  async poll(deviceCode: string, verifier: string): Promise<PollResponse> {
+    const now = this.clock.now();
+    const request = await this.store.findByDeviceCode('email_link', deviceCode);
+    // Unknown codes look pending, like the code of an address that got no email.
+    if (!request) return { status: 'pending' };
+    if (request.expires_at <= now.toISOString() || request.status === 'used') throw gone();
+    if (request.status === 'pending') return { status: 'pending' };
+    if (!request.code_challenge || !verifierMatches(verifier, request.code_challenge)) {
+      throw new UnauthorizedException({ code: 'invalid_verifier', message: 'code_verifier does not match the code_challenge this login started with' });
+    }
+    const completed = await this.completion.complete(request, now);
+    if (!completed) throw gone();
+    this.logger.log(`email-link login completed for user ${completed.user_id}`);
+    return completed;
+  }
+
+  private async findByToken(tokenText: unknown): Promise<{ kind: 'found'; request: AuthRequest } | { kind: 'invalid' }> {
+    const token = parseLinkToken(tokenText);
+    if (!token) return { kind: 'invalid' };
+    const request = await this.store.findBySelector(token.selector);
+    if (!request?.link_secret_hash || !secretsEqual(sha256Hex(token.secret), request.link_secret_hash)) return { kind: 'invalid' };
+    return { kind: 'found', request };
+  }
+}
+
+function stateOf(request: AuthRequest, now: Date): LinkState {
+  if (request.expires_at <= now.toISOString()) return { kind: 'expired' };
+  if (request.status !== 'pending') return { kind: 'used' };
+  return { kind: 'valid', email: request.email, deviceName: request.device_name };
+}
+
+function gone(): GoneException {
+  return new GoneException({ code: 'expired', message: 'this login has expired or was already completed: run `td auth login` again' });
+}

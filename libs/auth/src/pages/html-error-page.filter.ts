@@ -1,0 +1,70 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { html } from '../html';
+import { sendHtml } from './html-reply';
+import { renderPage } from './page-layout';
+
+/** PROTOCOL.md's codes for the statuses a page route can be refused with before its handler runs. */
+const CODE_BY_STATUS: Record<number, string> = { 404: 'not_found', 413: 'payload_too_large', 429: 'rate_limited' };
+
+const PAGE_MESSAGE_BY_STATUS: Record<number, string> = {
+  413: 'The form was too large to read. Go back and try again.',
+  429: 'Too many attempts from your network. Wait a minute, then try again.',
+};
+
+/**
+ * The safety net of the browser pages: whatever escapes their handlers never
+ * reaches a browser as the API's JSON error or as a bare 500.
+ *
+ * - A refusal (4xx, e.g. the rate limiter's 429) keeps its status and headers
+ *   (Retry-After). A browser (Accept: text/html) gets an HTML page; any other
+ *   client gets PROTOCOL.md's error body, so API clients and the conformance
+ *   suite see the same 429 rate_limited as on every other route.
+ * - A fault is logged with the request id and answered 200 with a page asking
+ *   to try again, like the reference server's pages.
+ */
+@Catch()
+export class HtmlErrorPageFilter implements ExceptionFilter {
+  private readonly logger = new Logger('AuthPages');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    if (reply.sent) return;
+
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      const status = exception.getStatus();
+      if (acceptsHtml(request)) {
+        sendHtml(reply, errorPage(PAGE_MESSAGE_BY_STATUS[status] ?? 'The request could not be read. Go back and try again.'), status);
+      } else {
+        const { code, message } = describeRefusal(exception);
+        void reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: { code, message }, code, message });
+      }
+      return;
+    }
+
+    // Errors from native modules may come from another realm, so test the shape, not instanceof.
+    const message = typeof (exception as { message?: unknown } | null)?.message === 'string' ? (exception as Error).message : String(exception);
+    this.logger.error({ request_id: request.id, method: request.method, path: request.url.split('?')[0], err: exception }, `auth page failed: ${message}`);
+    sendHtml(reply, errorPage('Something went wrong on the server. Please try again in a moment.'));
+  }
+}
+
+function acceptsHtml(request: FastifyRequest): boolean {
+  return /\btext\/html\b/i.test(request.headers.accept ?? '');
+}
+
+function describeRefusal(exception: HttpException): { code: string; message: string } {
+  const response = exception.getResponse();
+  const body = typeof response === 'object' && response !== null ? (response as { code?: unknown; message?: unknown }) : {};
+  return {
+    code: typeof body.code === 'string' ? body.code : (CODE_BY_STATUS[exception.getStatus()] ?? 'bad_request'),
+    message: typeof body.message === 'string' ? body.message : exception.message,
+  };
+}
+
+function errorPage(message: string): string {
+  return renderPage('Something went wrong', html`<h1>Something went wrong</h1>
+<p class="notice error" role="alert">${message}</p>`);
+}

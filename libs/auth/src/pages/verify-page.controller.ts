@@ -1,0 +1,45 @@
+import { Body, Controller, Get, Post, Query, Res, UseFilters } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../public.decorator';
+import { RateLimit } from '../rate-limit.decorator';
+import { UserCodeLoginService, VerifyOutcome } from '../login/user-code-login.service';
+import { HtmlErrorPageFilter } from './html-error-page.filter';
+import { formField, sendHtml } from './html-reply';
+import { verifyPage, VerifyPageState } from './verify-page';
+
+/** PROTOCOL.md wording, which clients' docs and the conformance suite look for. */
+export const INVALID_CODE_MESSAGE = 'Invalid or expired code.';
+
+/** The verification page of the typed-code login, where a person types the code td printed. */
+@Public()
+@RateLimit('auth')
+@UseFilters(HtmlErrorPageFilter)
+@Controller('auth/verify')
+export class VerifyPageController {
+  constructor(private readonly logins: UserCodeLoginService) {}
+
+  /** `?code=ABC234` pre-fills the field (td may print such a link). */
+  @Get()
+  show(@Query('code') code: unknown, @Res() reply: FastifyReply): void {
+    sendHtml(reply, verifyPage({ kind: 'form', code: typeof code === 'string' ? code : undefined }));
+  }
+
+  @Post()
+  async submit(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
+    const typed = formField(body, 'user_code');
+    sendHtml(reply, verifyPage(pageFor(await this.logins.verify(typed), typed)));
+  }
+}
+
+function pageFor(outcome: VerifyOutcome, typed: string): VerifyPageState {
+  switch (outcome.kind) {
+    case 'verified':
+      return { kind: 'verified', email: outcome.email };
+    case 'empty':
+      return { kind: 'form', error: 'Please enter a code.' };
+    case 'invalid':
+      return { kind: 'form', code: typed, error: INVALID_CODE_MESSAGE };
+    case 'signup_disabled':
+      return { kind: 'failed', message: 'Signups are disabled on this server, and this email has no account. Ask the server operator or a project owner to add you.' };
+  }
+}

@@ -1,0 +1,140 @@
+import { ExecutionContext, ForbiddenException, HttpException, NotFoundException } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import { Membership, ProjectRole, StorageModule, User } from '@td-sync/storage';
+import type { FastifyRequest } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ProjectRoleGuard } from './project-role.guard';
+import { ProjectsService } from './projects.service';
+import { RequireRole } from './require-role.decorator';
+
+/** Routes as another feature module declares them, e.g. libs/sync on /v1/projects/:id/sync/*. */
+class SyncLikeRoutes {
+  @RequireRole('reader') pull(): void {}
+  @RequireRole('writer') push(): void {}
+  @RequireRole('owner') manage(): void {}
+  undeclared(): void {}
+}
+
+type Handler = keyof SyncLikeRoutes;
+
+/** A route without an `:id` parameter at all. */
+const NO_ID = Symbol('no id');
+
+describe('ProjectRoleGuard (real server database)', () => {
+  let dir: string;
+  let moduleRef: TestingModule;
+  let guard: ProjectRoleGuard;
+  let projects: ProjectsService;
+  let users: Record<ProjectRole | 'stranger', User>;
+  let projectId: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-guard-'));
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        StorageModule.forRootAsync({
+          useFactory: () => ({ serverDbPath: join(dir, 'server.db'), projectDataDir: join(dir, 'projects'), maxOpenProjects: 4 }),
+        }),
+      ],
+      providers: [ProjectRoleGuard, ProjectsService],
+    }).compile();
+    guard = moduleRef.get(ProjectRoleGuard);
+    projects = moduleRef.get(ProjectsService);
+
+    const repo = moduleRef.get(DataSource).getRepository(User);
+    const make = async (name: string) => {
+      const user = repo.create({ id: `u_${name.padEnd(16, '0')}`.slice(0, 18), email: `${name}@example.com`, created_at: new Date().toISOString() });
+      await repo.insert(user);
+      return user;
+    };
+    users = { owner: await make('aaaa'), writer: await make('bbbb'), reader: await make('cccc'), stranger: await make('dddd') };
+    projectId = (await projects.create(users.owner.id, { name: 'guarded', description: '' })).id;
+    const memberships = moduleRef.get(DataSource).getRepository(Membership);
+    for (const role of ['writer', 'reader'] as const) {
+      await memberships.insert({ project_id: projectId, user_id: users[role].id, role, invited_by: users.owner.id, created_at: new Date().toISOString() });
+    }
+  });
+
+  afterAll(async () => {
+    await moduleRef.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function request(user: User | undefined, id: unknown = projectId): FastifyRequest {
+    return { params: id === NO_ID ? {} : { id }, user: user && { id: user.id, email: user.email, apiKeyId: 'k_test' } } as unknown as FastifyRequest;
+  }
+
+  function run(handler: Handler, req: FastifyRequest): boolean {
+    const context = {
+      getHandler: () => SyncLikeRoutes.prototype[handler],
+      getClass: () => SyncLikeRoutes,
+      switchToHttp: () => ({ getRequest: () => req }),
+    } as unknown as ExecutionContext;
+    return guard.canActivate(context);
+  }
+
+  function refusal(handler: Handler, req: FastifyRequest): HttpException {
+    try {
+      run(handler, req);
+    } catch (error) {
+      if (error instanceof HttpException) return error;
+      throw error;
+    }
+    throw new Error('the guard let the request through');
+  }
+
+  const table: Array<[Handler, ProjectRole, Record<ProjectRole | 'stranger', boolean>]> = [
+    ['pull', 'reader', { owner: true, writer: true, reader: true, stranger: false }],
+    ['push', 'writer', { owner: true, writer: true, reader: false, stranger: false }],
+    ['manage', 'owner', { owner: true, writer: false, reader: false, stranger: false }],
+  ];
+
+  for (const [handler, needed, allowed] of table) {
+    for (const who of ['owner', 'writer', 'reader', 'stranger'] as const) {
+      it(`${allowed[who] ? 'lets' : 'refuses'} a ${who} ${allowed[who] ? 'through to' : 'on'} ${handler}`, () => {
+        const req = request(users[who]);
+        if (allowed[who]) {
+          expect(run(handler, req)).toBe(true);
+          expect(req.membership).toMatchObject({ project_id: projectId, user_id: users[who].id, role: who });
+          expect(req.membership).toBeInstanceOf(Membership);
+        } else {
+          const error = refusal(handler, req);
+          expect(error).toBeInstanceOf(ForbiddenException);
+          expect(error.message).toMatch(new RegExp(`^requires ${needed} role`));
+          expect(req.membership).toBeUndefined();
+        }
+      });
+    }
+  }
+
+  it('says a stranger is not a member, and a member which role they hold', () => {
+    expect(refusal('pull', request(users.stranger)).message).toBe('requires reader role: you are not a member of this project');
+    expect(refusal('manage', request(users.writer)).message).toBe('requires owner role (you are writer)');
+  });
+
+  it('answers 404 for malformed and unknown project ids, before looking at the caller', () => {
+    for (const id of [NO_ID, null, '', 'nope', 'p_XYZ', '../etc', `${projectId}x`, 'p_0000000000000000']) {
+      expect(refusal('pull', request(users.owner, id))).toBeInstanceOf(NotFoundException);
+    }
+    expect(refusal('pull', request(users.stranger, 'p_0000000000000000'))).toBeInstanceOf(NotFoundException);
+  });
+
+  it('refuses a request without a caller as a non-member', () => {
+    expect(refusal('pull', request(undefined))).toBeInstanceOf(ForbiddenException);
+  });
+
+  it('fails closed on a route that declares no role', () => {
+    expect(() => run('undeclared', request(users.owner))).toThrow(/without @RequireRole/);
+  });
+
+  it('answers 404 to everyone, owner included, once the project is soft-deleted', async () => {
+    const doomed = (await projects.create(users.owner.id, { name: 'doomed', description: '' })).id;
+    expect(run('manage', request(users.owner, doomed))).toBe(true);
+    projects.softDelete(doomed);
+    expect(refusal('pull', request(users.owner, doomed))).toBeInstanceOf(NotFoundException);
+    expect(refusal('pull', request(users.stranger, doomed))).toBeInstanceOf(NotFoundException);
+  });
+});
