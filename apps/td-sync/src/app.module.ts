@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AuthModule } from '@td-sync/auth';
+import { AuthModule, BearerGuard } from '@td-sync/auth';
 import { ProjectsModule } from '@td-sync/projects';
 import { StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
@@ -9,6 +9,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { SyncConfig } from './config/sync-config';
 import { HealthModule } from './health/health.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { RateLimitGuard } from './http/rate-limit.guard';
+import { RateLimitModule } from './http/rate-limit.module';
 import { loggerParams } from './logging';
 
 /** Wires the libraries together with the validated configuration (see SyncConfigModule.load). */
@@ -40,8 +42,15 @@ export class AppModule {
         ProjectsModule,
         SyncModule,
         HealthModule,
+        RateLimitModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        // Global guards run in the order listed: authenticate first, so the
+        // rate limiter can key authenticated routes by the caller's API key id.
+        { provide: APP_GUARD, useClass: BearerGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+      ],
     };
   }
 }

@@ -1,5 +1,4 @@
 import { DynamicModule, FactoryProvider, Global, Module, ModuleMetadata } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyService } from './api-key.service';
 import { AUTH_OPTIONS, AuthOptions, checkAuthOptions } from './auth-options';
 import { BearerGuard } from './bearer.guard';
@@ -26,8 +25,9 @@ export interface AuthModuleAsyncOptions {
 }
 
 /**
- * Device login (both flows), API keys and the Bearer guard, applied to every
- * route not marked @Public(). Global, so feature modules inject UsersService
+ * Device login (both flows), API keys and the Bearer guard. The app registers
+ * the guard globally (before the rate limiter, which keys on what it resolves);
+ * @Public() routes skip it. Global, so feature modules inject UsersService
  * and ApiKeyService without importing it (importing the bare class adds
  * nothing and registers nothing twice). The cleanup job needs
  * ScheduleModule.forRoot() in the application.
@@ -58,9 +58,9 @@ export class AuthModule {
         EmailLinkLoginService,
         EmailOutbox,
         AuthRequestCleanup,
-        { provide: APP_GUARD, useClass: BearerGuard },
+        BearerGuard,
       ],
-      exports: [UsersService, ApiKeyService, Clock],
+      exports: [UsersService, ApiKeyService, Clock, BearerGuard],
     };
   }
 }

@@ -11,3 +11,4 @@ export { Clock } from './clock';
 export { secretsEqual } from './secrets';
 export { RateLimit, RATE_LIMIT_TIER } from './rate-limit.decorator';
 export type { RateLimitTier } from './rate-limit.decorator';
+export { BearerGuard } from './bearer.guard';

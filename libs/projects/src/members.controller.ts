@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
-import { CurrentUser } from '@td-sync/auth';
+import { CurrentUser, RateLimit } from '@td-sync/auth';
 import type { AuthenticatedUser } from '@td-sync/auth';
 import { AddMemberDto } from './dto/add-member.dto';
 import { UpdateMemberDto } from './dto/update-member.dto';
@@ -8,6 +8,7 @@ import { MembersService } from './members.service';
 import { RequireRole } from './require-role.decorator';
 
 /** PROTOCOL.md, Members. Roles are checked by @RequireRole() alone. */
+@RateLimit('other')
 @Controller('v1/projects/:id/members')
 export class MembersController {
   constructor(private readonly members: MembersService) {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
-import { CurrentUser } from '@td-sync/auth';
+import { CurrentUser, RateLimit } from '@td-sync/auth';
 import type { AuthenticatedUser } from '@td-sync/auth';
 import { CreateProjectDto } from './dto/create-project.dto';
 import { UpdateProjectDto } from './dto/update-project.dto';
@@ -8,6 +8,7 @@ import { ProjectsService } from './projects.service';
 import { RequireRole } from './require-role.decorator';
 
 /** PROTOCOL.md, Projects. Roles are checked by @RequireRole() alone. */
+@RateLimit('other')
 @Controller('v1/projects')
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}

@@ -1,10 +1,10 @@
-import { Clock } from './clock';
+import { Clock } from '@td-sync/auth';
 import { FixedWindowStore } from './fixed-window-store';
 
 class ManualClock extends Clock {
   time = 1_000_000;
-  override now(): number {
-    return this.time;
+  override now(): Date {
+    return new Date(this.time);
   }
 }
 

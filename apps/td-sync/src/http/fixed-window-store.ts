@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
-import { Clock } from './clock';
+import { Clock } from '@td-sync/auth';
 
 interface Window {
   hits: number;
@@ -15,7 +15,8 @@ interface Window {
  * ones included, so hammering does not shorten the wait. Expired buckets are
  * swept once per window length, so memory holds at most the buckets active in
  * the last window, however many distinct keys and IPs have ever been seen.
- * Times come from the injectable Clock, never from timers.
+ * Times come from the app's injectable Clock, never from timers, so tests
+ * move time instead of waiting for a window to pass.
  */
 @Injectable()
 export class FixedWindowStore implements ThrottlerStorage {
@@ -30,7 +31,7 @@ export class FixedWindowStore implements ThrottlerStorage {
   }
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
-    const now = this.clock.now();
+    const now = this.clock.now().getTime();
     this.sweep(now, ttl);
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) {

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { SyncConfig } from '../config/sync-config';
-import { Clock } from './clock';
 import { FixedWindowStore } from './fixed-window-store';
 
 const ONE_MINUTE_MS = 60_000;
 
-@Module({ providers: [Clock, FixedWindowStore], exports: [Clock, FixedWindowStore] })
+@Module({ providers: [FixedWindowStore], exports: [FixedWindowStore] })
 class RateLimitStoreModule {}
 
 /**

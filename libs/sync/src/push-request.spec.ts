@@ -1,0 +1,136 @@
+import { BadRequestException } from '@nestjs/common';
+import { parsePushRequest } from './push-request';
+
+function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    client_action_id: 1,
+    action_type: 'create',
+    entity_type: 'issues',
+    entity_id: 'td-1',
+    payload: { id: 'td-1' },
+    client_timestamp: '2026-01-31T08:15:02.123Z',
+    ...overrides,
+  };
+}
+
+function body(events: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { device_id: 'dev-1', session_id: 'ses-1', events, ...extra };
+}
+
+/** Parses like the body parser does: the value and the text it came from. */
+function parseText(text: string) {
+  return parsePushRequest(JSON.parse(text), text);
+}
+
+function parse(value: unknown) {
+  return parseText(JSON.stringify(value));
+}
+
+function refusal(value: unknown): string {
+  try {
+    parse(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadRequestException);
+    return (error as BadRequestException).message;
+  }
+  throw new Error('expected a 400');
+}
+
+describe('parsePushRequest', () => {
+  it('turns a valid body into a batch, with the payload text and a UTC timestamp', () => {
+    const text =
+      '{"device_id":"dev-1","session_id":"ses-1","events":[{"client_action_id":17,"action_type":"update","entity_type":"notes",' +
+      '"entity_id":"n-1","payload":{"b":1.0,"a":12345678901234567890},"client_timestamp":"2026-01-31T10:15:02.5+02:00"}]}';
+    expect(parseText(text)).toEqual({
+      deviceId: 'dev-1',
+      sessionId: 'ses-1',
+      events: [
+        {
+          clientActionId: 17,
+          actionType: 'update',
+          entityType: 'notes',
+          entityId: 'n-1',
+          payload: '{"b":1.0,"a":12345678901234567890}',
+          clientTimestamp: '2026-01-31T08:15:02.5Z',
+        },
+      ],
+    });
+  });
+
+  it('keeps client_action_ids exact across the int64 range and refuses what lies beyond', () => {
+    const ids = (spelled: string) =>
+      parseText(JSON.stringify(body([event()])).replace('"client_action_id":1', `"client_action_id":${spelled}`)).events[0].clientActionId;
+    expect(ids('9007199254740991')).toBe(9007199254740991);
+    expect(ids('9007199254740993')).toBe(9007199254740993n);
+    expect(ids('9223372036854775807')).toBe(9223372036854775807n);
+    expect(ids('-9223372036854775808')).toBe(-9223372036854775808n);
+    expect(ids('-3')).toBe(-3);
+    expect(Object.is(ids('-0'), 0)).toBe(true);
+    expect(() => ids('9223372036854775808')).toThrow('outside the 64-bit integer range');
+    expect(() => ids('1.0')).toThrow('events[0].client_action_id must be an integer');
+    expect(() => ids('1e2')).toThrow('must be an integer');
+    expect(() => ids('1E2')).toThrow('must be an integer');
+  });
+
+  it('counts a missing, null or empty entity_id as empty, for the log to reject that event alone', () => {
+    const { entity_id: _omitted, ...withoutEntityId } = event();
+    expect(parse(body([withoutEntityId, event({ entity_id: null }), event({ entity_id: '' })])).events.map((e) => e.entityId)).toEqual([
+      '',
+      '',
+      '',
+    ]);
+  });
+
+  it('accepts every entity and action type of PROTOCOL.md and ignores unknown fields', () => {
+    const entityTypes = 'issues logs handoffs comments sessions boards board_issue_positions work_sessions work_session_issues issue_files issue_dependencies git_snapshots issue_session_history issue_reviews notes'.split(' ');
+    const actionTypes = ['create', 'update', 'delete', 'soft_delete', 'restore'];
+    const events = entityTypes.flatMap((entity_type) => actionTypes.map((action_type) => event({ entity_type, action_type, extra: [1] })));
+    expect(parse(body(events, { schema: 2 })).events).toHaveLength(75);
+  });
+
+  it('accepts exactly 1000 events', () => {
+    expect(parse(body(Array.from({ length: 1000 }, (_, i) => event({ client_action_id: i })))).events).toHaveLength(1000);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an array body', [], 'request body must be a JSON object'],
+    ['a missing device_id', { session_id: 's', events: [event()] }, 'device_id is required'],
+    ['an empty device_id', body([event()], { device_id: '' }), 'device_id is required'],
+    ['a numeric device_id', body([event()], { device_id: 5 }), 'device_id is required'],
+    ['an empty session_id', body([event()], { session_id: '' }), 'session_id is required'],
+    ['no events', body([]), 'events must be a non-empty array'],
+    ['missing events', { device_id: 'd', session_id: 's' }, 'events must be a non-empty array'],
+    ['events that are not an array', body({ 0: event() }), 'events must be a non-empty array'],
+    ['1001 events', body(Array.from({ length: 1001 }, () => event())), 'too many events: 1001 (at most 1000 per push)'],
+    ['an event that is not an object', body([event(), 'x']), 'events[1] must be an object'],
+    ['an unknown entity_type', body([event({ entity_type: 'issue' })]), 'events[0].entity_type must be one of the entity types of the sync protocol, such as issues (got "issue")'],
+    ['a missing entity_type', body([event({ entity_type: undefined })]), 'events[0].entity_type must be one of the entity types of the sync protocol, such as issues (got nothing)'],
+    ['an unknown action_type', body([event({ action_type: 'upsert' })]), 'events[0].action_type must be one of create, update, delete, soft_delete, restore (got "upsert")'],
+    ['a timestamp without a zone', body([event({ client_timestamp: '2026-01-31T08:15:02' })]), 'events[0].client_timestamp must be an RFC 3339 timestamp'],
+    ['a date-only timestamp', body([event({ client_timestamp: '2026-01-31' })]), 'client_timestamp must be an RFC 3339 timestamp'],
+    ['a numeric timestamp', body([event({ client_timestamp: 1769847302 })]), 'client_timestamp must be an RFC 3339 timestamp'],
+    ['a missing timestamp', body([event({ client_timestamp: undefined })]), 'client_timestamp must be an RFC 3339 timestamp'],
+    ['a missing payload', body([event({ payload: undefined })]), 'events[0].payload must be a JSON object'],
+    ['a null payload', body([event({ payload: null })]), 'events[0].payload must be a JSON object'],
+    ['an array payload', body([event({ payload: [1] })]), 'events[0].payload must be a JSON object'],
+    ['a string payload', body([event({ payload: '{"a":1}' })]), 'events[0].payload must be a JSON object'],
+    ['a fractional client_action_id', body([event({ client_action_id: 1.5 })]), 'events[0].client_action_id must be an integer'],
+    ['a string client_action_id', body([event({ client_action_id: '1' })]), 'events[0].client_action_id must be an integer'],
+    ['a missing client_action_id', body([event({ client_action_id: undefined })]), 'events[0].client_action_id must be an integer'],
+    ['a numeric entity_id', body([event({ entity_id: 7 })]), 'events[0].entity_id must be a string'],
+  ])('refuses %s', (_case, value, message) => {
+    expect(refusal(value)).toContain(message);
+  });
+
+  it('names the first bad event even when an earlier one is fine', () => {
+    expect(refusal(body([event(), event(), event({ action_type: 'x' })]))).toMatch(/^events\[2\]\.action_type/);
+  });
+
+  it('keeps error messages short whatever the client sent', () => {
+    expect(refusal(body([event({ entity_type: 'x'.repeat(100_000) })])).length).toBeLessThan(200);
+  });
+
+  it('refuses a form-encoded body, which has no JSON text', () => {
+    expect(() => parsePushRequest(body([event()]), undefined)).toThrow('request body must be a JSON object');
+  });
+});

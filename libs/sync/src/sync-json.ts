@@ -1,0 +1,40 @@
+/**
+ * The push and pull answers, written as JSON text directly. A pull's event
+ * objects come from the database already written (EventLog, payloads spliced
+ * in as stored), which no parse-and-stringify could do; a push echoes
+ * client_action_ids beyond 2^53 exactly.
+ */
+import { AppendResult, EventPage, PushOutcome } from './event-log';
+import type { PushBatch } from './push-request';
+
+/** `{"accepted":N,"acks":[...],"rejected":[...]}`; `rejected` only when something was. */
+export function pushResponseJson(batch: PushBatch, result: AppendResult): string {
+  const { outcomes, serverSeqs } = result;
+  const events = batch.events;
+  let acks = '';
+  let rejected = '';
+  for (let i = 0; i < outcomes.length; i++) {
+    const id = events[i].clientActionId;
+    switch (outcomes[i]) {
+      case PushOutcome.Acked:
+        acks += `${acks === '' ? '' : ','}{"client_action_id":${id},"server_seq":${serverSeqs[i]}}`;
+        break;
+      case PushOutcome.Duplicate:
+        rejected += `${rejected === '' ? '' : ','}{"client_action_id":${id},"reason":"duplicate","server_seq":${serverSeqs[i]}}`;
+        break;
+      case PushOutcome.EmptyEntityId:
+        rejected += `${rejected === '' ? '' : ','}{"client_action_id":${id},"reason":"empty entity_id"}`;
+        break;
+    }
+  }
+  return `{"accepted":${result.accepted},"acks":[${acks}]${rejected === '' ? '' : `,"rejected":[${rejected}]`}}`;
+}
+
+/**
+ * `{"events":[...],"last_server_seq":N,"has_more":B}`. `last_server_seq` is
+ * the last event's seq, or `afterServerSeq` when the page is empty.
+ */
+export function pullResponseJson(page: EventPage, afterServerSeq: number | bigint): string {
+  const lastServerSeq = page.lastServerSeq ?? afterServerSeq;
+  return `{"events":[${page.eventsJson}],"last_server_seq":${lastServerSeq},"has_more":${page.hasMore}}`;
+}
