@@ -38,7 +38,8 @@ function startServer(dataDir) {
       SYNC_LISTEN_ADDR: '127.0.0.1:0',
       SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
       SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
-      SYNC_LOG_LEVEL: 'warn',
+      // The production default: one log line per request is part of the cost measured.
+      SYNC_LOG_LEVEL: 'info',
       SYNC_MAX_OPEN_PROJECTS: '256',
       // Raised through configuration, so the limiter still runs as in production.
       SYNC_RATE_LIMIT_AUTH: '100000000',
@@ -57,6 +58,7 @@ function startServer(dataDir) {
       if (match) resolveUrl({ child, url: match[1] });
     });
     child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
+    setTimeout(() => reject(new Error('server did not start listening within 30 s')), 30_000).unref();
   });
 }
 
