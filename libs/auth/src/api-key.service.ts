@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ApiKey, User } from '@td-sync/storage';
-import { Repository } from 'typeorm';
+import { ApiKey, preparedStatement } from '@td-sync/storage';
+import type { Statement } from 'better-sqlite3';
+import { DataSource, Repository } from 'typeorm';
+import type { AuthenticatedUser } from './authenticated-user';
 import { generateApiKey, isWellFormedApiKey } from './api-key-format';
 import { Clock } from './clock';
 import { randomHex, sha256Hex } from './secrets';
@@ -18,18 +20,37 @@ export interface IssuedKey {
   record: ApiKey;
 }
 
-export type KeyCheck =
-  | { ok: true; user: User; apiKey: ApiKey }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' };
+export type KeyCheck = { ok: true; caller: AuthenticatedUser } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' };
+
+/** Every authenticated request runs this: the key and its user in one indexed lookup. */
+const KEY_AND_USER = `
+  SELECT k.id AS key_id, k.expires_at, k.revoked_at, k.last_used_at, u.id AS user_id, u.email
+  FROM api_keys k JOIN users u ON u.id = k.user_id
+  WHERE k.key_hash = ?`;
+
+interface KeyAndUserRow {
+  key_id: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  user_id: string;
+  email: string;
+}
 
 /** API keys: `td_live_` + 32 base62, stored only as a SHA-256 hash and an 8-character display prefix. */
 @Injectable()
 export class ApiKeyService {
+  private readonly keyAndUser: () => Statement<[string], KeyAndUserRow>;
+  private readonly touch: () => Statement<[string, string]>;
+
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    dataSource: DataSource,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.keyAndUser = preparedStatement(dataSource, KEY_AND_USER);
+    this.touch = preparedStatement(dataSource, 'UPDATE api_keys SET last_used_at = ? WHERE id = ?');
+  }
 
   /** A completed device login gets name `device-auth` and scope `sync`, which are the defaults. */
   async issue(userId: string, name = 'device-auth', scopes: string[] = ['sync']): Promise<IssuedKey> {
@@ -55,17 +76,15 @@ export class ApiKeyService {
   async check(key: string, now = this.clock.now()): Promise<KeyCheck> {
     if (!isWellFormedApiKey(key)) return { ok: false, reason: 'unknown' };
     // The lookup is by hash, so nothing about the secret depends on comparison timing.
-    const apiKey = await this.keys.findOneBy({ key_hash: sha256Hex(key) });
-    if (!apiKey) return { ok: false, reason: 'unknown' };
-    if (apiKey.revoked_at) return { ok: false, reason: 'revoked' };
-    if (apiKey.expires_at <= now.toISOString()) return { ok: false, reason: 'expired' };
-    const user = await this.users.findOneBy({ id: apiKey.user_id });
-    if (!user) return { ok: false, reason: 'unknown' };
-    if (!apiKey.last_used_at || now.getTime() - Date.parse(apiKey.last_used_at) >= LAST_USED_RESOLUTION_MS) {
-      apiKey.last_used_at = now.toISOString();
-      await this.keys.update({ id: apiKey.id }, { last_used_at: apiKey.last_used_at });
+    const row = this.keyAndUser().get(sha256Hex(key));
+    if (!row) return { ok: false, reason: 'unknown' };
+    if (row.revoked_at) return { ok: false, reason: 'revoked' };
+    const nowIso = now.toISOString();
+    if (row.expires_at <= nowIso) return { ok: false, reason: 'expired' };
+    if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) >= LAST_USED_RESOLUTION_MS) {
+      this.touch().run(nowIso, row.key_id);
     }
-    return { ok: true, user, apiKey };
+    return { ok: true, caller: { id: row.user_id, email: row.email, apiKeyId: row.key_id } };
   }
 
   async revoke(keyId: string): Promise<void> {

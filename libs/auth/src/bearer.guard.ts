@@ -55,7 +55,7 @@ export class BearerGuard implements CanActivate {
 
     const result = await this.apiKeys.check(rest[0]);
     if (!result.ok) throw refuse(REFUSAL_BY_REASON[result.reason]);
-    request.user = { id: result.user.id, email: result.user.email, apiKeyId: result.apiKey.id };
+    request.user = result.caller;
     return true;
   }
 }

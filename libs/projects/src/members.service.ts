@@ -1,11 +1,11 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { UsersService } from '@td-sync/auth';
+import { sqliteHandle } from '@td-sync/storage';
 import type { ProjectRole } from '@td-sync/storage';
 import type { Database } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { lastOwnerRefusal } from './last-owner';
 import { MemberView, MembershipRecord, toMemberView } from './member-view';
-import { serverDatabaseHandle } from './server-database-handle';
 
 /** Whom to add: td sends the email; `user_id` wins when both are given, as on the reference server. */
 export interface MemberTarget {
@@ -74,7 +74,7 @@ export class MembersService {
   }
 
   private get db(): Database {
-    return serverDatabaseHandle(this.dataSource);
+    return sqliteHandle(this.dataSource);
   }
 
   /**

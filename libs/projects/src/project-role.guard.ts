@@ -1,11 +1,10 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { isProjectId, Membership, ProjectRole } from '@td-sync/storage';
-import type { Database, Statement } from 'better-sqlite3';
+import { isProjectId, Membership, preparedStatement, ProjectRole } from '@td-sync/storage';
+import type { Statement } from 'better-sqlite3';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { roleAtLeast } from './project-role';
-import { serverDatabaseHandle } from './server-database-handle';
 
 export const REQUIRED_ROLE = 'td-sync:required-role';
 
@@ -45,13 +44,14 @@ interface ProjectAndMembershipRow {
  */
 @Injectable()
 export class ProjectRoleGuard implements CanActivate {
-  /** Prepared once per connection (a new one only if the DataSource was re-initialised). */
-  private lookup?: { db: Database; statement: Statement<[string | null, string], ProjectAndMembershipRow> };
+  private readonly lookup: () => Statement<[string | null, string], ProjectAndMembershipRow>;
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly dataSource: DataSource,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.lookup = preparedStatement(dataSource, PROJECT_AND_MEMBERSHIP);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const required = this.reflector.getAllAndOverride<ProjectRole | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
@@ -62,7 +62,7 @@ export class ProjectRoleGuard implements CanActivate {
     if (!isProjectId(projectId)) throw new NotFoundException('project not found');
     const userId = request.user?.id ?? null;
 
-    const row = this.statement().get(userId, projectId);
+    const row = this.lookup().get(userId, projectId);
     if (!row || row.deleted_at !== null) throw new NotFoundException('project not found');
     if (userId === null || row.role === null) {
       throw new ForbiddenException(`requires ${required} role: you are not a member of this project`);
@@ -78,13 +78,5 @@ export class ProjectRoleGuard implements CanActivate {
       created_at: row.created_at ?? '',
     });
     return true;
-  }
-
-  private statement(): Statement<[string | null, string], ProjectAndMembershipRow> {
-    const db = serverDatabaseHandle(this.dataSource);
-    if (this.lookup?.db !== db) {
-      this.lookup = { db, statement: db.prepare<[string | null, string], ProjectAndMembershipRow>(PROJECT_AND_MEMBERSHIP) };
-    }
-    return this.lookup.statement;
   }
 }

@@ -1,11 +1,10 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { ProjectDatabases } from '@td-sync/storage';
+import { ProjectDatabases, sqliteHandle } from '@td-sync/storage';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
 import { newProjectId, pickFreshId } from './project-id';
 import { ProjectRecord, ProjectView, toProjectView } from './project-view';
-import { serverDatabaseHandle } from './server-database-handle';
 
 export interface NewProject {
   name: string;
@@ -40,7 +39,7 @@ export class ProjectsService {
    * fails neither is left behind.
    */
   async create(ownerId: string, input: NewProject): Promise<ProjectView> {
-    const db = serverDatabaseHandle(this.dataSource);
+    const db = sqliteHandle(this.dataSource);
     const id = pickFreshId(newProjectId, (candidate) => this.isTaken(candidate));
     try {
       await this.databases.create(id);
@@ -64,7 +63,7 @@ export class ProjectsService {
 
   /** The live projects `userId` is a member of, oldest first. */
   listFor(userId: string): ProjectView[] {
-    const rows = serverDatabaseHandle(this.dataSource)
+    const rows = sqliteHandle(this.dataSource)
       .prepare(
         `SELECT p.id, p.name, p.description, p.created_at, p.updated_at, p.deleted_at
          FROM projects p JOIN memberships m ON m.project_id = p.id
@@ -82,7 +81,7 @@ export class ProjectsService {
   }
 
   update(id: string, changes: ProjectChanges): ProjectView {
-    const db = serverDatabaseHandle(this.dataSource);
+    const db = sqliteHandle(this.dataSource);
     const updated = db.transaction((): ProjectRecord => {
       const current = this.findLive(id);
       if (!current) throw new NotFoundException('project not found');
@@ -102,14 +101,14 @@ export class ProjectsService {
   /** Soft delete: the row and the event database stay, and every route of the project answers 404 from now on. */
   softDelete(id: string): void {
     const now = new Date().toISOString();
-    const result = serverDatabaseHandle(this.dataSource)
+    const result = sqliteHandle(this.dataSource)
       .prepare('UPDATE projects SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL')
       .run(now, now, id);
     if (result.changes === 0) throw new NotFoundException('project not found');
   }
 
   private findLive(id: string): ProjectRecord | undefined {
-    return serverDatabaseHandle(this.dataSource)
+    return sqliteHandle(this.dataSource)
       .prepare(`SELECT ${PROJECT_COLUMNS} FROM projects WHERE id = ? AND deleted_at IS NULL`)
       .get(id) as ProjectRecord | undefined;
   }
@@ -126,7 +125,7 @@ export class ProjectsService {
 
   /** In use by a project, live or deleted, or by a directory on disk. */
   private isTaken(id: string): boolean {
-    const row = serverDatabaseHandle(this.dataSource).prepare('SELECT 1 FROM projects WHERE id = ?').get(id);
+    const row = sqliteHandle(this.dataSource).prepare('SELECT 1 FROM projects WHERE id = ?').get(id);
     return row !== undefined || existsSync(dirname(this.databases.pathOf(id)));
   }
 }

@@ -3,6 +3,7 @@ export type { StorageModuleAsyncOptions } from './storage.module';
 export type { StorageOptions } from './storage-options';
 export { ProjectDatabases, ProjectDatabaseMissingError } from './project-databases';
 export { isProjectId } from './project-id';
+export { preparedStatement, sqliteHandle } from './sqlite-handle';
 export { SQLITE_PRAGMAS } from './sqlite-pragmas';
 export { User } from './entities/user.entity';
 export { ApiKey } from './entities/api-key.entity';

@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { ProjectDatabaseMissingError, ProjectDatabases } from './project-databases';
+import { applyPragmas, checkpointTruncate } from './sqlite-pragmas';
 
 const id = (n: number) => `p_${n.toString(16).padStart(16, '0')}`;
 
@@ -110,5 +112,31 @@ describe('ProjectDatabases', () => {
     await databases.remove(id(1));
     expect(existsSync(join(dir, id(1)))).toBe(false);
     expect(databases.openCount).toBe(0);
+  });
+});
+
+describe('checkpointTruncate', () => {
+  it('does not wait for a reader that holds the WAL (as Litestream does) and leaves busy_timeout as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td-sync-checkpoint-'));
+    const path = join(dir, 'x.db');
+    const writer = new BetterSqlite3(path);
+    const reader = new BetterSqlite3(path);
+    try {
+      applyPragmas(writer);
+      writer.exec('CREATE TABLE t (x)');
+      writer.prepare('INSERT INTO t VALUES (1)').run();
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM t').get();
+      writer.prepare('INSERT INTO t VALUES (2)').run();
+      expect(checkpointTruncate(writer)).toBe(false); // returns at once instead of after 5 s
+      expect(writer.pragma('busy_timeout', { simple: true })).toBe(5000);
+      reader.exec('COMMIT');
+      expect(checkpointTruncate(writer)).toBe(true);
+      expect(statSync(`${path}-wal`).size).toBe(0);
+    } finally {
+      reader.close();
+      writer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { isProjectId } from './project-id';
 import { EventsTable1764000000001 } from './project-migrations/1764000000001-events-table';
+import { sqliteHandle } from './sqlite-handle';
 import { applyPragmas, checkpointTruncate } from './sqlite-pragmas';
 import { STORAGE_OPTIONS, StorageOptions } from './storage-options';
 
@@ -53,9 +54,9 @@ export class ProjectDatabases implements OnApplicationShutdown {
     if (cached) {
       this.open.delete(projectId);
       this.open.set(projectId, cached);
-      return handleOf(cached);
+      return sqliteHandle(cached);
     }
-    return handleOf(await this.acquire(projectId, true));
+    return sqliteHandle(await this.acquire(projectId, true));
   }
 
   /** Closes the project's database and deletes its directory (undoing a failed creation). */
@@ -151,12 +152,9 @@ async function openEventDatabase(path: string, mustExist: boolean): Promise<Data
   return source;
 }
 
-function handleOf(source: DataSource): Database {
-  return (source.driver as unknown as { databaseConnection: Database }).databaseConnection;
-}
 
 async function closeSource(source: DataSource): Promise<void> {
   if (!source.isInitialized) return;
-  checkpointTruncate(handleOf(source));
+  checkpointTruncate(sqliteHandle(source));
   await source.destroy();
 }

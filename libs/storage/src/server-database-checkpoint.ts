@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { Database } from 'better-sqlite3';
 import { DataSource } from 'typeorm';
+import { sqliteHandle } from './sqlite-handle';
 import { checkpointTruncate } from './sqlite-pragmas';
 
 /**
@@ -13,7 +13,7 @@ export class ServerDatabaseCheckpoint implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     if (!this.dataSource.isInitialized) return;
-    const db = (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+    const db = sqliteHandle(this.dataSource);
     if (db.open) checkpointTruncate(db);
   }
 }

@@ -21,7 +21,20 @@ export function applyPragmas(db: Database): void {
   db.pragma(`foreign_keys = ${SQLITE_PRAGMAS.foreign_keys}`);
 }
 
-/** Folds the WAL back into the main file and empties it, so a copy of the `.db` alone is complete. */
-export function checkpointTruncate(db: Database): void {
-  db.pragma('wal_checkpoint(TRUNCATE)');
+/**
+ * Folds the WAL back into the main file and empties it, so a copy of the `.db`
+ * alone is complete. It never waits: a reader that does not let go (Litestream
+ * holds a read transaction for as long as it replicates) would otherwise make
+ * every close block the event loop for the whole busy_timeout. When a reader is
+ * in the way the checkpoint does what it can and the rest of the WAL stays for
+ * Litestream or the next open; returns whether it completed.
+ */
+export function checkpointTruncate(db: Database): boolean {
+  db.pragma('busy_timeout = 0');
+  try {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return result?.busy === 0;
+  } finally {
+    db.pragma(`busy_timeout = ${SQLITE_PRAGMAS.busy_timeout}`);
+  }
 }
