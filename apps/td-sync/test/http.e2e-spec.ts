@@ -99,3 +99,33 @@ describe('GET /healthz and GET /metricz', () => {
     expect(Number.isInteger(result.body.uptime_seconds)).toBe(true);
   });
 });
+
+describe('request bodies', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it.each([undefined, 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream'])(
+    'decodes a JSON API body as JSON whatever its Content-Type (%s), as the reference server does',
+    async (contentType) => {
+      const response = await fetch(`${server.url}/v1/auth/login/start`, {
+        method: 'POST',
+        headers: contentType ? { 'content-type': contentType } : {},
+        body: JSON.stringify({ email: 'any-type@example.com' }),
+      });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { user_code: string }).user_code).toMatch(/^[A-Z2-9]{6}$/);
+    },
+  );
+
+  it('answers a form-encoded body on a JSON route with 400 bad_request', async () => {
+    expectError(
+      await http(server.url, 'POST', '/v1/auth/login/start', { body: 'email=a@example.com', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      400,
+      'bad_request',
+    );
+  });
+});

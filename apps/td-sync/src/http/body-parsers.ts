@@ -20,33 +20,34 @@ function decodeUtf8(body: Buffer): string {
 }
 
 /**
- * JSON for every content type except HTML forms. The reference server decodes
- * any body as JSON whatever its Content-Type, and td releases are not all
- * consistent about the header, so being strict here would only break clients.
- * The decoded text is kept on the request because push must store each payload
- * exactly as the client spelled it. An empty body is no body.
+ * The JSON API (`/v1/...`) decodes every body as JSON, whatever its
+ * Content-Type: the reference server does, and td releases (and tools such as
+ * `curl -d`, which labels its body as a form) are not all consistent about the
+ * header, so being strict would only break clients. Form encoding is parsed
+ * only for the HTML pages under `/auth/`, whose forms post it. The decoded
+ * text is kept on the request because push must store each payload exactly as
+ * the client spelled it. An empty body is no body.
  */
 export function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, parseJson);
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    if (request.url.startsWith('/v1/')) return parseJson(request, body, done);
     try {
-      const text = decodeUtf8(body);
-      if (text.trim() === '') return done(null, undefined);
-      request.rawBody = text;
-      done(null, JSON.parse(text));
+      done(null, { ...parseQueryString(decodeUtf8(body)) });
     } catch (error) {
-      done(error instanceof BadRequestException ? error : new BadRequestException('request body is not valid JSON'), undefined);
+      done(error as Error, undefined);
     }
   });
-  fastify.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'buffer' },
-    (_request: FastifyRequest, body: Buffer, done) => {
-      try {
-        done(null, { ...parseQueryString(decodeUtf8(body)) });
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
+}
+
+function parseJson(request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void): void {
+  try {
+    const text = decodeUtf8(body);
+    if (text.trim() === '') return done(null, undefined);
+    request.rawBody = text;
+    done(null, JSON.parse(text));
+  } catch (error) {
+    done(error instanceof BadRequestException ? error : new BadRequestException('request body is not valid JSON'), undefined);
+  }
 }
