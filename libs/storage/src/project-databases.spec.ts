@@ -140,3 +140,35 @@ describe('checkpointTruncate', () => {
     }
   });
 });
+
+describe('background WAL checkpoints', () => {
+  it('folds a written project database into its main file off the event loop, leaving autocheckpoint only as a safety net', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td-sync-wal-'));
+    const databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 4 });
+    try {
+      const projectId = id(1);
+      await databases.create(projectId);
+      const db = await databases.get(projectId);
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+      const insert = db.prepare(
+        `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+         VALUES ('d', 's', ?, 'create', 'issues', 'e', ?, 't', 't')`,
+      );
+      db.transaction(() => {
+        for (let i = 0; i < 1000; i++) insert.run(i, JSON.stringify({ filler: 'x'.repeat(1000) }));
+      })();
+      const mainFile = join(dir, projectId, 'events.db');
+      const before = statSync(mainFile).size;
+      expect(statSync(`${mainFile}-wal`).size).toBeGreaterThan(1_000_000);
+
+      databases.written(projectId);
+      await databases.flushCheckpoints();
+
+      expect(statSync(mainFile).size).toBeGreaterThan(before + 1_000_000);
+      expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1000);
+    } finally {
+      await databases.closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

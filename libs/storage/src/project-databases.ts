@@ -9,6 +9,14 @@ import { EventsTable1764000000001 } from './project-migrations/1764000000001-eve
 import { sqliteHandle } from './sqlite-handle';
 import { applyPragmas, checkpointTruncate } from './sqlite-pragmas';
 import { STORAGE_OPTIONS, StorageOptions } from './storage-options';
+import { WalCheckpointer } from './wal-checkpointer';
+
+/**
+ * SQLite's own checkpoint runs inside the commit that crosses this many WAL
+ * pages. The WalCheckpointer normally keeps the WAL far below it, off the event
+ * loop; this is only the safety net should it fall behind.
+ */
+const AUTOCHECKPOINT_SAFETY_NET_PAGES = 10_000;
 
 /** The project has a row in the server database but its event database is gone from disk. */
 export class ProjectDatabaseMissingError extends Error {
@@ -38,6 +46,7 @@ export class ProjectDatabases implements OnApplicationShutdown {
   private readonly opening = new Map<string, Promise<DataSource>>();
   private readonly closing = new Set<Promise<void>>();
   private closed = false;
+  private readonly checkpointer = new WalCheckpointer();
 
   constructor(@Inject(STORAGE_OPTIONS) private readonly options: StorageOptions) {
     this.dir = resolve(options.projectDataDir);
@@ -69,6 +78,16 @@ export class ProjectDatabases implements OnApplicationShutdown {
     await rm(join(path, '..'), { recursive: true, force: true });
   }
 
+  /** Notes a commit to the project's database, so its WAL is checkpointed in the background. */
+  written(projectId: string): void {
+    this.checkpointer.written(this.pathOf(projectId));
+  }
+
+  /** Runs the background checkpoints noted so far and waits for them. */
+  flushCheckpoints(): Promise<void> {
+    return this.checkpointer.flush();
+  }
+
   get openCount(): number {
     return this.open.size;
   }
@@ -76,6 +95,7 @@ export class ProjectDatabases implements OnApplicationShutdown {
   /** Checkpoints (TRUNCATE) and closes every open project database. */
   async closeAll(): Promise<void> {
     this.closed = true;
+    await this.checkpointer.stop();
     await Promise.allSettled([...this.opening.values()]);
     const sources = [...this.open.values()];
     this.open.clear();
@@ -142,7 +162,10 @@ async function openEventDatabase(path: string, mustExist: boolean): Promise<Data
     type: 'better-sqlite3',
     database: path,
     fileMustExist: mustExist,
-    prepareDatabase: (db: Database) => applyPragmas(db),
+    prepareDatabase: (db: Database) => {
+      applyPragmas(db);
+      db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_SAFETY_NET_PAGES}`);
+    },
     migrations: [EventsTable1764000000001],
     migrationsRun: true,
     migrationsTransactionMode: 'each',

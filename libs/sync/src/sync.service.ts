@@ -33,6 +33,7 @@ export class SyncService {
     // One server time for the whole batch: its events were stored at once.
     const result = this.log.append(db, batch, new Date().toISOString());
     this.counters.pushEventsAccepted += result.accepted;
+    if (result.accepted > 0) this.databases.written(projectId);
     return pushResponseJson(batch, result);
   }
 
