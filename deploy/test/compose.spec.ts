@@ -50,7 +50,8 @@ function composeSchemaErrors(document: unknown): string[] {
   delete schema.$schema; // draft 2019-09, which Ajv2019 applies without loading the meta-schema
   // The top-level `name` entered the specification after this schema snapshot (2021).
   schema.properties.name = { type: 'string' };
-  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  // logger off: the schema names formats ajv does not know (they go unchecked), and each would print a warning.
+  const ajv = new Ajv2019({ strict: false, allErrors: true, logger: false });
   ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
   ajv.addFormat('ports', true);
   ajv.addFormat('expose', true);

@@ -233,17 +233,17 @@ describe('deploy/entrypoint.sh', () => {
 
     start(['sleep', '600'], { TD_PROJECT_SCAN_INTERVAL: '1' });
     const diagnostics = () => `${running?.output}\ncalls:\n${fake.calls().join('\n')}`;
-    await waitFor('the main replicate call', () => fake.calls().length === 1, 20_000, diagnostics);
+    await waitFor('the main replicate call', () => fake.calls().length === 1 && fake.replicateStarted(1), 20_000, diagnostics);
     expect(dbPaths(fake.replicateConfig(1))).toEqual([serverDb, projectDb(P_A)]);
 
     writeFile(projectDb(P_F), '');
-    await waitFor(`a replicate call for ${P_F}`, () => fake.calls().length === 2, 20_000, diagnostics);
+    await waitFor(`a replicate call for ${P_F}`, () => fake.calls().length === 2 && fake.replicateStarted(2), 20_000, diagnostics);
     expect(fake.calls()[1]).toBe(`replicate -config ${newProjectsConfig}`);
     expect(dbPaths(fake.replicateConfig(2))).toEqual([projectDb(P_F)]);
 
     // Another one: the second process is restarted with both new projects.
     writeFile(projectDb(P_9), '');
-    await waitFor(`a replicate call for ${P_9}`, () => fake.calls().length === 3, 20_000, diagnostics);
+    await waitFor(`a replicate call for ${P_9}`, () => fake.calls().length === 3 && fake.replicateStarted(3), 20_000, diagnostics);
     expect(fake.calls()[2]).toBe(`replicate -config ${newProjectsConfig}`);
     expect(dbPaths(fake.replicateConfig(3))).toEqual([projectDb(P_F), projectDb(P_9)]);
     expect(running?.output).toContain(`replicating projects created since the start: ${P_9}`);

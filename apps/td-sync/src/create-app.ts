@@ -7,6 +7,7 @@ import { Env } from './config/sync-config';
 import { SyncConfigModule } from './config/sync-config.module';
 import { MetricsService } from './health/metrics.service';
 import { registerBodyParsers } from './http/body-parsers';
+import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
 
@@ -27,6 +28,12 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Keep-alive connections that sit idle must not hold up a shutdown.
     forceCloseConnections: 'idle',
+    // Requests that arrive while the server drains get a 503 with the
+    // PROTOCOL.md error body from registerRequestLifecycle, not Fastify's own.
+    return503OnClosing: false,
+    // Requests that never reach a route still get the PROTOCOL.md error body.
+    clientErrorHandler: answerUnparsableRequest,
+    frameworkErrors: answerFrameworkError,
     // A client that trickles a request (slowloris) is cut off; a 10 MiB push
     // over a slow link still has ample time.
     requestTimeout: 120_000,

@@ -96,6 +96,15 @@ export class FakeLitestream {
     return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : [];
   }
 
+  /**
+   * Whether the replicate call on line `line` has saved its config. The fake
+   * logs a call before it copies the config, so a test that saw the call in
+   * calls.log waits for this before reading the config.
+   */
+  replicateStarted(line: number): boolean {
+    return existsSync(join(this.dir, `replicate-${line}.yml`));
+  }
+
   /** The config the replicate call on line `line` (1-based) of calls.log was started with. */
   replicateConfig(line: number): string {
     return readFileSync(join(this.dir, `replicate-${line}.yml`), 'utf8');

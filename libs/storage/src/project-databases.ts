@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Database } from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { isProjectId } from './project-id';
 import { EventsTable1764000000001 } from './project-migrations/1764000000001-events-table';
@@ -35,6 +35,14 @@ export class ProjectDatabaseMissingError extends Error {
  * A handle must be used synchronously right after `get()` resolves: evicted
  * databases are closed on a later macrotask (setImmediate), which is what keeps a
  * handle valid for the caller that just received it.
+ *
+ * An open SQLite handle keeps working on a file that was deleted or replaced
+ * under it: writes would succeed, be acknowledged, and vanish with the handle.
+ * So `get()` checks that the path still names the file it opened (one stat)
+ * and otherwise drops the handle and opens what is there now, which fails for
+ * a missing database. Likewise, SQLite opens a file it may not write
+ * read-only and keeps it so: a database opened while its disk was read-only
+ * serves reads, refuses writes, and is reopened once it is writable again.
  */
 @Injectable()
 export class ProjectDatabases implements OnApplicationShutdown {
@@ -42,9 +50,13 @@ export class ProjectDatabases implements OnApplicationShutdown {
   private readonly dir: string;
   /** Open databases, least recently used first (Map keeps insertion order). */
   private readonly open = new Map<string, DataSource>();
+  /** The file each open database was opened as, to notice it being deleted or replaced. */
+  private readonly openedFiles = new WeakMap<DataSource, FileIdentity & { writable: boolean }>();
   /** Opens in progress, so concurrent first requests share one DataSource. */
   private readonly opening = new Map<string, Promise<DataSource>>();
   private readonly closing = new Set<Promise<void>>();
+  /** Per project, the close of a handle dropped from `open` that has not finished yet. */
+  private readonly closingOf = new Map<string, Promise<void>>();
   private closed = false;
   private readonly checkpointer = new WalCheckpointer();
 
@@ -60,12 +72,20 @@ export class ProjectDatabases implements OnApplicationShutdown {
   /** The project's database handle, opened on first use. */
   async get(projectId: string): Promise<Database> {
     const cached = this.open.get(projectId);
-    if (cached) {
+    if (cached && this.stillOnDisk(projectId, cached)) {
       this.open.delete(projectId);
       this.open.set(projectId, cached);
       return sqliteHandle(cached);
     }
     return sqliteHandle(await this.acquire(projectId, true));
+  }
+
+  /**
+   * Whether the project's database is open now, so that `get()` will resolve
+   * without waiting for I/O (nothing else can run in between).
+   */
+  isOpen(projectId: string): boolean {
+    return this.open.has(projectId);
   }
 
   /** Closes the project's database and deletes its directory (undoing a failed creation). */
@@ -122,9 +142,15 @@ export class ProjectDatabases implements OnApplicationShutdown {
 
     const path = this.pathOf(projectId);
     if (mustExist && !existsSync(path)) return Promise.reject(new ProjectDatabaseMissingError(projectId));
-    const opening = openEventDatabase(path, mustExist).then(
+    // Connections of one process share SQLite's lock and WAL-index state for a
+    // file, so a handle still closing (say one opened read-only) would shape
+    // the new one: open only once the old one is gone.
+    const previous = this.closingOf.get(projectId) ?? Promise.resolve();
+    const opening = previous.then(() => openEventDatabase(path, mustExist)).then(
       (source) => {
         this.opening.delete(projectId);
+        const opened = identityOf(path);
+        if (opened) this.openedFiles.set(source, { ...opened, writable: isWritable(path) });
         this.open.set(projectId, source);
         this.evictOverflow();
         return source;
@@ -142,10 +168,32 @@ export class ProjectDatabases implements OnApplicationShutdown {
     while (this.open.size > this.options.maxOpenProjects) {
       const [lruId, source] = this.open.entries().next().value as [string, DataSource];
       this.open.delete(lruId);
-      const closing = new Promise<void>((done) => setImmediate(done)).then(() => this.closeQuietly(source));
-      this.closing.add(closing);
-      void closing.finally(() => this.closing.delete(closing));
+      this.closeLater(lruId, source);
     }
+  }
+
+  /** False (and the handle dropped) when the file at the project's path is not the one this handle has open. */
+  private stillOnDisk(projectId: string, source: DataSource): boolean {
+    const opened = this.openedFiles.get(source);
+    const current = identityOf(this.pathOf(projectId));
+    const sameFile = opened !== undefined && current !== undefined && opened.dev === current.dev && opened.ino === current.ino;
+    // Only a handle opened read-only pays for the access() checks.
+    if (sameFile && (opened.writable || !isWritable(this.pathOf(projectId)))) return true;
+    const change = sameFile ? 'became writable' : current ? 'was replaced on disk' : 'was removed from disk';
+    this.logger.warn(`event database of project ${projectId} ${change} while open: reopening it`);
+    this.open.delete(projectId);
+    this.closeLater(projectId, source);
+    return false;
+  }
+
+  private closeLater(projectId: string, source: DataSource): void {
+    const closing = new Promise<void>((done) => setImmediate(done)).then(() => this.closeQuietly(source));
+    this.closing.add(closing);
+    this.closingOf.set(projectId, closing);
+    void closing.finally(() => {
+      this.closing.delete(closing);
+      if (this.closingOf.get(projectId) === closing) this.closingOf.delete(projectId);
+    });
   }
 
   private async closeQuietly(source: DataSource): Promise<void> {
@@ -176,8 +224,38 @@ async function openEventDatabase(path: string, mustExist: boolean): Promise<Data
 }
 
 
+interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/** Device and inode of the file at `path`; undefined when there is none (or a path component is not a directory). */
+function identityOf(path: string): FileIdentity | undefined {
+  try {
+    const stats = statSync(path, { throwIfNoEntry: false });
+    return stats ? { dev: stats.dev, ino: stats.ino } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether this process may write the database file and its directory (for the -wal and -shm files); SQLite opens it read-only otherwise. */
+function isWritable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.W_OK);
+    accessSync(dirname(path), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function closeSource(source: DataSource): Promise<void> {
   if (!source.isInitialized) return;
-  checkpointTruncate(sqliteHandle(source));
-  await source.destroy();
+  try {
+    checkpointTruncate(sqliteHandle(source));
+  } finally {
+    // A checkpoint can fail (a read-only or vanished file); the handle must close all the same.
+    await source.destroy();
+  }
 }

@@ -133,4 +133,44 @@ describe('parsePushRequest', () => {
   it('refuses a form-encoded body, which has no JSON text', () => {
     expect(() => parsePushRequest(body([event()]), undefined)).toThrow('request body must be a JSON object');
   });
+
+  it.each<[string, unknown, string]>([
+    ['a device_id longer than 1024 characters', body([event()], { device_id: 'd'.repeat(1025) }), 'device_id is longer than 1024'],
+    ['a session_id longer than 1024 characters', body([event()], { session_id: 's'.repeat(1025) }), 'session_id is longer than 1024'],
+    ['an entity_id longer than 1024 characters', body([event({ entity_id: 'e'.repeat(1025) })]), 'events[0].entity_id is longer than 1024'],
+    ['a NUL in device_id', body([event()], { device_id: 'a\u0000' }), 'device_id contains a NUL'],
+    ['an unpaired surrogate in session_id', body([event()], { session_id: '\ud800' }), 'session_id contains a NUL character or an unpaired surrogate'],
+    ['a NUL in entity_id', body([event({ entity_id: '\u0000' })]), 'events[0].entity_id contains'],
+    ['a client_timestamp of 65 characters', body([event({ client_timestamp: `2026-01-31T08:15:02.${'1'.repeat(44)}Z` })]), 'client_timestamp must be an RFC 3339'],
+  ])('refuses %s', (_case, value, message) => {
+    expect(refusal(value)).toContain(message);
+  });
+
+  it('accepts ids of 1024 characters, paired surrogates and a 64-character timestamp', () => {
+    const batch = parse(body([event({ entity_id: 'e'.repeat(1024), client_timestamp: `2026-01-31T08:15:02.${'1'.repeat(43)}Z` })], { device_id: '😀'.repeat(512) }));
+    expect(batch.deviceId).toBe('😀'.repeat(512));
+    expect(batch.events[0].entityId).toHaveLength(1024);
+  });
+
+  it('refuses a member it reads given twice, and leaves repeated keys inside a payload alone', () => {
+    const one = JSON.stringify(event());
+    const refused = (text: string) => {
+      try {
+        parseText(text);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused(`{"device_id":"a","device_id":"b","session_id":"s","events":[${one}]}`)).toBe('device_id appears twice in one object');
+    expect(refused(`{"device_id":"a","session_id":"s","events":[${one.slice(0, -1)},"entity_type":"notes"}]}`)).toBe('entity_type appears twice in one object');
+    expect(refused(`{"device_id":"a","session_id":"s","x":1,"x":2,"events":[${one.replace('"payload":{', '"payload":{"k":1,"k":2,')}]}`)).toBe('accepted');
+  });
+
+  it('accepts a body nested 10,000 levels deep and refuses 10,001, as a Go client decodes', () => {
+    const nested = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+    const withPayload = (levels: number) => `{"device_id":"d","session_id":"s","events":[${JSON.stringify(event()).replace('{"id":"td-1"}', nested(levels))}]}`;
+    expect(parseText(withPayload(9_997)).events[0].payload).toBe(nested(9_997));
+    expect(() => parseText(withPayload(9_998))).toThrow('nests deeper than 10000 levels');
+  });
 });

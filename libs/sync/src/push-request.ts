@@ -6,6 +6,29 @@ import { normalizeRfc3339 } from './rfc3339';
 /** PROTOCOL.md: at most this many events in one push. */
 export const MAX_PUSH_EVENTS = 1000;
 
+/**
+ * The deepest a push body may nest: Go's encoding/json, which td clients (and
+ * the reference server) decode with, refuses anything deeper. A pull wraps a
+ * payload exactly as deep as a push does, so every stored event stays
+ * decodable by every client.
+ */
+export const MAX_JSON_DEPTH = 10_000;
+
+/**
+ * device_id and session_id are copied into every row of the batch, so one
+ * huge id in a 10 MiB body would be stored a thousand times. Real ids are a
+ * few dozen characters; this bound is generous and keeps a push's rows within
+ * a small multiple of its body.
+ */
+export const MAX_ID_LENGTH = 1024;
+
+/** An RFC 3339 timestamp with nanoseconds and an offset has 35 characters. */
+const MAX_TIMESTAMP_LENGTH = 64;
+
+/** NUL (C strings and some SQLite functions stop at it) and lone UTF-16 surrogates (not Unicode: they cannot be stored as UTF-8). */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /[\u0000\p{Cs}]/u;
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -47,12 +70,16 @@ export function parsePushRequest(body: unknown, rawBody: string | undefined): Pu
   const { device_id: deviceId, session_id: sessionId, events } = body;
   if (typeof deviceId !== 'string' || deviceId === '') throw invalid('device_id is required');
   if (typeof sessionId !== 'string' || sessionId === '') throw invalid('session_id is required');
+  checkIdentifier('device_id', deviceId);
+  checkIdentifier('session_id', sessionId);
   if (!Array.isArray(events) || events.length === 0) throw invalid('events must be a non-empty array');
   if (events.length > MAX_PUSH_EVENTS) {
     throw invalid(`too many events: ${events.length} (at most ${MAX_PUSH_EVENTS} per push)`);
   }
 
   const spans = findRawEventSpans(rawBody);
+  if (spans.depth > MAX_JSON_DEPTH) throw invalid(`request body nests deeper than ${MAX_JSON_DEPTH} levels, more than td clients can decode`);
+  if (spans.repeatedKey !== undefined) throw invalid(`${spans.repeatedKey} appears twice in one object`);
   if (spans.count !== events.length) throw new Error('raw event scanner disagrees with JSON.parse about the events array');
   const offsets = spans.offsets;
 
@@ -73,8 +100,9 @@ export function parsePushRequest(body: unknown, rawBody: string | undefined): Pu
     if (entityId !== undefined && entityId !== null && typeof entityId !== 'string') {
       throw invalid(`events[${i}].entity_id must be a string`);
     }
+    if (typeof entityId === 'string') checkIdentifier(`events[${i}].entity_id`, entityId);
     if (!isObject(payload)) throw invalid(`events[${i}].payload must be a JSON object`);
-    const clientTimestamp = typeof timestamp === 'string' ? normalizeRfc3339(timestamp) : undefined;
+    const clientTimestamp = typeof timestamp === 'string' && timestamp.length <= MAX_TIMESTAMP_LENGTH ? normalizeRfc3339(timestamp) : undefined;
     if (clientTimestamp === undefined) {
       throw invalid(`events[${i}].client_timestamp must be an RFC 3339 timestamp such as 2026-01-31T08:15:02.123Z (got ${shown(timestamp)})`);
     }
@@ -105,6 +133,12 @@ function exactInteger(text: string, start: number, end: number, parsed: unknown)
   if (Number.isSafeInteger(parsed)) return parsed === 0 ? 0 : parsed;
   const exact = BigInt(text.slice(start, end));
   return exact < INT64_MIN || exact > INT64_MAX ? null : exact;
+}
+
+/** Ids are stored per row and compared as keys: bounded, and free of what cannot be stored faithfully. */
+function checkIdentifier(name: string, value: string): void {
+  if (value.length > MAX_ID_LENGTH) throw invalid(`${name} is longer than ${MAX_ID_LENGTH} characters`);
+  if (UNSTORABLE.test(value)) throw invalid(`${name} contains a NUL character or an unpaired surrogate`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

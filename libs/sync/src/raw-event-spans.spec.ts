@@ -61,6 +61,24 @@ describe('findRawEventSpans', () => {
     expect(findRawEventSpans('{"events":[{}],"events":5}').count).toBe(0);
   });
 
+  it('notes the first member it reads that repeats in its object, escaped or not, and only those', () => {
+    expect(findRawEventSpans('{"device_id":"a","events":[],"device_id":"b"}').repeatedKey).toBe('device_id');
+    expect(findRawEventSpans('{"session_id":"a","session\\u005fid":"b"}').repeatedKey).toBe('session_id');
+    expect(findRawEventSpans('{"events":[{"entity_id":"a","payload":{},"entity_id":"b"}]}').repeatedKey).toBe('entity_id');
+    expect(findRawEventSpans('{"events":[{"client_timestamp":"a"},{"client_timestamp":"b"}]}').repeatedKey).toBeUndefined();
+    expect(findRawEventSpans('{"other":1,"other":2,"events":[{"payload":{"a":1,"a":2},"x":1,"x":2}]}').repeatedKey).toBeUndefined();
+  });
+
+  it('measures how deeply the text nests, wherever that is', () => {
+    expect(findRawEventSpans('{}').depth).toBe(1);
+    expect(findRawEventSpans('{"events":[]}').depth).toBe(2);
+    expect(findRawEventSpans('{"events":[{}]}').depth).toBe(3);
+    expect(findRawEventSpans('{"events":[{"payload":{"a":[[]]}}]}').depth).toBe(6);
+    expect(findRawEventSpans('{"x":[[[[]]]],"events":[{}]}').depth).toBe(5);
+    expect(findRawEventSpans('{"events":[[[1]]]}').depth).toBe(4);
+    expect(findRawEventSpans(`{"events":[{"payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`).depth).toBe(20_003);
+  });
+
   it('finds every payload of generated bodies exactly as they were spelled', () => {
     fc.assert(
       fc.property(bodyArbitrary(), ({ text, events }) => {

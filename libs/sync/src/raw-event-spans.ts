@@ -11,6 +11,11 @@
  * compared after unescaping (`"pay\u006coad"` is `payload`). Strings are
  * skipped with indexOf, which keeps a 1000-event push to a fraction of a
  * millisecond per 100 kB.
+ *
+ * On the way it notes, for the caller to refuse, what JSON.parse lets pass:
+ * how deeply the text nests (a Go client cannot decode beyond 10,000 levels),
+ * and a member the server reads that appears twice in its object (another
+ * parser might keep the first where JSON.parse keeps the last).
  */
 
 const QUOTE = 34;
@@ -32,19 +37,43 @@ export interface RawEventSpans {
    * (or an element that is not an object).
    */
   readonly offsets: number[];
+  /**
+   * The first top-level member (`device_id`, `session_id`, `events`) or
+   * event member (`client_action_id`, `action_type`, `entity_type`,
+   * `entity_id`, `payload`, `client_timestamp`) found twice in its object.
+   */
+  readonly repeatedKey: string | undefined;
+  /** How deeply the text nests: 1 for `{}`, 2 for `{"a":[]}`, and so on. */
+  readonly depth: number;
 }
+
+/** What a scan notes besides the offsets. */
+interface ScanNotes {
+  repeatedKey: string | undefined;
+  depth: number;
+}
+
+const TOP_LEVEL_MEMBERS = ['device_id', 'session_id', 'events'] as const;
+const EVENT_MEMBERS = ['client_action_id', 'action_type', 'entity_type', 'entity_id', 'payload', 'client_timestamp'] as const;
+const PAYLOAD = EVENT_MEMBERS.indexOf('payload');
+const CLIENT_ACTION_ID = EVENT_MEMBERS.indexOf('client_action_id');
+const EVENTS = TOP_LEVEL_MEMBERS.indexOf('events');
 
 /** Scans a JSON text whose top-level value is an object. */
 export function findRawEventSpans(text: string): RawEventSpans {
   const offsets: number[] = [];
+  const notes: ScanNotes = { repeatedKey: undefined, depth: 1 };
   let count = 0;
+  let seen = 0;
   let i = skipWhitespace(text, 0);
   expect(text, i, LBRACE);
   i = skipWhitespace(text, i + 1);
-  if (text.charCodeAt(i) === RBRACE) return { count, offsets };
+  if (text.charCodeAt(i) === RBRACE) return { count, offsets, ...notes };
   for (;;) {
     const keyEnd = skipString(text, i);
-    const isEvents = keyEquals(text, i, keyEnd, 'events');
+    const member = memberOf(text, i, keyEnd, TOP_LEVEL_MEMBERS);
+    seen = noteRepeats(notes, seen, member, TOP_LEVEL_MEMBERS);
+    const isEvents = member === EVENTS;
     i = skipWhitespace(text, keyEnd);
     expect(text, i, COLON);
     i = skipWhitespace(text, i + 1);
@@ -53,13 +82,13 @@ export function findRawEventSpans(text: string): RawEventSpans {
       offsets.length = 0;
       count = 0;
       if (text.charCodeAt(i) === LBRACKET) {
-        i = scanEventsArray(text, i, offsets);
+        i = scanEventsArray(text, i, offsets, notes);
         count = offsets.length / 4;
       } else {
-        i = skipValue(text, i);
+        i = skipValue(text, i, 1, notes);
       }
     } else {
-      i = skipValue(text, i);
+      i = skipValue(text, i, 1, notes);
     }
     i = skipWhitespace(text, i);
     if (text.charCodeAt(i) === COMMA) {
@@ -67,20 +96,21 @@ export function findRawEventSpans(text: string): RawEventSpans {
       continue;
     }
     expect(text, i, RBRACE);
-    return { count, offsets };
+    return { count, offsets, ...notes };
   }
 }
 
 /** `text[i]` is `[`; appends four offsets per element; returns the index after `]`. */
-function scanEventsArray(text: string, i: number, offsets: number[]): number {
+function scanEventsArray(text: string, i: number, offsets: number[], notes: ScanNotes): number {
+  if (notes.depth < 2) notes.depth = 2;
   i = skipWhitespace(text, i + 1);
   if (text.charCodeAt(i) === RBRACKET) return i + 1;
   for (;;) {
     if (text.charCodeAt(i) === LBRACE) {
-      i = scanEventObject(text, i, offsets);
+      i = scanEventObject(text, i, offsets, notes);
     } else {
       offsets.push(-1, -1, -1, -1);
-      i = skipValue(text, i);
+      i = skipValue(text, i, 2, notes);
     }
     i = skipWhitespace(text, i);
     if (text.charCodeAt(i) === COMMA) {
@@ -93,11 +123,13 @@ function scanEventsArray(text: string, i: number, offsets: number[]): number {
 }
 
 /** `text[i]` is `{`; appends this event's four offsets; returns the index after `}`. */
-function scanEventObject(text: string, i: number, offsets: number[]): number {
+function scanEventObject(text: string, i: number, offsets: number[], notes: ScanNotes): number {
   let payloadStart = -1;
   let payloadEnd = -1;
   let idStart = -1;
   let idEnd = -1;
+  let seen = 0;
+  if (notes.depth < 3) notes.depth = 3;
   i = skipWhitespace(text, i + 1);
   if (text.charCodeAt(i) !== RBRACE) {
     for (;;) {
@@ -106,11 +138,13 @@ function scanEventObject(text: string, i: number, offsets: number[]): number {
       i = skipWhitespace(text, keyEnd);
       expect(text, i, COLON);
       const valueStart = skipWhitespace(text, i + 1);
-      const valueEnd = skipValue(text, valueStart);
-      if (keyEquals(text, keyStart, keyEnd, 'payload')) {
+      const valueEnd = skipValue(text, valueStart, 3, notes);
+      const member = memberOf(text, keyStart, keyEnd, EVENT_MEMBERS);
+      seen = noteRepeats(notes, seen, member, EVENT_MEMBERS);
+      if (member === PAYLOAD) {
         payloadStart = valueStart;
         payloadEnd = valueEnd;
-      } else if (keyEquals(text, keyStart, keyEnd, 'client_action_id')) {
+      } else if (member === CLIENT_ACTION_ID) {
         idStart = valueStart;
         idEnd = valueEnd;
       }
@@ -127,20 +161,32 @@ function scanEventObject(text: string, i: number, offsets: number[]): number {
   return i + 1;
 }
 
-/** Whether the string token text[start, end) (quotes included) means `name`. */
-function keyEquals(text: string, start: number, end: number, name: string): boolean {
+/** Which of `names` the string token text[start, end) (quotes included) means; -1 for none. */
+function memberOf(text: string, start: number, end: number, names: readonly string[]): number {
   for (let j = start + 1; j < end - 1; j++) {
     // An escaped key is rare; let JSON.parse decode it rather than reimplement \u handling.
-    if (text.charCodeAt(j) === BACKSLASH) return JSON.parse(text.slice(start, end)) === name;
+    if (text.charCodeAt(j) === BACKSLASH) return names.indexOf(JSON.parse(text.slice(start, end)) as string);
   }
-  return end - start - 2 === name.length && text.startsWith(name, start + 1);
+  const length = end - start - 2;
+  for (let n = 0; n < names.length; n++) {
+    if (names[n].length === length && text.startsWith(names[n], start + 1)) return n;
+  }
+  return -1;
 }
 
-/** Index just after the value that starts at i. */
-function skipValue(text: string, i: number): number {
+/** Records the first repeated member; `seen` has bit n set once names[n] was met in this object. */
+function noteRepeats(notes: ScanNotes, seen: number, member: number, names: readonly string[]): number {
+  if (member < 0) return seen;
+  const bit = 1 << member;
+  if (seen & bit && notes.repeatedKey === undefined) notes.repeatedKey = names[member];
+  return seen | bit;
+}
+
+/** Index just after the value that starts at i, whose enclosing containers number `depth`. */
+function skipValue(text: string, i: number, depth: number, notes: ScanNotes): number {
   const code = text.charCodeAt(i);
   if (code === QUOTE) return skipString(text, i);
-  if (code === LBRACE || code === LBRACKET) return skipContainer(text, i);
+  if (code === LBRACE || code === LBRACKET) return skipContainer(text, i, depth, notes);
   // A number, true, false or null: runs until a delimiter.
   const length = text.length;
   let j = i + 1;
@@ -152,8 +198,11 @@ function skipValue(text: string, i: number): number {
   return j;
 }
 
-/** `text[i]` is `{` or `[`; returns the index after the matching close. */
-function skipContainer(text: string, i: number): number {
+/**
+ * `text[i]` is `{` or `[` inside `outer` enclosing containers; returns the
+ * index after the matching close, noting the deepest level it reached.
+ */
+function skipContainer(text: string, i: number, outer: number, notes: ScanNotes): number {
   const length = text.length;
   let depth = 0;
   while (i < length) {
@@ -164,6 +213,7 @@ function skipContainer(text: string, i: number): number {
     }
     if (c === LBRACE || c === LBRACKET) {
       depth++;
+      if (outer + depth > notes.depth) notes.depth = outer + depth;
     } else if (c === RBRACE || c === RBRACKET) {
       depth--;
       if (depth === 0) return i + 1;

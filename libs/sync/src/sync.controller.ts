@@ -1,7 +1,10 @@
 import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
 import { RateLimit } from '@td-sync/auth';
 import { RequireRole } from '@td-sync/projects';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
+import { CHECKS_OWN_JSON_SHAPE } from './json-shape-route';
+import { RequireRoleOnEvents } from './open-project-database.guard';
 import { SyncService, SyncStatus } from './sync.service';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -19,7 +22,8 @@ export class SyncController {
   constructor(private readonly sync: SyncService) {}
 
   @Post('push')
-  @RequireRole('writer')
+  @RouteConfig({ [CHECKS_OWN_JSON_SHAPE]: true })
+  @RequireRoleOnEvents('writer')
   @RateLimit('push')
   @HttpCode(200)
   @Header('content-type', JSON_TYPE)
@@ -28,7 +32,7 @@ export class SyncController {
   }
 
   @Get('pull')
-  @RequireRole('reader')
+  @RequireRoleOnEvents('reader')
   @RateLimit('pull')
   @Header('content-type', JSON_TYPE)
   pull(@Param('id') projectId: string, @Req() request: FastifyRequest): Promise<string> {
@@ -36,7 +40,7 @@ export class SyncController {
   }
 
   @Get('status')
-  @RequireRole('reader')
+  @RequireRoleOnEvents('reader')
   status(@Param('id') projectId: string): Promise<SyncStatus> {
     return this.sync.status(projectId);
   }

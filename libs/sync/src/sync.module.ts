@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ProjectsModule } from '@td-sync/projects';
 import { EventLog } from './event-log';
+import { OpenProjectDatabaseGuard } from './open-project-database.guard';
 import { SyncController } from './sync.controller';
 import { SyncCounters } from './sync-counters';
 import { SyncService } from './sync.service';
@@ -9,7 +10,7 @@ import { SyncService } from './sync.service';
 @Module({
   imports: [ProjectsModule],
   controllers: [SyncController],
-  providers: [SyncCounters, EventLog, SyncService],
+  providers: [SyncCounters, EventLog, SyncService, OpenProjectDatabaseGuard],
   exports: [SyncCounters],
 })
 export class SyncModule {}

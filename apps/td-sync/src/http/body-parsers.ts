@@ -1,6 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CHECKS_OWN_JSON_SHAPE } from '@td-sync/sync';
 import { parse as parseQueryString } from 'node:querystring';
+import { jsonShapeProblem } from './json-shape';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,6 +12,12 @@ declare module 'fastify' {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The deepest a JSON body may nest, push excepted (it allows what a Go client
+ * can decode; see parsePushRequest). Every other body is a flat object.
+ */
+const MAX_BODY_DEPTH = 64;
 
 function decodeUtf8(body: Buffer): string {
   try {
@@ -42,12 +50,22 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
 }
 
 function parseJson(request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void): void {
+  let parsed: unknown;
+  let text: string;
   try {
-    const text = decodeUtf8(body);
+    text = decodeUtf8(body);
     if (text.trim() === '') return done(null, undefined);
     request.rawBody = text;
-    done(null, JSON.parse(text));
+    parsed = JSON.parse(text);
   } catch (error) {
-    done(error instanceof BadRequestException ? error : new BadRequestException('request body is not valid JSON'), undefined);
+    return done(error instanceof BadRequestException ? error : new BadRequestException('request body is not valid JSON'), undefined);
   }
+  // Valid JSON can still nest deep enough to overflow the stack of Nest's
+  // validation (a 500), or repeat a key (see jsonShapeProblem). Routes that
+  // scan their text anyway check it themselves.
+  if ((request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[CHECKS_OWN_JSON_SHAPE] !== true) {
+    const problem = jsonShapeProblem(text, MAX_BODY_DEPTH);
+    if (problem) return done(new BadRequestException(`request body: ${problem}`), undefined);
+  }
+  done(null, parsed);
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { MetricsService } from '../health/metrics.service';
+import { errorBody } from './error-body';
 
 /** What the auth guard leaves on the request, read here only for the log line. */
 interface WithCaller {
@@ -14,9 +15,26 @@ interface WithCaller {
  * X-Request-ID header, the response counters and one log line per request.
  */
 export function registerRequestLifecycle(fastify: FastifyInstance, metrics: MetricsService): void {
+  // A draining server (SIGTERM) finishes the requests it has started and takes
+  // on no new ones, even those that still arrive on an open connection: they
+  // are answered 503 before anything runs, so none is applied without its
+  // answer reaching the client. (Fastify's own 503 for these has a body of
+  // its own shape; see return503OnClosing in createApp.)
+  let draining = false;
+  fastify.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
+
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     void reply.header('x-request-id', request.id);
-    done();
+    if (!draining) return done();
+    void reply
+      .status(503)
+      .header('connection', 'close')
+      .header('retry-after', 1)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(errorBody('internal_error', 'the server is shutting down: retry in a moment'));
   });
 
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {

@@ -16,7 +16,7 @@ export interface LoggedIn {
  * specs that log in many users should start their server with
  * SYNC_RATE_LIMIT_AUTH=0.
  */
-export async function loginViaUserCode(server: TestServer, email: string): Promise<LoggedIn> {
+export async function loginViaUserCode(server: Pick<TestServer, 'url'>, email: string): Promise<LoggedIn> {
   const start = await http<{ device_code: string; user_code: string }>(server.url, 'POST', '/v1/auth/login/start', { body: { email } });
   if (start.status !== 200) throw new Error(`login start for ${email} answered ${start.status}: ${start.text}`);
 
@@ -31,7 +31,7 @@ export async function loginViaUserCode(server: TestServer, email: string): Promi
 }
 
 /** POST /auth/verify as the page's form sends it. */
-export function submitUserCode(server: TestServer, userCode: string) {
+export function submitUserCode(server: Pick<TestServer, 'url'>, userCode: string) {
   return http<string>(server.url, 'POST', '/auth/verify', {
     body: new URLSearchParams({ user_code: userCode }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -25,6 +25,8 @@ export interface SpawnOptions {
   dataDir?: string;
   /** Wait for "listening on" (default true). */
   waitUntilListening?: boolean;
+  /** Run the server as this user (and group of the same id); the spec must be root to use it. */
+  uid?: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
   });
   const stdout: string[] = [];
   const stderr: string[] = [];
