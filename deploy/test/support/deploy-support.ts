@@ -13,14 +13,18 @@ export const REPO_ROOT = resolve(__dirname, '../../..');
 export const DEPLOY_DIR = join(REPO_ROOT, 'deploy');
 export const ENTRYPOINT = join(DEPLOY_DIR, 'entrypoint.sh');
 
-/** The Litestream binary of @flydotio/litestream (its `litestream` bin is a wrapper that loses signals and exit codes). */
+/**
+ * The Litestream 0.3.13 binary of @flydotio/litestream-linux-x64, an optional
+ * dependency because npm carries it for linux/x64 only (the backup drill
+ * therefore runs on linux/x64, as CI does).
+ */
 export function litestreamBinary(): string {
   const pkg = `@flydotio/litestream-${process.platform}-${process.arch}/package.json`;
   let dir: string;
   try {
     dir = dirname(require.resolve(pkg, { paths: [REPO_ROOT] }));
   } catch {
-    throw new Error(`${pkg} is not installed: run npm ci (the package exists for linux-x64, darwin-x64 and darwin-arm64)`);
+    throw new Error(`${pkg} is not installed: npm ci installs it on linux/x64, the only platform npm has Litestream for`);
   }
   return join(dir, 'litestream');
 }

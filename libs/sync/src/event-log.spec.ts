@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventLog, EventPage, PushOutcome } from './event-log';
+import { EventLog, EventPage, PAGE_BYTE_BUDGET, PushOutcome } from './event-log';
 import type { PushBatch, PushEvent } from './push-request';
 
 const TIME = '2026-01-31T08:15:02.000Z';
@@ -228,6 +228,44 @@ describe('EventLog (on a real project database)', () => {
     ]) {
       const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, ...(sql.includes('device_id') ? ['x'] : []), 1) as { detail: string }[];
       expect(plan.map((step) => step.detail).join('; ')).toMatch(/SEARCH events USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+    }
+  });
+});
+
+describe('EventLog pages of huge events', () => {
+  it('ends a page once it passes the byte budget, always with at least one event, and says more remain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td-sync-page-budget-'));
+    const databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: dir, maxOpenProjects: 2 });
+    try {
+      const projectId = 'p_00000000000000aa';
+      await databases.create(projectId);
+      const db = await databases.get(projectId);
+      const log = new EventLog();
+      const big = `{"blob":"${'x'.repeat(3 * 1024 * 1024)}"}`; // 3 MiB: two fit in a page, three do not
+      for (let i = 1; i <= 5; i++) log.append(db, batch('dev-1', [event(i, { payload: big })]), TIME);
+      const seen: unknown[] = [];
+      let after = 0;
+      let pages = 0;
+      for (;;) {
+        const page = log.page(db, after, 1000, undefined);
+        pages++;
+        expect(page.count).toBeGreaterThanOrEqual(1);
+        expect(page.eventsJson.length).toBeLessThanOrEqual(PAGE_BYTE_BUDGET + big.length);
+        seen.push(...seqsOf(page));
+        after = page.lastServerSeq as number;
+        if (!page.hasMore) break;
+      }
+      expect(seen).toEqual([1, 2, 3, 4, 5]);
+      expect(pages).toBe(3);
+
+      // A single event larger than the budget still comes, alone.
+      const huge = `{"blob":"${'y'.repeat(PAGE_BYTE_BUDGET + 10)}"}`;
+      log.append(db, batch('dev-2', [event(1, { payload: huge })]), TIME);
+      const lone = log.page(db, 5, 1000, undefined);
+      expect(lone).toMatchObject({ count: 1, hasMore: false, lastServerSeq: 6 });
+    } finally {
+      await databases.closeAll();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -46,6 +46,9 @@ interface Statements {
   eventCount: number | undefined;
 }
 
+/** About 8 MiB of event JSON (counted in UTF-16 code units) ends a pull page early; see page(). */
+export const PAGE_BYTE_BUDGET = 8 * 1024 * 1024;
+
 /**
  * One pull event object, written by SQLite: the payload column is spliced in
  * as the stored text, the strings are quoted by json_quote and the integers
@@ -91,19 +94,34 @@ export class EventLog {
    * Up to `limit` events after `afterServerSeq`, ascending, leaving out those of
    * `excludeDevice`. One row beyond the limit is read to know, exactly and in
    * the same statement (so the same snapshot), whether more remain.
+   *
+   * A page also stops once its events pass PAGE_BYTE_BUDGET (it always holds
+   * at least one): a writer may store a thousand 10 MiB payloads, and a page of
+   * them read into memory at once would take the server down for everyone.
+   * has_more is then true, as PROTOCOL.md allows, and the client asks again.
+   * Rows are stepped one at a time so nothing past the budget is ever built.
    */
   page(db: Database, afterServerSeq: number | bigint, limit: number, excludeDevice: string | undefined): EventPage {
     const statements = this.statementsFor(db);
     const rows = (
       excludeDevice === undefined
-        ? statements.page.all(afterServerSeq, limit + 1)
-        : statements.pageExcluding.all(afterServerSeq, excludeDevice, limit + 1)
-    ) as [number, string][];
-    const hasMore = rows.length > limit;
-    const count = hasMore ? limit : rows.length;
-    let eventsJson = '';
-    for (let i = 0; i < count; i++) eventsJson += i === 0 ? rows[i][1] : ',' + rows[i][1];
-    return { eventsJson, count, lastServerSeq: count === 0 ? undefined : rows[count - 1][0], hasMore };
+        ? statements.page.iterate(afterServerSeq, limit + 1)
+        : statements.pageExcluding.iterate(afterServerSeq, excludeDevice, limit + 1)
+    ) as IterableIterator<[number, string]>;
+    const events: string[] = [];
+    let size = 0;
+    let lastServerSeq: number | undefined;
+    let hasMore = false;
+    for (const [serverSeq, json] of rows) {
+      if (events.length === limit || (events.length > 0 && size + json.length > PAGE_BYTE_BUDGET)) {
+        hasMore = true;
+        break; // ends the iteration, which resets the statement
+      }
+      events.push(json);
+      size += json.length;
+      lastServerSeq = serverSeq;
+    }
+    return { eventsJson: events.join(','), count: events.length, lastServerSeq, hasMore };
   }
 
   /**
