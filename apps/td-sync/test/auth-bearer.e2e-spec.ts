@@ -32,6 +32,22 @@ describe('API keys and the Bearer guard', () => {
     expect((await keys().findOneByOrFail({ id: stored.id })).last_used_at).toEqual(expect.any(String));
   });
 
+  it('records last_used_at with one-minute resolution, so reads do not become a write on every request', async () => {
+    const login = await loginViaUserCode(server, 'resolution@example.com');
+    const stored = await keys().findOneByOrFail({ user_id: login.userId });
+    const lastUsed = async () => (await keys().findOneByOrFail({ id: stored.id })).last_used_at;
+
+    expect((await http(server.url, 'GET', AUTHENTICATED, { apiKey: login.apiKey })).status).toBe(200);
+    const first = await lastUsed();
+    travelForward(server, 30_000);
+    expect((await http(server.url, 'GET', AUTHENTICATED, { apiKey: login.apiKey })).status).toBe(200);
+    expect(await lastUsed()).toBe(first);
+    travelForward(server, 61_000);
+    expect((await http(server.url, 'GET', AUTHENTICATED, { apiKey: login.apiKey })).status).toBe(200);
+    const later = await lastUsed();
+    expect(Date.parse(later!) - Date.parse(first!)).toBeGreaterThanOrEqual(60_000);
+  });
+
   it('stores the key as a SHA-256 hash and an 8-character prefix, named device-auth with scope sync, for one year', async () => {
     const login = await loginViaUserCode(server, 'stored@example.com');
     const stored = await keys().findOneByOrFail({ user_id: login.userId });
