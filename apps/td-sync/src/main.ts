@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { ConfigValidationError } from './config/config-validation-error';
 import { SyncConfig } from './config/sync-config';
 import { createApp } from './create-app';
@@ -36,7 +37,9 @@ async function main(): Promise<void> {
     if (config.listen.host !== undefined || (error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
     await app.listen({ port: config.listen.port, host: '0.0.0.0' });
   }
-  logger.log(`listening on ${await app.getUrl()}`);
+  // The bound address, not app.getUrl(), which names [::1] for "every interface".
+  const { address, port } = app.getHttpServer().address() as AddressInfo;
+  logger.log(`listening on http://${address.includes(':') ? `[${address}]` : address}:${port}`);
 }
 
 /**
