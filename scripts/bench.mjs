@@ -186,34 +186,18 @@ async function scenario(server, name, eventsPerRequest, options) {
 
 const jsonHeaders = (apiKey) => ({ 'content-type': 'application/json', authorization: `Bearer ${apiKey}` });
 
-async function pushBatches(server, apiKey, projectId) {
-  const devices = Array.from({ length: plan.devices }, (_, i) => `bench-dev-${i}`);
+/** Pushes of `eventsPerPush` events to one project from `clients` concurrent devices. */
+function pushLoad(server, apiKey, projectId, name, clients, eventsPerPush) {
   let turn = 0;
-  return scenario(server, 'push (1000-event batches)', 1000, {
+  return scenario(server, name, eventsPerPush, {
     url: server.url,
-    connections: plan.devices,
+    connections: clients,
     requests: [
       {
         method: 'POST',
         path: `/v1/projects/${projectId}/sync/push`,
         headers: jsonHeaders(apiKey),
-        setupRequest: (req) => ({ ...req, body: pushBody(devices[turn++ % devices.length], 1000) }),
-      },
-    ],
-  });
-}
-
-async function pushSmall(server, apiKey, projectId) {
-  let turn = 0;
-  return scenario(server, 'push-small (single events)', 1, {
-    url: server.url,
-    connections: plan.smallClients,
-    requests: [
-      {
-        method: 'POST',
-        path: `/v1/projects/${projectId}/sync/push`,
-        headers: jsonHeaders(apiKey),
-        setupRequest: (req) => ({ ...req, body: pushBody(`bench-small-${turn++ % plan.smallClients}`, 1) }),
+        setupRequest: (req) => ({ ...req, body: pushBody(`bench-dev-${turn++ % clients}`, eventsPerPush) }),
       },
     ],
   });
@@ -310,8 +294,8 @@ async function main() {
     const mixedProjects = [];
     for (let i = 0; i < 10; i++) mixedProjects.push(await createProject(server.url, apiKey, `bench-mixed-${i}`));
 
-    if (wanted('push')) results.push(await pushBatches(server, apiKey, pushProject));
-    if (wanted('push-small')) results.push(await pushSmall(server, apiKey, pushProject));
+    if (wanted('push')) results.push(await pushLoad(server, apiKey, pushProject, 'push (1000-event batches)', plan.devices, 1000));
+    if (wanted('push-small')) results.push(await pushLoad(server, apiKey, pushProject, 'push-small (single events)', plan.smallClients, 1));
     if (wanted('pull')) {
       await seed(server, apiKey, pullProject, plan.pullSeed);
       results.push(await pullPages(server, apiKey, pullProject, plan.pullSeed));

@@ -2,6 +2,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { http } from './support/http';
+import { loginViaUserCode } from './support/login';
 import { spawnServer, SpawnedServer } from './support/spawned-server';
 
 /** The built server as a child process: start-up errors, logs and signals. */
@@ -54,14 +55,24 @@ describe('td-sync process', () => {
     expect(line).toMatch(/\/metricz/);
   });
 
-  it('on SIGTERM checkpoints the databases, leaves no WAL content and exits 0', async () => {
+  it('on SIGTERM checkpoints the server and project databases, leaves no WAL content and exits 0', async () => {
     const server = await spawnTracked();
-    for (let i = 0; i < 5; i++) await http(server.url, 'GET', '/healthz');
-    const wal = join(server.dataDir, 'server.db-wal');
-    expect(existsSync(wal) && statSync(wal).size > 0).toBe(true);
+    const { apiKey } = await loginViaUserCode(server, 'shutdown@example.com');
+    const project = await http<{ id: string }>(server.url, 'POST', '/v1/projects', { apiKey, body: { name: 'shutdown' } });
+    const pushed = await http(server.url, 'POST', `/v1/projects/${project.body.id}/sync/push`, {
+      apiKey,
+      body: {
+        device_id: 'dev',
+        session_id: 'ses',
+        events: [{ client_action_id: 1, action_type: 'create', entity_type: 'issues', entity_id: 'td-1', payload: {}, client_timestamp: '2026-01-31T08:15:02Z' }],
+      },
+    });
+    expect(pushed.status).toBe(200);
+    const wals = [join(server.dataDir, 'server.db-wal'), join(server.dataDir, 'projects', project.body.id, 'events.db-wal')];
+    for (const wal of wals) expect(existsSync(wal) && statSync(wal).size > 0).toBe(true);
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+    for (const wal of wals) expect({ wal, size: existsSync(wal) ? statSync(wal).size : 0 }).toEqual({ wal, size: 0 });
     expect(server.stdout.join('\n')).toMatch(/stopped cleanly/);
   });
 

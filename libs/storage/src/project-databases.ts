@@ -54,8 +54,10 @@ export class ProjectDatabases implements OnApplicationShutdown {
   private readonly openedFiles = new WeakMap<DataSource, FileIdentity & { writable: boolean }>();
   /** Opens in progress, so concurrent first requests share one DataSource. */
   private readonly opening = new Map<string, Promise<DataSource>>();
-  private readonly closing = new Set<Promise<void>>();
-  /** Per project, the close of a handle dropped from `open` that has not finished yet. */
+  /**
+   * Per project, the closes of handles dropped from `open` that have not
+   * finished yet, chained so the newest promise covers every earlier one.
+   */
   private readonly closingOf = new Map<string, Promise<void>>();
   private closed = false;
   private readonly checkpointer = new WalCheckpointer();
@@ -119,7 +121,7 @@ export class ProjectDatabases implements OnApplicationShutdown {
     await Promise.allSettled([...this.opening.values()]);
     const sources = [...this.open.values()];
     this.open.clear();
-    await Promise.all([...this.closing]);
+    await Promise.all([...this.closingOf.values()]);
     await Promise.all(sources.map((source) => this.closeQuietly(source)));
   }
 
@@ -187,11 +189,12 @@ export class ProjectDatabases implements OnApplicationShutdown {
   }
 
   private closeLater(projectId: string, source: DataSource): void {
-    const closing = new Promise<void>((done) => setImmediate(done)).then(() => this.closeQuietly(source));
-    this.closing.add(closing);
+    const previous = this.closingOf.get(projectId) ?? Promise.resolve();
+    const closing = previous
+      .then(() => new Promise<void>((done) => setImmediate(done)))
+      .then(() => this.closeQuietly(source));
     this.closingOf.set(projectId, closing);
     void closing.finally(() => {
-      this.closing.delete(closing);
       if (this.closingOf.get(projectId) === closing) this.closingOf.delete(projectId);
     });
   }
@@ -222,7 +225,6 @@ async function openEventDatabase(path: string, mustExist: boolean): Promise<Data
   await source.initialize();
   return source;
 }
-
 
 interface FileIdentity {
   dev: number;

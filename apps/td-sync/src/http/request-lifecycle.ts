@@ -1,13 +1,10 @@
+// For the type of `request.user`, where the Bearer guard leaves the caller.
+import type {} from '@td-sync/auth';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { MetricsService } from '../health/metrics.service';
 import { errorBody } from './error-body';
-
-/** What the auth guard leaves on the request, read here only for the log line. */
-interface WithCaller {
-  user?: { id?: string };
-}
 
 /**
  * Fastify hooks that see every request, including those that never reach a
@@ -47,7 +44,7 @@ export function registerRequestLifecycle(fastify: FastifyInstance, metrics: Metr
       path: request.url.split('?', 1)[0],
       status,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
-      user_id: (request.raw as WithCaller).user?.id ?? (request as WithCaller).user?.id,
+      user_id: request.user?.id,
       project_id: typeof params?.id === 'string' ? params.id : undefined,
     };
     const log: Pino = PinoLogger.root;
