@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const BUILT_MAIN = resolve(__dirname, '../../../../dist/apps/td-sync/src/main.js');
@@ -37,6 +37,9 @@ export interface SpawnOptions {
 export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedServer> {
   if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` first (npm test does)`);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'td-sync-proc-'));
+  // Another user must be able to reach the checkout: a clone in a `mktemp -d`
+  // directory is mode 700.
+  const restoreModes = options.uid !== undefined ? letOthersTraverse(dirname(BUILT_MAIN)) : () => undefined;
   const child = spawn(process.execPath, [BUILT_MAIN], {
     cwd: dataDir,
     env: {
@@ -62,7 +65,12 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
     }
   });
   createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const exited = new Promise<number | string>((done) => child.on('exit', (code, signal) => done(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((done) =>
+    child.on('exit', (code, signal) => {
+      restoreModes();
+      done(code ?? signal ?? -1);
+    }),
+  );
 
   const server: SpawnedServer = {
     process: child,
@@ -85,4 +93,23 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
     server.url = /(http:\/\/[^\s"]+)/.exec(line)![1];
   }
   return server;
+}
+
+/**
+ * Adds the "others may enter" bit to every directory from `path` up to the
+ * root that lacks it, and returns how to put the modes back.
+ */
+function letOthersTraverse(path: string): () => void {
+  const changed: Array<{ dir: string; mode: number }> = [];
+  for (let dir = path; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o005);
+      changed.push({ dir, mode });
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return () => {
+    for (const { dir, mode } of changed.splice(0)) chmodSync(dir, mode);
+  };
 }
