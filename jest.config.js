@@ -18,8 +18,8 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@td-sync/(storage|auth|projects|sync)$': '<rootDir>/libs/$1/src',
-  '^@td-sync/(storage|auth|projects|sync)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@td-sync/(http|storage|auth|projects|sync)$': '<rootDir>/libs/$1/src',
+  '^@td-sync/(http|storage|auth|projects|sync)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };

@@ -21,6 +21,10 @@ export interface AuthOptions {
   email: EmailSettings;
 }
 
+/**
+ * The injection token of AuthOptions. The app's configuration module (the one
+ * global module) provides it to everyone, passed through checkAuthOptions.
+ */
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
 
 /** Normalises the options once, and refuses combinations that could only fail later, at the first login. */

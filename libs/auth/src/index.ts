@@ -1,14 +1,12 @@
 export { AuthModule } from './auth.module';
-export type { AuthModuleAsyncOptions } from './auth.module';
+export { AUTH_OPTIONS, checkAuthOptions } from './auth-options';
 export type { AuthOptions, EmailSettings, EmailProviderName } from './auth-options';
-export { Public, IS_PUBLIC } from './public.decorator';
 export { CurrentUser } from './current-user.decorator';
-export type { AuthenticatedUser } from './authenticated-user';
+export type { AuthenticatedUser } from '@td-sync/http';
 export { UsersService, normalizeEmail } from './users.service';
 export { ApiKeyService, API_KEY_PREFIX } from './api-key.service';
 export type { IssuedKey } from './api-key.service';
-export { Clock } from './clock';
 export { secretsEqual } from './secrets';
-export { RateLimit, RATE_LIMIT_TIER } from './rate-limit.decorator';
-export type { RateLimitTier } from './rate-limit.decorator';
 export { BearerGuard } from './bearer.guard';
+export { EmailOutbox } from './email/email-outbox';
+export { AuthRequestCleanup, AUTH_REQUEST_CLEANUP_JOB } from './login/auth-request-cleanup';

@@ -1,3 +1,4 @@
+import type { RateLimits } from '@td-sync/http';
 import { isIP } from 'node:net';
 import { ConfigValidationError } from './config-validation-error';
 import { parseDurationMs } from './duration';
@@ -6,15 +7,6 @@ import { ListenAddress, parseListenAddress } from './listen-address';
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type EmailProvider = 'log' | 'smtp';
-
-/** Requests per one-minute window for each rate-limit tier; 0 turns a tier off. */
-export interface RateLimits {
-  auth: number;
-  authPoll: number;
-  push: number;
-  pull: number;
-  other: number;
-}
 
 export type Env = Record<string, string | undefined>;
 

@@ -1,7 +1,7 @@
-import { GoneException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock, ProtocolException } from '@td-sync/http';
 import type { AuthRequest } from '@td-sync/storage';
 import { AUTH_OPTIONS, AuthOptions } from '../auth-options';
-import { Clock } from '../clock';
 import { approvalEmail } from '../email/approval-email';
 import { EmailOutbox } from '../email/email-outbox';
 import { randomHex, secretsEqual, sha256Hex } from '../secrets';
@@ -111,7 +111,7 @@ export class EmailLinkLoginService {
     if (request.expires_at <= now.toISOString() || request.status === 'used') throw gone();
     if (request.status === 'pending') return { status: 'pending' };
     if (!request.code_challenge || !verifierMatches(verifier, request.code_challenge)) {
-      throw new UnauthorizedException({ code: 'invalid_verifier', message: 'code_verifier does not match the code_challenge this login started with' });
+      throw new ProtocolException(HttpStatus.UNAUTHORIZED, 'invalid_verifier', 'code_verifier does not match the code_challenge this login started with');
     }
     const completed = await this.completion.complete(request, now);
     if (!completed) throw gone();
@@ -134,6 +134,6 @@ function stateOf(request: AuthRequest, now: Date): LinkState {
   return { kind: 'valid', email: request.email, deviceName: request.device_name };
 }
 
-function gone(): GoneException {
-  return new GoneException({ code: 'expired', message: 'this login has expired or was already completed: run `td auth login` again' });
+function gone(): ProtocolException {
+  return new ProtocolException(HttpStatus.GONE, 'expired', 'this login has expired or was already completed: run `td auth login` again');
 }

@@ -1,6 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { Public } from '../public.decorator';
-import { RateLimit } from '../rate-limit.decorator';
+import { Public, RateLimit } from '@td-sync/http';
 import { LoginPollDto } from './dto/login-poll.dto';
 import { LoginStartDto } from './dto/login-start.dto';
 import { LoginStartResponse, PollResponse } from './login-responses';

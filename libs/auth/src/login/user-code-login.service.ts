@@ -1,6 +1,6 @@
-import { ForbiddenException, GoneException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Clock, ProtocolException } from '@td-sync/http';
 import { AUTH_OPTIONS, AuthOptions } from '../auth-options';
-import { Clock } from '../clock';
 import { randomHex } from '../secrets';
 import { normalizeEmail } from '../users.service';
 import { AuthRequestStore } from './auth-request-store';
@@ -40,10 +40,11 @@ export class UserCodeLoginService {
   async start(rawEmail: string): Promise<LoginStartResponse> {
     const email = normalizeEmail(rawEmail);
     if (!(await this.accounts.mayLogIn(email))) {
-      throw new ForbiddenException({
-        code: 'signup_disabled',
-        message: 'signups are disabled on this server and this email has no account: ask the server operator or a project owner to add you',
-      });
+      throw new ProtocolException(
+        HttpStatus.FORBIDDEN,
+        'signup_disabled',
+        'signups are disabled on this server and this email has no account: ask the server operator or a project owner to add you',
+      );
     }
     const now = this.clock.now();
     const deviceCode = randomHex(20);
@@ -95,10 +96,10 @@ export class UserCodeLoginService {
   }
 }
 
-function expired(): GoneException {
-  return new GoneException({ code: 'expired', message: 'this login request has expired: run `td auth login` again' });
+function expired(): ProtocolException {
+  return new ProtocolException(HttpStatus.GONE, 'expired', 'this login request has expired: run `td auth login` again');
 }
 
-function alreadyUsed(): GoneException {
-  return new GoneException({ code: 'already_used', message: 'this login request was already completed: run `td auth login` again' });
+function alreadyUsed(): ProtocolException {
+  return new ProtocolException(HttpStatus.GONE, 'already_used', 'this login request was already completed: run `td auth login` again');
 }

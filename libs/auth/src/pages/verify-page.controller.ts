@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Post, Query, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../public.decorator';
-import { RateLimit } from '../rate-limit.decorator';
+import { Public, RateLimit } from '@td-sync/http';
 import { UserCodeLoginService, VerifyOutcome } from '../login/user-code-login.service';
 import { HtmlErrorPageFilter } from './html-error-page.filter';
 import { formField, sendHtml } from './html-reply';
