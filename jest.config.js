@@ -21,7 +21,6 @@ const swc = [
 
 const moduleNameMapper = {
   '^@td-sync/(http|storage|auth|projects|sync)$': '<rootDir>/libs/$1/src',
-  '^@td-sync/(http|storage|auth|projects|sync)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };

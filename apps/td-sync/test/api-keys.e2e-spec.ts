@@ -1,7 +1,7 @@
 import { ApiKeyService } from '@td-sync/auth';
-import { ApiKey } from '@td-sync/storage';
+import type { ApiKey } from '@td-sync/storage';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { serverCount, serverRow } from './support/database-files';
 import { expectError, http } from './support/http';
 import { loginViaUserCode } from './support/login';
 import { startTestServer, TestServer } from './support/test-server';
@@ -20,22 +20,24 @@ describe('API keys and the Bearer guard', () => {
   afterAll(() => server.close());
   afterEach(() => jest.restoreAllMocks());
 
-  const keys = () => server.app.get(DataSource).getRepository(ApiKey);
+  /** The stored key rows, read from the server database file. */
+  const keyOf = (userId: string) => serverRow<ApiKey>(server.dataDir, 'SELECT * FROM api_keys WHERE user_id = ?', userId);
+  const keyById = (id: string) => serverRow<ApiKey>(server.dataDir, 'SELECT * FROM api_keys WHERE id = ?', id);
 
   it('accepts a key issued by a login, and records its use', async () => {
     const login = await loginViaUserCode(server, 'user@example.com');
-    const stored = await keys().findOneByOrFail({ user_id: login.userId });
+    const stored = keyOf(login.userId);
     expect(stored.last_used_at).toBeNull();
 
     const result = await http(server.url, 'GET', AUTHENTICATED, { apiKey: login.apiKey });
     expect(result.status).toBe(200);
-    expect((await keys().findOneByOrFail({ id: stored.id })).last_used_at).toEqual(expect.any(String));
+    expect(keyById(stored.id).last_used_at).toEqual(expect.any(String));
   });
 
   it('records last_used_at with one-minute resolution, so reads do not become a write on every request', async () => {
     const login = await loginViaUserCode(server, 'resolution@example.com');
-    const stored = await keys().findOneByOrFail({ user_id: login.userId });
-    const lastUsed = async () => (await keys().findOneByOrFail({ id: stored.id })).last_used_at;
+    const stored = keyOf(login.userId);
+    const lastUsed = async () => keyById(stored.id).last_used_at;
 
     expect((await http(server.url, 'GET', AUTHENTICATED, { apiKey: login.apiKey })).status).toBe(200);
     const first = await lastUsed();
@@ -50,7 +52,7 @@ describe('API keys and the Bearer guard', () => {
 
   it('stores the key as a SHA-256 hash and an 8-character prefix, named device-auth with scope sync, for one year', async () => {
     const login = await loginViaUserCode(server, 'stored@example.com');
-    const stored = await keys().findOneByOrFail({ user_id: login.userId });
+    const stored = keyOf(login.userId);
     const secret = login.apiKey.slice('td_live_'.length);
     expect(stored).toMatchObject({
       key_hash: createHash('sha256').update(login.apiKey).digest('hex'),
@@ -68,7 +70,7 @@ describe('API keys and the Bearer guard', () => {
     const first = await loginViaUserCode(server, 'twice@example.com');
     const second = await loginViaUserCode(server, 'twice@example.com');
     expect(first.apiKey).not.toBe(second.apiKey);
-    expect(await keys().countBy({ user_id: first.userId })).toBe(2);
+    expect(serverCount(server.dataDir, 'SELECT count(*) FROM api_keys WHERE user_id = ?', first.userId)).toBe(2);
   });
 
   it('refuses four kinds of bad credentials with 401 unauthorized and four distinct messages', async () => {
@@ -95,7 +97,7 @@ describe('API keys and the Bearer guard', () => {
   it('gives a revoked key, a malformed key and an empty Bearer the same answers as unknown or missing ones', async () => {
     const login = await loginViaUserCode(server, 'revoked@example.com');
     const unknown = await http(server.url, 'GET', AUTHENTICATED, { apiKey: `td_live_${'y'.repeat(32)}` });
-    const stored = await keys().findOneByOrFail({ user_id: login.userId });
+    const stored = keyOf(login.userId);
     await server.app.get(ApiKeyService).revoke(stored.id);
     const revoked = await http(server.url, 'GET', AUTHENTICATED, { apiKey: login.apiKey });
     const malformed = await http(server.url, 'GET', AUTHENTICATED, { headers: { authorization: 'Bearer not-a-key' } });

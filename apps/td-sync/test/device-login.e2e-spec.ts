@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { AuthRequestCleanup, AUTH_REQUEST_CLEANUP_JOB } from '@td-sync/auth/login/auth-request-cleanup';
-import { AuthRequest, User } from '@td-sync/storage';
-import { DataSource } from 'typeorm';
+import { AuthRequestCleanup, AUTH_REQUEST_CLEANUP_JOB } from '@td-sync/auth';
+import { StorageConnection } from '@td-sync/storage';
+import type { AuthRequest } from '@td-sync/storage';
+import { join } from 'node:path';
+import { serverCount, serverRows, withDatabase } from './support/database-files';
 import { expectError, http } from './support/http';
 import { loginViaUserCode, newPkcePair, submitUserCode } from './support/login';
 import { createCaller, startTestServer, TestServer } from './support/test-server';
@@ -165,7 +167,7 @@ describe('typed-code device login (POST /v1/auth/login/*, /auth/verify)', () => 
     for (const page of pages) expect(page.text).toContain('Device connected');
     const polls = await Promise.all(starts.map((s) => poll(server, s.body.device_code)));
     expect(new Set(polls.map((p) => p.body.user_id)).size).toBe(1);
-    expect(await server.app.get(DataSource).getRepository(User).countBy({ email })).toBe(1);
+    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
   });
 
   it('shares accounts with the rest of the server: an existing user logs into the same account', async () => {
@@ -250,7 +252,7 @@ describe('the verify page (GET and POST /auth/verify)', () => {
     const broken = await startTestServer(NO_RATE_LIMITS);
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     try {
-      await broken.app.get(DataSource).destroy();
+      await broken.app.get(StorageConnection).close();
       const page = await submitUserCode(broken, 'ABC234');
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -289,7 +291,7 @@ describe('typed-code login with signups off', () => {
       const page = await submitUserCode(server, started.body.user_code);
       expect(page.status).toBe(200);
       expect(page.text).toContain('Signups are disabled');
-      expect(await server.app.get(DataSource).getRepository(User).countBy({ email: 'latecomer@example.com' })).toBe(0);
+      expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', 'latecomer@example.com')).toBe(0);
       expect((await poll(server, started.body.device_code)).body).toEqual({ status: 'pending' });
     } finally {
       await open.close();
@@ -310,7 +312,10 @@ describe('the expired auth request cleanup job', () => {
     await server.close();
   });
 
-  const requests = () => server.app.get(DataSource).getRepository(AuthRequest);
+  /** The stored login requests, read from the server database file. */
+  const requests = () => serverRows<AuthRequest>(server.dataDir, 'SELECT * FROM auth_requests');
+  /** Changes the server database's schema from a connection of its own, as an operator's tool could. */
+  const alter = (sql: string) => withDatabase(join(server.dataDir, 'server.db'), (db) => db.exec(sql));
 
   it('is scheduled every 5 minutes', () => {
     // The registry holds the live Node timer; Node keeps a repeating timer's period in `_repeat`.
@@ -323,14 +328,14 @@ describe('the expired auth request cleanup job', () => {
     await submitUserCode(server, typed.body.user_code);
     const pkce = newPkcePair();
     await http(server.url, 'POST', '/v1/auth/device/start', { body: { email: 'old@example.com', code_challenge: pkce.challenge, code_challenge_method: 'S256' } });
-    expect(await requests().count()).toBe(2);
+    expect(requests()).toHaveLength(2);
 
     travelForward(server, 10 * MINUTE);
     await http(server.url, 'POST', '/v1/auth/login/start', { body: { email: 'fresh@example.com' } });
     travelForward(server, 16 * MINUTE);
     await server.app.get(AuthRequestCleanup).run();
 
-    const left = await requests().find();
+    const left = requests();
     expect(left.map((r) => r.email)).toEqual(['fresh@example.com']);
     // Once purged, the device code is simply unknown.
     expect((await http(server.url, 'POST', '/v1/auth/login/poll', { body: { device_code: typed.body.device_code } })).status).toBe(404);
@@ -339,23 +344,22 @@ describe('the expired auth request cleanup job', () => {
   it('never throws: a failed run logs a warning and the next run works again', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const cleanup = server.app.get(AuthRequestCleanup);
-    const db = server.app.get(DataSource);
     await http(server.url, 'POST', '/v1/auth/login/start', { body: { email: 'stale@example.com' } });
     travelForward(server, 16 * MINUTE);
 
     // A real fault: the table is briefly not there.
-    await db.query('ALTER TABLE auth_requests RENAME TO auth_requests_away');
+    alter('ALTER TABLE auth_requests RENAME TO auth_requests_away');
     await expect(cleanup.run()).resolves.toBeUndefined();
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('no such table'));
 
-    await db.query('ALTER TABLE auth_requests_away RENAME TO auth_requests');
+    alter('ALTER TABLE auth_requests_away RENAME TO auth_requests');
     await expect(cleanup.run()).resolves.toBeUndefined();
-    expect(await requests().count()).toBe(0);
+    expect(requests()).toHaveLength(0);
   });
 
   it('does not throw once the database is closed', async () => {
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    await server.app.get(DataSource).destroy();
+    await server.app.get(StorageConnection).close();
     await expect(server.app.get(AuthRequestCleanup).run()).resolves.toBeUndefined();
   });
 });

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { AuthRequest, User } from '@td-sync/storage';
-import { EmailOutbox } from '@td-sync/auth/email/email-outbox';
+import { EmailOutbox } from '@td-sync/auth';
+import { AuthRequestsRepository } from '@td-sync/storage';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { serverCount, serverRow } from './support/database-files';
 import { expectError, http, HttpResult } from './support/http';
 import { newPkcePair, PkcePair } from './support/login';
 import { Mailbox, ReceivedEmail, startMailbox } from './support/mailbox';
@@ -132,7 +132,7 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     const started = await deviceStart(server, 'hashes@example.com', pkce);
     const token = tokenOf(approvePath(await mailbox.next('hashes@example.com')));
     const [selector, secret] = token.split('.');
-    const row = await server.app.get(DataSource).getRepository(AuthRequest).findOneByOrFail({ link_selector: selector });
+    const row = await server.app.get(AuthRequestsRepository).findBySelector(selector);
     const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
     expect(row).toMatchObject({
       flow: 'email_link',
@@ -153,7 +153,7 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     travelForward(server, 61_000); // past the one-email-a-minute limit
     const second = await deviceStart(server, email, logins[1]);
     const secondLink = tokenOf(approvePath(await mailbox.next(email)));
-    expect(await server.app.get(DataSource).getRepository(User).countBy({ email })).toBe(0);
+    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(0);
 
     const pages = await Promise.all([approve(server, firstLink), approve(server, secondLink)]);
     for (const page of pages) expect(page.text).toContain('Sign-in approved');
@@ -163,7 +163,7 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     ]);
     expect(polls.map((p) => p.body.status)).toEqual(['complete', 'complete']);
     expect(polls[0].body.user_id).toBe(polls[1].body.user_id);
-    expect(await server.app.get(DataSource).getRepository(User).countBy({ email })).toBe(1);
+    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
   });
 
   it('approves once: a second POST of the form says the link was used', async () => {
@@ -299,7 +299,7 @@ describe('email-approved login with signups off', () => {
     await server.app.get(EmailOutbox).idle();
     expect(mailbox.received.filter((m) => m.to.includes('stranger@example.com'))).toHaveLength(0);
     expect((await devicePoll(server, unknown.body.device_code, unknownPkce.verifier)).body).toEqual({ status: 'pending' });
-    expect(await server.app.get(DataSource).getRepository(User).countBy({ email: 'stranger@example.com' })).toBe(0);
+    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', 'stranger@example.com')).toBe(0);
 
     travelForward(server, FIFTEEN_MINUTES + 1000);
     expectError(await devicePoll(server, unknown.body.device_code, unknownPkce.verifier), 410, 'expired');
@@ -330,8 +330,9 @@ describe('email delivery failures and the log provider', () => {
       const logged = errors.mock.calls.map((call) => String(call[0])).join('\n');
       expect(logged).toContain('offline@example.com');
       expect(logged).not.toContain('token=');
-      const row = await server.app.get(DataSource).getRepository(AuthRequest).findOneByOrFail({ email: 'offline@example.com' });
-      expect(row.email_sent).toBe(false);
+      // Read from the file: SQLite keeps the flag as 0 or 1.
+      const row = serverRow<{ email_sent: number }>(server.dataDir, 'SELECT email_sent FROM auth_requests WHERE email = ?', 'offline@example.com');
+      expect(row.email_sent).toBe(0);
     } finally {
       await server.close();
     }

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { StorageConnection } from '@td-sync/storage';
 import { http } from './support/http';
 import { createProject, makeEvent, makeEvents, pull, push, startSyncTestServer } from './support/sync';
 import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
@@ -19,7 +19,7 @@ describe('GET /healthz and GET /metricz', () => {
   });
 
   it('reports 503 status error once the server database is unusable', async () => {
-    await server.app.get(DataSource).destroy();
+    await server.app.get(StorageConnection).close();
     const result = await http(server.url, 'GET', '/healthz');
     expect(result.status).toBe(503);
     expect(result.body).toMatchObject({ status: 'error' });

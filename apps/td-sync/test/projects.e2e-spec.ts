@@ -1,8 +1,7 @@
-import { ProjectDatabases } from '@td-sync/storage';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { projectDatabasePath, serverCount, serverRow, withDatabase } from './support/database-files';
 import { expectError, http } from './support/http';
 import {
   createProject,
@@ -54,8 +53,10 @@ describe('projects (PROTOCOL.md, Projects)', () => {
     it("creates the project's event database with its events table", async () => {
       const project = await createProject(server, await newCaller(server));
       expect(existsSync(join(server.dataDir, 'projects', project.id, 'events.db'))).toBe(true);
-      const db = await server.app.get(ProjectDatabases).get(project.id);
-      expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'events'`).pluck().get()).toBe('events');
+      const table = withDatabase(projectDatabasePath(server.dataDir, project.id), (db) =>
+        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'events'`).pluck().get(),
+      );
+      expect(table).toBe('events');
     });
 
     it('gives every project its own id', async () => {
@@ -258,8 +259,8 @@ describe('projects (PROTOCOL.md, Projects)', () => {
       const project = await createProject(server, owner);
       await http(server.url, 'DELETE', `/v1/projects/${project.id}`, { apiKey: owner.apiKey });
       expect(existsSync(join(server.dataDir, 'projects', project.id, 'events.db'))).toBe(true);
-      const row = await server.app.get(DataSource).query('SELECT deleted_at FROM projects WHERE id = ?', [project.id]);
-      expect(row[0].deleted_at).toMatch(TIMESTAMP);
+      const row = serverRow<{ deleted_at: string }>(server.dataDir, 'SELECT deleted_at FROM projects WHERE id = ?', project.id);
+      expect(row.deleted_at).toMatch(TIMESTAMP);
     });
   });
 });
@@ -285,8 +286,8 @@ describe('project creation when the event database cannot be made', () => {
     expectError(result, 500, 'internal_error');
     expect(messageOf(result)).not.toMatch(/\//);
     expect(await listProjects(server, owner)).toEqual([]);
-    expect(await server.app.get(DataSource).query('SELECT count(*) AS n FROM projects')).toEqual([{ n: 0 }]);
-    expect(await server.app.get(DataSource).query('SELECT count(*) AS n FROM memberships')).toEqual([{ n: 0 }]);
+    expect(serverCount(server.dataDir, 'SELECT count(*) FROM projects')).toBe(0);
+    expect(serverCount(server.dataDir, 'SELECT count(*) FROM memberships')).toBe(0);
   });
 });
 

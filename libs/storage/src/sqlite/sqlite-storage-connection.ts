@@ -4,6 +4,8 @@ import { SqliteServerDatabase } from './sqlite-server-database';
 
 /** The SQLite backend's databases: the server database answers the health probe; shutdown closes the project databases, then it. */
 export class SqliteStorageConnection extends StorageConnection {
+  private closing: Promise<void> | undefined;
+
   constructor(
     private readonly server: SqliteServerDatabase,
     private readonly projects: ProjectDatabases,
@@ -15,7 +17,12 @@ export class SqliteStorageConnection extends StorageConnection {
     return this.server.ping();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.closeBoth();
+    return this.closing;
+  }
+
+  private async closeBoth(): Promise<void> {
     try {
       await this.projects.closeAll();
     } finally {
