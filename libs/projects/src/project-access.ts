@@ -32,10 +32,10 @@ export class ProjectAccess {
   }
 
   /** Whether `userId` (undefined: nobody authenticated) may act as `required` on `projectId` now; throws the refusal. */
-  async check(projectId: unknown, userId: string | undefined, required: ProjectRole): Promise<void> {
-    if (!isProjectId(projectId)) throw projectNotFound();
+  check(projectId: unknown, userId: string | undefined, required: ProjectRole): Promise<void> {
+    if (!isProjectId(projectId)) return Promise.reject(projectNotFound());
     // No user has the empty id: a request without a caller is a non-member.
-    await this.memberships.checkAccess(projectId, userId ?? '', this.decisions[required]);
+    return this.memberships.checkAccess(projectId, userId ?? '', this.decisions[required]);
   }
 }
 

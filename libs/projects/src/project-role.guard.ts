@@ -23,12 +23,15 @@ export class ProjectRoleGuard implements CanActivate {
     private readonly access: ProjectAccess,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): Promise<boolean> {
     const required = this.reflector.getAllAndOverride<ProjectRole | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
     // Fail closed: a route guarded without a declared role is a programming error, not a public route.
     if (!required) throw new Error('ProjectRoleGuard is applied without @RequireRole(): declare the least role the route needs');
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    await this.access.check((request.params as { id?: unknown } | undefined)?.id, request.user?.id, required);
-    return true;
+    return this.access.check((request.params as { id?: unknown } | undefined)?.id, request.user?.id, required).then(admitted);
   }
+}
+
+function admitted(): boolean {
+  return true;
 }

@@ -1,7 +1,7 @@
 /**
  * The only place that talks to a database. Features use the repositories
  * (abstract classes, injectable once they import StorageModule) and the
- * records; the backend behind them is chosen at start (see storage-backend.ts).
+ * records; the backend behind them is chosen at start (see open-storage-backend.ts).
  */
 export { StorageModule } from './storage.module';
 export { StorageOptionsModule } from './storage-options.module';

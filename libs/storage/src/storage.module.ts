@@ -5,7 +5,8 @@ import { EventStore } from './repositories/event-store';
 import { MembershipsRepository } from './repositories/memberships.repository';
 import { ProjectsRepository } from './repositories/projects.repository';
 import { UsersRepository } from './repositories/users.repository';
-import { openStorageBackend, StorageBackend } from './storage-backend';
+import { openStorageBackend } from './open-storage-backend';
+import type { StorageBackend } from './storage-backend';
 import { StorageConnection } from './storage-connection';
 import { STORAGE_OPTIONS } from './storage-options';
 
@@ -21,7 +22,7 @@ const part = <T>(provide: abstract new (...args: never[]) => T, pick: (backend: 
 /**
  * Every database access of td-sync, as repositories (abstract classes, used
  * as injection tokens) implemented by the backend that STORAGE_OPTIONS selects
- * (see openStorageBackend). Feature modules import this module for the
+ * (see open-storage-backend.ts). Feature modules import this module for the
  * repositories they use; the options come from the app's configuration, the
  * one global module. Not global itself, so the graph shows who uses storage.
  *
