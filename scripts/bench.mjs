@@ -73,6 +73,7 @@ async function runScenario({ scenario, position, total, options, plan, postgres,
     const setupSeconds = (performance.now() - started) / 1000;
 
     progress(`${tag}: load: ${scenario.clients} clients${nodes.length > 1 ? ` over ${nodes.length} nodes` : ''} for ${plan.seconds} s`);
+    for (const node of nodes) node.takeErrors();
     const sampler = new ProcessSampler(nodes.map((n) => n.pid));
     sampler.start();
     let load;
@@ -95,6 +96,10 @@ async function runScenario({ scenario, position, total, options, plan, postgres,
       );
     }
 
+    const logged = nodes.map((n) => n.takeErrors());
+    logged.forEach(({ count, lines }, i) => {
+      if (count > 0) progress(`${tag}: server node ${i + 1} logged ${count} error line${count > 1 ? 's' : ''}; the first:\n${lines.join('\n')}`);
+    });
     const perNode = nodes.map((n, i) => ({
       node: i + 1,
       requests: answered[i],
@@ -103,6 +108,7 @@ async function runScenario({ scenario, position, total, options, plan, postgres,
       start_rss_mb: orNull(peaks[i].start_rss_mb),
       peak_fds: orNull(peaks[i].peak_fds),
       fd_limit: orNull(fdLimit(n.pid)),
+      error_log_lines: logged[i].count,
     }));
     const { p50, p99, max } = load.latency;
     const result = {
@@ -116,6 +122,7 @@ async function runScenario({ scenario, position, total, options, plan, postgres,
       errors: load.errors,
       peak_rss_mb: largest(perNode.map((n) => n.peak_rss_mb)),
       key: scenario.key,
+      errors_by_kind: load.errorKinds,
       clients: scenario.clients,
       seconds: round1(load.seconds),
       setup_seconds: round1(setupSeconds),
@@ -128,7 +135,8 @@ async function runScenario({ scenario, position, total, options, plan, postgres,
     progress(
       `${tag}: done in ${round1((performance.now() - started) / 1000)} s (setup ${result.setup_seconds} s, load ${result.seconds} s): ` +
         `${result.events_per_s.toLocaleString('en')} events/s, ${result.requests_per_s.toLocaleString('en')} requests/s, ` +
-        `p50 ${p50 ?? '-'} ms, p99 ${p99 ?? '-'} ms, ${result.errors} errors`,
+        `p50 ${p50 ?? '-'} ms, p99 ${p99 ?? '-'} ms, ${result.errors} errors` +
+        (result.errors > 0 ? ` (${Object.entries(load.errorKinds).map(([kind, n]) => `${kind} ×${n}`).join(', ')})` : ''),
     );
     return result;
   } finally {

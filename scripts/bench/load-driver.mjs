@@ -56,6 +56,7 @@ export function runLoad({ urls, clients, seconds, requestsFor, signal }) {
           requests: result.requests.total,
           ok: result['2xx'],
           errors: result.errors + result.timeouts + result.non2xx,
+          errorKinds: errorKinds(result),
           events,
           okPerNode,
           bytesPerAnswer: result['2xx'] > 0 ? bytes / result['2xx'] : NaN,
@@ -81,4 +82,13 @@ export function percentiles(values) {
   const at = (p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
   const round = (ms) => Math.round(ms * 10) / 10;
   return { p50: round(at(50)), p99: round(at(99)), max: round(sorted[sorted.length - 1]) };
+}
+
+/** What the errors were: each non-2xx status with its count, plus timeouts and connection errors. */
+function errorKinds(result) {
+  const kinds = {};
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) if (!status.startsWith('2')) kinds[status] = count;
+  if (result.timeouts > 0) kinds.timeout = result.timeouts;
+  if (result.errors > 0) kinds.connection = result.errors;
+  return kinds;
 }

@@ -66,11 +66,13 @@ export async function startServerNode({ index, main, dataDir, databaseUrl, fdLim
   );
   child.stderr.on('data', (chunk) => process.stderr.write(chunk));
 
-  const url = await listeningUrl(child, exited, index);
+  const output = watchOutput(child, exited, index);
+  const url = await output.listening;
   return {
     index,
     url,
     pid: child.pid,
+    takeErrors: output.takeErrors,
     /** The exit code or signal once the process has ended, else undefined. */
     get exit() {
       return child.exitCode ?? child.signalCode ?? undefined;
@@ -81,30 +83,37 @@ export async function startServerNode({ index, main, dataDir, databaseUrl, fdLim
 }
 
 /**
- * Waits for the "listening on http://..." line. Nothing else of stdout is
- * parsed, but all of it is read, as a log collector would: a server whose
- * stdout pipe is full stops.
+ * Reads the server's stdout, as a log collector would (a server whose stdout
+ * pipe is full stops): waits for the "listening on http://..." line, then
+ * keeps the first few error-level lines (pino levels 50 and 60), so that a
+ * scenario with errors can show what the server said about them. Other lines
+ * are only scanned for that marker, never parsed.
  */
-function listeningUrl(child, exited, index) {
-  return new Promise((resolve, reject) => {
-    let pending = '';
-    let found = false;
-    const lastLines = [];
+function watchOutput(child, exited, index) {
+  const KEPT = 5;
+  const errors = { count: 0, lines: [] };
+  const lastLines = [];
+  let pending = '';
+  let found = false;
+  const listening = new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
-      if (found) return;
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop();
-      for (const line of lines) {
+      const text = pending + chunk.toString('utf8');
+      const end = text.lastIndexOf('\n');
+      pending = text.slice(end + 1);
+      if (found && !/"level":[56]0/.test(text)) return;
+      for (const line of text.slice(0, end).split('\n')) {
+        if (/"level":[56]0/.test(line)) {
+          errors.count++;
+          if (errors.lines.length < KEPT) errors.lines.push(line.length > 600 ? `${line.slice(0, 600)}…` : line);
+        }
+        if (found) continue;
         lastLines.push(line);
         if (lastLines.length > 20) lastLines.shift();
         const match = /listening on (http:\/\/[^\s"]+)/.exec(line);
         if (match) {
           found = true;
-          pending = '';
           clearTimeout(timer);
           resolve(match[1]);
-          return;
         }
       }
     });
@@ -115,6 +124,16 @@ function listeningUrl(child, exited, index) {
       if (!found) reject(new Error(`server node ${index + 1} exited (${status}) before listening; its last output:\n${lastLines.join('\n')}`));
     });
   });
+  return {
+    listening,
+    /** Error-level lines logged since the last call: how many, and the first few. */
+    takeErrors() {
+      const taken = { count: errors.count, lines: errors.lines };
+      errors.count = 0;
+      errors.lines = [];
+      return taken;
+    },
+  };
 }
 
 async function stopProcess(child, exited) {
