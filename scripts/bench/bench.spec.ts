@@ -107,7 +107,7 @@ describe('npm run bench', () => {
     const run = await startBench(['--help']);
     expect(run.code).toBe(0);
     for (const key of SCENARIO_KEYS) expect(run.stdout).toMatch(new RegExp(`^  ${key} `, 'm'));
-    for (const flag of ['--quick', '--json', '--only=', '--seconds=', '--backend=postgres', '--nodes=', '--cpu-prof=']) expect(run.stdout).toContain(flag);
+    for (const flag of ['--quick', '--json', '--only=', '--seconds=', '--projects=', '--backend=postgres', '--nodes=', '--cpu-prof=']) expect(run.stdout).toContain(flag);
   });
 
   it('refuses several nodes on SQLite, and unknown keys or options, before starting anything', async () => {
@@ -126,7 +126,7 @@ describe('npm run bench', () => {
   });
 
   it('reports progress, the original fields plus peak RSS and descriptors per scenario, runs many-projects at 1024 descriptors, and cleans up', async () => {
-    const run = await startBench(['--quick', '--json', '--seconds=1', '--only=many-projects,push-small']);
+    const run = await startBench(['--quick', '--json', '--seconds=1', '--projects=300', '--only=many-projects,push-small']);
     expect(run.stderr).not.toContain('bench failed');
 
     const report = JSON.parse(run.stdout) as Report;
@@ -148,6 +148,7 @@ describe('npm run bench', () => {
     // Whether the server stays within 1024 descriptors is the server's business (and the bench's exit code): not asserted here.
     expect(byKey['push-small'].errors).toBe(0);
     expect(run.code).toBe(byKey['many-projects'].errors === 0 ? 0 : 1);
+    expect(byKey['many-projects'].scenario).toContain('300 round-robin');
     expect(byKey['many-projects'].fd_limit).toBe(1024);
     expect(byKey['many-projects'].peak_fds).toBeLessThanOrEqual(1024);
 

@@ -16,6 +16,7 @@ Options:
   --json               print the report as JSON on stdout (progress stays on stderr)
   --only=KEY[,KEY...]  run only these scenarios (keys below)
   --seconds=N          seconds of load per scenario (default 15, or 3 with --quick)
+  --projects=N         projects in many-projects (default 2000, or 400 with --quick)
   --backend=sqlite     the default: SQLite files in a temp directory
   --backend=postgres   an embedded PostgreSQL (temp cluster, free port), passed to the
                        server as SYNC_DATABASE_URL; a fresh database per scenario
@@ -31,7 +32,7 @@ ${keys}
 }
 
 export function parseOptions(argv) {
-  const options = { quick: false, json: false, help: false, only: undefined, seconds: undefined, backend: 'sqlite', nodes: 1, cpuProfileDir: undefined };
+  const options = { quick: false, json: false, help: false, only: undefined, seconds: undefined, projects: undefined, backend: 'sqlite', nodes: 1, cpuProfileDir: undefined };
   let nodesGiven = false;
   for (const arg of argv) {
     const [flag, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -58,6 +59,9 @@ export function parseOptions(argv) {
       }
       case '--seconds':
         options.seconds = positiveInteger(flag, needsValue());
+        break;
+      case '--projects':
+        options.projects = positiveInteger(flag, needsValue());
         break;
       case '--nodes':
         options.nodes = positiveInteger(flag, needsValue());
