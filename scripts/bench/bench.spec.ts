@@ -186,6 +186,21 @@ describe('npm run bench', () => {
     expectNothingLeftBehind();
   }, 120_000);
 
+  it('when a server node dies during a load, fails naming it and still stops PostgreSQL and removes everything', async () => {
+    let killed: string | undefined;
+    const run = await startBench(['--quick', '--seconds=120', '--only=push-small', '--backend=postgres'], (stderr) => {
+      if (killed || !stderr.includes('push-small: load:')) return;
+      const server = processesLeftIn(scratch).find((p) => p.includes('dist/apps/td-sync/src/main.js'));
+      if (!server) return;
+      killed = server.split(':')[0];
+      process.kill(Number(killed), 'SIGKILL');
+    });
+    expect(killed).toBeDefined();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('server node 1 exited (SIGKILL) during push-small');
+    expectNothingLeftBehind();
+  }, 180_000);
+
   it('on Ctrl-C during a load, stops the servers and PostgreSQL and removes their data', async () => {
     let interrupted = false;
     const run = await startBench(['--quick', '--seconds=120', '--only=push-small', '--backend=postgres'], (stderr, pid) => {

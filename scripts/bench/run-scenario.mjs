@@ -54,12 +54,18 @@ export async function runScenario({ scenario, position, total, main, options, pl
     for (const node of nodes) node.takeErrors();
     const sampler = new ProcessSampler(nodes.map((n) => n.pid));
     sampler.start();
+    // The load ends early on Ctrl-C, or when a node dies (the rest of the run would measure nothing).
+    const loadAbort = new AbortController();
+    const abortLoad = () => loadAbort.abort();
+    signal.addEventListener('abort', abortLoad);
+    for (const node of nodes) void node.exited.then(abortLoad);
     let load;
     let peaks;
     try {
-      load = await runLoad({ urls, clients: scenario.clients, seconds: plan.seconds, requestsFor, signal });
+      load = await runLoad({ urls, clients: scenario.clients, seconds: plan.seconds, requestsFor, signal: loadAbort.signal });
     } finally {
       peaks = sampler.stop();
+      signal.removeEventListener('abort', abortLoad);
     }
     if (signal.aborted) throw new Error('interrupted');
     const dead = nodes.filter((n) => n.exit !== undefined);

@@ -73,6 +73,8 @@ export async function startServerNode({ index, main, dataDir, databaseUrl, fdLim
     url,
     pid: child.pid,
     takeErrors: output.takeErrors,
+    /** Resolves with the exit code or signal when the process ends, for whatever reason. */
+    exited,
     /** The exit code or signal once the process has ended, else undefined. */
     get exit() {
       return child.exitCode ?? child.signalCode ?? undefined;
