@@ -15,7 +15,7 @@ describe('the expired auth request cleanup job', () => {
   let server: TestServer;
 
   beforeEach(async () => {
-    server = await startTestServer(NO_RATE_LIMITS);
+    server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_CODE_LOGIN: 'direct' }); // a typed code alone verifies a request
   });
   afterEach(async () => {
     jest.restoreAllMocks();
