@@ -181,7 +181,7 @@ describe('a data directory that becomes read-only at run time (built server, fil
     server = await spawnServer({
       dataDir,
       uid: unprivileged,
-      env: { ...UNLIMITED, SYNC_RATE_LIMIT_AUTH: '0', SYNC_MAX_OPEN_PROJECTS: '1' },
+      env: { ...UNLIMITED, SYNC_RATE_LIMIT_AUTH: '0', SYNC_MAX_OPEN_PROJECTS: '1', SYNC_CODE_LOGIN: 'direct' },
     });
     const user = await loginViaUserCode(server, 'readonly@example.com');
     const caller: Caller = { apiKey: user.apiKey, email: user.email, userId: user.userId };
