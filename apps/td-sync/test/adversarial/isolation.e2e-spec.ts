@@ -2,14 +2,14 @@ import { ApiKeyService } from '@td-sync/auth';
 // The module object itself (a namespace import would be a copy), so a spy sees the server's calls.
 import crypto from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { storedState } from './support/database-files';
-import { expectError, http, HttpResult } from './support/http';
-import { newPkcePair, submitUserCode } from './support/login';
-import { Mailbox, startMailbox } from './support/mailbox';
-import { spawnServer } from './support/spawned-server';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
-import { travelForward } from './support/time-travel';
-import { addMember, createProject, makeEvents, push } from './sync-helpers';
+import { storedState } from '../support/database-files';
+import { expectError, http, HttpResult } from '../support/http';
+import { newPkcePair, submitUserCode } from '../support/login';
+import { Mailbox, startMailbox } from '../support/mailbox';
+import { spawnServer } from '../support/spawned-server';
+import { Caller, createCaller, startTestServer, TestServer } from '../support/test-server';
+import { travelForward } from '../support/time-travel';
+import { addMember, createProject, makeEvents, push } from '../support/sync';
 
 /**
  * Issue 9, auth and isolation: nobody reaches a project they are not a member
@@ -190,7 +190,7 @@ describe('guessing login codes (default rate limits)', () => {
   let server: TestServer;
 
   beforeEach(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ SYNC_CODE_LOGIN: 'direct' }); // the right code alone connects the device
   });
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -241,7 +241,7 @@ describe('secrets in the log (built server, debug level)', () => {
 
   it('never writes an API key, device code, user code, link secret or verifier to stdout or stderr, errors included', async () => {
     const server = await spawnServer({
-      env: { SYNC_LOG_LEVEL: 'debug', SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: mailbox.url, SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_OTHER: '5' },
+      env: { SYNC_LOG_LEVEL: 'debug', SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: mailbox.url, SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_OTHER: '5', SYNC_CODE_LOGIN: 'direct' },
     });
     const secrets: string[] = [];
     try {
