@@ -1,7 +1,9 @@
 /**
  * Unit specs live beside the code (`*.spec.ts`); end-to-end specs in
- * `apps/td-sync/test` (`*.e2e-spec.ts`). SWC compiles TypeScript with decorator
- * metadata, which Nest's dependency injection needs.
+ * `apps/td-sync/test` (`*.e2e-spec.ts`): one file per PROTOCOL.md section
+ * there, the adversarial specs in `adversarial/`, shared helpers in `support/`.
+ * SWC compiles TypeScript with decorator metadata, which Nest's dependency
+ * injection needs.
  */
 const swc = [
   '@swc/jest',

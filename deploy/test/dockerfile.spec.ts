@@ -89,7 +89,7 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('is sent a small context: no data, dependencies, build output, tests or VCS', () => {
-    for (const path of ['node_modules/typescript/package.json', 'dist/apps/td-sync/src/main.js', 'data/server.db', '.git/HEAD', '.env', 'deploy/.env', 'deploy/k8s/statefulset.yaml', 'deploy/test/entrypoint.spec.ts', 'apps/td-sync/test/http.e2e-spec.ts', 'libs/storage/src/project-databases.spec.ts', 'README.md']) {
+    for (const path of ['node_modules/typescript/package.json', 'dist/apps/td-sync/src/main.js', 'data/server.db', '.git/HEAD', '.env', 'deploy/.env', 'deploy/k8s/statefulset.yaml', 'deploy/test/entrypoint.spec.ts', 'apps/td-sync/test/errors.e2e-spec.ts', 'libs/storage/src/project-databases.spec.ts', 'README.md']) {
       expect({ path, sent: ignore.sends(path) }).toEqual({ path, sent: false });
     }
     for (const path of ['package.json', 'package-lock.json', 'libs/storage/src/index.ts', 'apps/td-sync/src/main.ts', 'deploy/entrypoint.sh']) {

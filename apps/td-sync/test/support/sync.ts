@@ -1,10 +1,10 @@
-/** Shared by the sync-*.e2e-spec.ts files: projects, members and event bodies over HTTP. */
-import { http, HttpResult } from './support/http';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
+/** Shared by the push, pull, status and adversarial specs: projects, members and event bodies over HTTP. */
+import { http, HttpResult } from './http';
+import { Caller, createCaller, startTestServer, TestServer, TestServerOptions } from './test-server';
 
 /** Rate limits off: these specs push and pull far more than 60 times a minute on purpose. */
-export function startSyncTestServer(): Promise<TestServer> {
-  return startTestServer({ SYNC_RATE_LIMIT_PUSH: '0', SYNC_RATE_LIMIT_PULL: '0', SYNC_RATE_LIMIT_OTHER: '0' });
+export function startSyncTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  return startTestServer({ SYNC_RATE_LIMIT_PUSH: '0', SYNC_RATE_LIMIT_PULL: '0', SYNC_RATE_LIMIT_OTHER: '0' }, options);
 }
 
 export async function createProject(server: TestServer, owner: Caller, name = 'sync spec'): Promise<string> {

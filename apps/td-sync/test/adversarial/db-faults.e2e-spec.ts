@@ -2,12 +2,12 @@ import Database from 'better-sqlite3';
 import { chmodSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { projectDatabasePath, storedEvents } from './support/database-files';
-import { expectError, http, HttpResult } from './support/http';
-import { loginViaUserCode } from './support/login';
-import { spawnServer, SpawnedServer } from './support/spawned-server';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
-import { createProject, makeEvents, pull, push } from './sync-helpers';
+import { projectDatabasePath, storedEvents } from '../support/database-files';
+import { expectError, http, HttpResult } from '../support/http';
+import { loginViaUserCode } from '../support/login';
+import { spawnServer, SpawnedServer } from '../support/spawned-server';
+import { Caller, createCaller, startTestServer, TestServer } from '../support/test-server';
+import { createProject, makeEvents, pull, push } from '../support/sync';
 
 /**
  * Issue 9, database faults at run time. A project database that vanishes,

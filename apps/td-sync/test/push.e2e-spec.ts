@@ -1,6 +1,11 @@
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../src/create-app';
 import { expectError, http } from './support/http';
+import { addMember, createProject, makeEvent, makeEvents, pull, pullAll, push, PushAnswer, startSyncTestServer } from './support/sync';
 import { Caller, createCaller, TestServer } from './support/test-server';
-import { addMember, createProject, makeEvent, makeEvents, pull, pullAll, push, startSyncTestServer } from './sync-helpers';
 
 describe('POST /v1/projects/:id/sync/push', () => {
   let server: TestServer;
@@ -248,24 +253,169 @@ describe('POST /v1/projects/:id/sync/push', () => {
       expectError(await push(server, owner, 'p_0000000000000000', body), 404, 'not_found');
       expectError(await push(server, owner, 'not-a-project', body), 404, 'not_found');
     });
+  });
+});
 
-    it('answers 404 on every sync route once the project is deleted', async () => {
-      const doomed = await createProject(server, owner);
-      expect((await http(server.url, 'DELETE', `/v1/projects/${doomed}`, { apiKey: owner.apiKey })).status).toBe(204);
-      expectError(await push(server, owner, doomed, { device_id: 'd', session_id: 's', events: [makeEvent(1)] }), 404, 'not_found');
-      for (const route of ['pull', 'status', 'snapshot']) {
-        expectError(await http(server.url, 'GET', `/v1/projects/${doomed}/sync/${route}`, { apiKey: owner.apiKey }), 404, 'not_found');
+const WRITERS = 5;
+const BATCHES_PER_WRITER = 8;
+const EVENTS_PER_BATCH = 100;
+
+describe('concurrent pushes', () => {
+  let server: TestServer;
+  let owner: Caller;
+
+  beforeAll(async () => {
+    server = await startSyncTestServer();
+    owner = await createCaller(server, 'concurrency-owner@example.com');
+  });
+  afterAll(() => server.close());
+
+  it('from several clients at once: every ack has its own seq, no seq is skipped, each batch is one run, and all are pullable', async () => {
+    const projectId = await createProject(server, owner);
+    const writers = await Promise.all(
+      Array.from({ length: WRITERS }, (_, w) => addMember(server, owner, projectId, `concurrent-${w}@example.com`, 'writer')),
+    );
+
+    // Readers pull from 0 while the pushes run: each must see every batch whole or not at all.
+    let pushing = true;
+    const snapshots: { device_id: string; client_action_id: number }[][] = [];
+    const reading = (async () => {
+      while (pushing) {
+        const page = await pull(server, owner, projectId, 'limit=10000');
+        expect(page.status).toBe(200);
+        snapshots.push(page.body.events);
       }
-    });
+    })();
+
+    const requests = writers.flatMap((writer, w) =>
+      Array.from({ length: BATCHES_PER_WRITER }, (_, b) =>
+        push(server, writer, projectId, {
+          device_id: `dev-${w}`,
+          session_id: 'ses',
+          events: makeEvents(b * EVENTS_PER_BATCH + 1, EVENTS_PER_BATCH),
+        }).then((result) => ({ w, result })),
+      ),
+    );
+    const answers = await Promise.all(requests);
+    pushing = false;
+    await reading;
+
+    const total = WRITERS * BATCHES_PER_WRITER * EVENTS_PER_BATCH;
+    const ackedSeq = new Map<string, number>();
+    for (const { w, result } of answers) {
+      expect(result.status).toBe(200);
+      expect(result.body.accepted).toBe(EVENTS_PER_BATCH);
+      const seqs = result.body.acks.map((a) => a.server_seq);
+      // One transaction per batch: its seqs are one consecutive run.
+      expect(seqs).toEqual(Array.from({ length: EVENTS_PER_BATCH }, (_, i) => seqs[0] + i));
+      for (const ack of result.body.acks) ackedSeq.set(`dev-${w}/${ack.client_action_id}`, ack.server_seq);
+    }
+    expect(ackedSeq.size).toBe(total);
+    expect([...ackedSeq.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+
+    const pulled = await pullAll(server, owner, projectId, 'limit=700');
+    expect(pulled).toHaveLength(total);
+    for (const event of pulled) expect(ackedSeq.get(`${event.device_id}/${event.client_action_id}`)).toBe(event.server_seq);
+
+    for (const events of snapshots) {
+      const perBatch = new Map<string, number>();
+      for (const e of events) {
+        const batch = `${e.device_id}/${Math.floor((e.client_action_id - 1) / EVENTS_PER_BATCH)}`;
+        perBatch.set(batch, (perBatch.get(batch) ?? 0) + 1);
+      }
+      for (const count of perBatch.values()) expect(count).toBe(EVENTS_PER_BATCH);
+    }
   });
 
-  it('advances push_events_accepted by the accepted events only', async () => {
+  it('of the same batch at once: stored once, every copy answered with the same seqs', async () => {
     const projectId = await createProject(server, owner);
-    const before = (await http(server.url, 'GET', '/metricz')).body.push_events_accepted as number;
-    await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(1, 5) });
-    await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: [...makeEvents(4, 4), makeEvent(9, { entity_id: '' })] });
-    await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: [makeEvent(1, { entity_type: 'nope' })] });
-    const after = (await http(server.url, 'GET', '/metricz')).body.push_events_accepted as number;
-    expect(after - before).toBe(5 + 2);
+    const body = { device_id: 'retrying', session_id: 's', events: makeEvents(1, 200) };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => push(server, owner, projectId, body)));
+
+    const bodies: PushAnswer[] = answers.map((a) => a.body);
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const winners = bodies.filter((b) => b.accepted === 200);
+    expect(winners).toHaveLength(1);
+    const seqOf = new Map(winners[0].acks.map((a) => [a.client_action_id, a.server_seq]));
+    for (const loser of bodies.filter((b) => b !== winners[0])) {
+      expect(loser).toMatchObject({ accepted: 0, acks: [] });
+      expect(loser.rejected).toHaveLength(200);
+      for (const r of loser.rejected ?? []) expect({ reason: r.reason, server_seq: r.server_seq }).toEqual({ reason: 'duplicate', server_seq: seqOf.get(r.client_action_id) });
+    }
+    expect(await pullAll(server, owner, projectId)).toHaveLength(200);
+  });
+
+  it('to different projects at once: each project has its own sequence', async () => {
+    const projects = await Promise.all(Array.from({ length: 4 }, (_, i) => createProject(server, owner, `parallel ${i}`)));
+    const answers = await Promise.all(
+      projects.flatMap((projectId) =>
+        [1, 301, 601].map((first) => push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(first, 300) })),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200 && a.body.accepted === 300)).toBe(true);
+    for (const projectId of projects) {
+      const events = await pullAll(server, owner, projectId);
+      expect(events.map((e) => e.server_seq)).toEqual(Array.from({ length: 900 }, (_, i) => i + 1));
+    }
+  });
+});
+
+/** A server on a data directory this spec owns, so it can be stopped and started again on the same files. */
+async function serverOn(dataDir: string): Promise<TestServer> {
+  const app = await createApp({
+    SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
+    SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
+    SYNC_LOG_LEVEL: 'error',
+    SYNC_RATE_LIMIT_PUSH: '0',
+    SYNC_RATE_LIMIT_PULL: '0',
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, backend: 'sqlite', dataDir, close: () => app.close() };
+}
+
+describe('durability of an acknowledged push', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'td-sync-durability-'));
+  const copyDir = mkdtempSync(join(tmpdir(), 'td-sync-crash-copy-'));
+  let server: TestServer;
+  let owner: Caller;
+  let projectId: string;
+
+  beforeAll(async () => {
+    server = await serverOn(dataDir);
+    owner = await createCaller(server, 'durable@example.com');
+    projectId = await createProject(server, owner);
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(copyDir, { recursive: true, force: true });
+  });
+
+  it('is in the database files on disk the moment the 200 is sent, before any checkpoint or shutdown', async () => {
+    const result = await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(1, 300) });
+    expect(result.status).toBe(200);
+
+    // What a process killed right now would leave behind: the database and its WAL as they are on disk.
+    const source = join(dataDir, 'projects', projectId, 'events.db');
+    copyFileSync(source, join(copyDir, 'events.db'));
+    if (existsSync(`${source}-wal`)) copyFileSync(`${source}-wal`, join(copyDir, 'events.db-wal'));
+    const copy = new Database(join(copyDir, 'events.db'));
+    try {
+      expect(copy.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(300);
+      expect(copy.prepare('SELECT payload FROM events WHERE server_seq = 300').pluck().get()).toBe(JSON.stringify(makeEvents(300, 1)[0].payload));
+    } finally {
+      copy.close();
+    }
+  });
+
+  it('survives a restart, and server_seq carries on where it stopped', async () => {
+    await server.close();
+    server = await serverOn(dataDir);
+    expect(await pullAll(server, owner, projectId)).toHaveLength(300);
+    const more = await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(301, 2) });
+    expect(more.body.acks.map((a) => a.server_seq)).toEqual([301, 302]);
+    const again = await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(1, 1) });
+    expect(again.body.rejected).toEqual([{ client_action_id: 1, reason: 'duplicate', server_seq: 1 }]);
   });
 });

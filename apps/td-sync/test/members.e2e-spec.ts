@@ -12,6 +12,7 @@ import {
   TIMESTAMP,
   USER_ID,
 } from './support/projects';
+import { atLeast, describeRoleTable, roleOf, RouteCase } from './support/role-table';
 import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
 
 describe('members (PROTOCOL.md, Members)', () => {
@@ -323,3 +324,55 @@ describe('members (PROTOCOL.md, Members)', () => {
     throw new Error('no owner left');
   }
 });
+
+/** PROTOCOL.md, Members: the role each route needs, for every kind of caller (support/role-table.ts). */
+const memberRoutes: RouteCase[] = [
+  {
+    route: 'POST /v1/projects/{id}/members',
+    request: (f) => ({ method: 'POST', path: `/v1/projects/${f.project.id}/members`, body: { email: f.newcomer.email, role: 'writer' } }),
+    expected: atLeast('owner', 201),
+    role: 'owner',
+    async verify(server, f, result, allowed) {
+      if (allowed) expect(result.body).toMatchObject({ project_id: f.project.id, user_id: f.newcomer.userId, role: 'writer', invited_by: f.owner.userId });
+      expect(roleOf(await listMembers(server, f.owner, f.project.id), f.newcomer)).toBe(allowed ? 'writer' : undefined);
+    },
+  },
+  {
+    route: 'GET /v1/projects/{id}/members',
+    request: (f) => ({ method: 'GET', path: `/v1/projects/${f.project.id}/members` }),
+    expected: atLeast('reader', 200),
+    role: 'reader',
+    async verify(_server, f, result, allowed) {
+      if (!allowed) return;
+      const members = result.body as MemberBody[];
+      expect(members.map((m) => [m.user_id, m.role])).toEqual([
+        [f.owner.userId, 'owner'],
+        [f.writer.userId, 'writer'],
+        [f.reader.userId, 'reader'],
+        [f.target.userId, 'reader'],
+      ]);
+    },
+  },
+  {
+    route: 'PATCH /v1/projects/{id}/members/{userId}',
+    request: (f) => ({ method: 'PATCH', path: `/v1/projects/${f.project.id}/members/${f.target.userId}`, body: { role: 'writer' } }),
+    expected: atLeast('owner', 200),
+    role: 'owner',
+    async verify(server, f, result, allowed) {
+      if (allowed) expect(result.body).toEqual({ status: 'updated' });
+      expect(roleOf(await listMembers(server, f.owner, f.project.id), f.target)).toBe(allowed ? 'writer' : 'reader');
+    },
+  },
+  {
+    route: 'DELETE /v1/projects/{id}/members/{userId}',
+    request: (f) => ({ method: 'DELETE', path: `/v1/projects/${f.project.id}/members/${f.target.userId}` }),
+    expected: atLeast('owner', 204),
+    role: 'owner',
+    async verify(server, f, result, allowed) {
+      if (allowed) expect(result.text).toBe('');
+      expect(roleOf(await listMembers(server, f.owner, f.project.id), f.target)).toBe(allowed ? undefined : 'reader');
+    },
+  },
+];
+
+describeRoleTable('the role table of PROTOCOL.md, Members', memberRoutes);

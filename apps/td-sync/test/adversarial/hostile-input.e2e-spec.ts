@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { storedEvents, storedState } from './support/database-files';
-import { expectError, HttpResult } from './support/http';
-import { rawHttp, rawRequest, RawResponse } from './support/raw-http';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
-import { createProject } from './sync-helpers';
+import { storedEvents, storedState } from '../support/database-files';
+import { expectError, HttpResult } from '../support/http';
+import { rawHttp, rawRequest, RawResponse } from '../support/raw-http';
+import { Caller, createCaller, startTestServer, TestServer } from '../support/test-server';
+import { createProject } from '../support/sync';
 
 /**
  * Issue 9, hostile input. Every refusal is checked twice: the answer (status,

@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { allDatabases, storedEvents } from './support/database-files';
-import { http } from './support/http';
-import { loginViaUserCode } from './support/login';
-import { Ending, PushingClient, PushLedger, PushLoad } from './support/push-fleet';
-import { Random } from './support/random';
-import { spawnServer, SpawnedServer } from './support/spawned-server';
+import { allDatabases, storedEvents } from '../support/database-files';
+import { http } from '../support/http';
+import { loginViaUserCode } from '../support/login';
+import { Ending, PushingClient, PushLedger, PushLoad } from '../support/push-fleet';
+import { Random } from '../support/random';
+import { spawnServer, SpawnedServer } from '../support/spawned-server';
 
 /**
  * Issue 9, crash safety: the built server as a child process, with several

@@ -2,14 +2,14 @@ import { ApiKeyService } from '@td-sync/auth';
 // The module object itself (a namespace import would be a copy), so a spy sees the server's calls.
 import crypto from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { storedState } from './support/database-files';
-import { expectError, http, HttpResult } from './support/http';
-import { newPkcePair, submitUserCode } from './support/login';
-import { Mailbox, startMailbox } from './support/mailbox';
-import { spawnServer } from './support/spawned-server';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
-import { travelForward } from './support/time-travel';
-import { addMember, createProject, makeEvents, push } from './sync-helpers';
+import { storedState } from '../support/database-files';
+import { expectError, http, HttpResult } from '../support/http';
+import { newPkcePair, submitUserCode } from '../support/login';
+import { Mailbox, startMailbox } from '../support/mailbox';
+import { spawnServer } from '../support/spawned-server';
+import { Caller, createCaller, startTestServer, TestServer } from '../support/test-server';
+import { travelForward } from '../support/time-travel';
+import { addMember, createProject, makeEvents, push } from '../support/sync';
 
 /**
  * Issue 9, auth and isolation: nobody reaches a project they are not a member

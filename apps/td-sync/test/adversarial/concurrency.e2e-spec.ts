@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { allDatabases, integrityCheck, storedEvents } from './support/database-files';
-import { expectError, http, HttpResult } from './support/http';
-import { Random } from './support/random';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
-import { addMember, createProject, makeEvents, pull, pullAll, push, PushAnswer } from './sync-helpers';
+import { allDatabases, integrityCheck, storedEvents } from '../support/database-files';
+import { expectError, http, HttpResult } from '../support/http';
+import { Random } from '../support/random';
+import { Caller, createCaller, startTestServer, TestServer } from '../support/test-server';
+import { addMember, createProject, makeEvents, pull, pullAll, push, PushAnswer } from '../support/sync';
 
 /**
  * Issue 9, concurrency: many clients on one project and on many projects at

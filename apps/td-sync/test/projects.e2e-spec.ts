@@ -15,6 +15,8 @@ import {
   ProjectBody,
   TIMESTAMP,
 } from './support/projects';
+import { atLeast, describeRoleTable, everyUser, projectAsOwner, RouteCase } from './support/role-table';
+import { makeEvent } from './support/sync';
 import { Caller, startTestServer, TestServer } from './support/test-server';
 
 describe('projects (PROTOCOL.md, Projects)', () => {
@@ -234,8 +236,11 @@ describe('projects (PROTOCOL.md, Projects)', () => {
         ['DELETE', `/v1/projects/${id}/members/${team.reader.userId}`],
         // The sync routes sit behind the same role guard (libs/sync).
         ['POST', `/v1/projects/${id}/sync/push`, { device_id: 'd', session_id: 's', events: [] }],
+        // A push that would be stored on a live project is refused the same way.
+        ['POST', `/v1/projects/${id}/sync/push`, { device_id: 'd', session_id: 's', events: [makeEvent(1)] }],
         ['GET', `/v1/projects/${id}/sync/pull`],
         ['GET', `/v1/projects/${id}/sync/status`],
+        ['GET', `/v1/projects/${id}/sync/snapshot`],
       ];
       for (const caller of [team.owner, team.writer, team.reader, team.outsider]) {
         for (const [method, path, body] of routes) {
@@ -284,3 +289,60 @@ describe('project creation when the event database cannot be made', () => {
     expect(await server.app.get(DataSource).query('SELECT count(*) AS n FROM memberships')).toEqual([{ n: 0 }]);
   });
 });
+
+/** PROTOCOL.md, Projects: the role each route needs, for every kind of caller (support/role-table.ts). */
+const projectRoutes: RouteCase[] = [
+  {
+    route: 'POST /v1/projects',
+    request: () => ({ method: 'POST', path: '/v1/projects', body: { name: 'my own', description: '' } }),
+    expected: everyUser(201),
+    async verify(server, _f, result, allowed, caller) {
+      if (!allowed || !caller) return;
+      const project = result.body as ProjectBody;
+      expect(project.id).toMatch(PROJECT_ID);
+      expect((await listProjects(server, caller)).map((p) => p.id)).toContain(project.id);
+      expect(await listMembers(server, caller, project.id)).toEqual([expect.objectContaining({ user_id: caller.userId, role: 'owner' })]);
+    },
+  },
+  {
+    route: 'GET /v1/projects',
+    request: () => ({ method: 'GET', path: '/v1/projects' }),
+    expected: everyUser(200),
+    async verify(_server, f, result, allowed, caller) {
+      if (!allowed || !caller) return;
+      const ids = (result.body as ProjectBody[]).map((p) => p.id);
+      if (caller === f.outsider) expect(ids).toEqual([]);
+      else expect(ids).toEqual([f.project.id]);
+    },
+  },
+  {
+    route: 'GET /v1/projects/{id}',
+    request: (f) => ({ method: 'GET', path: `/v1/projects/${f.project.id}` }),
+    expected: atLeast('reader', 200),
+    role: 'reader',
+    async verify(_server, f, result, allowed) {
+      if (allowed) expect(result.body).toEqual(f.project);
+    },
+  },
+  {
+    route: 'PATCH /v1/projects/{id}',
+    request: (f) => ({ method: 'PATCH', path: `/v1/projects/${f.project.id}`, body: { name: 'renamed' } }),
+    expected: atLeast('writer', 200),
+    role: 'writer',
+    async verify(server, f, result, allowed) {
+      if (allowed) expect(result.body).toMatchObject({ id: f.project.id, name: 'renamed', description: f.project.description });
+      expect((await projectAsOwner(server, f)).body.name).toBe(allowed ? 'renamed' : f.project.name);
+    },
+  },
+  {
+    route: 'DELETE /v1/projects/{id}',
+    request: (f) => ({ method: 'DELETE', path: `/v1/projects/${f.project.id}` }),
+    expected: atLeast('owner', 204),
+    role: 'owner',
+    async verify(server, f, _result, allowed) {
+      expect((await projectAsOwner(server, f)).status).toBe(allowed ? 404 : 200);
+    },
+  },
+];
+
+describeRoleTable('the role table of PROTOCOL.md, Projects', projectRoutes);

@@ -1,13 +1,13 @@
 import { expectError, http } from './support/http';
-import { Caller, createCaller, TestServer } from './support/test-server';
-import { addMember, createProject, makeEvent, makeEvents, pull, pullAll, push, startSyncTestServer } from './sync-helpers';
+import { Caller, createCaller, describeEachBackend, TestServer } from './support/test-server';
+import { addMember, createProject, makeEvent, makeEvents, pull, pullAll, push, startSyncTestServer } from './support/sync';
 
-describe('GET /v1/projects/:id/sync/pull, status and snapshot', () => {
+describeEachBackend('GET /v1/projects/:id/sync/pull', (backend) => {
   let server: TestServer;
   let owner: Caller;
 
   beforeAll(async () => {
-    server = await startSyncTestServer();
+    server = await startSyncTestServer({ backend });
     owner = await createCaller(server, 'pull-owner@example.com');
   });
   afterAll(() => server.close());
@@ -151,37 +151,5 @@ describe('GET /v1/projects/:id/sync/pull, status and snapshot', () => {
       expectError(await http(server.url, 'GET', `/v1/projects/${projectId}/sync/${route}`), 401, 'unauthorized');
       expectError(await http(server.url, 'GET', `/v1/projects/p_00000000000000ff/sync/${route}`, { apiKey: owner.apiKey }), 404, 'not_found');
     }
-  });
-
-  it('reports status: event_count, last_server_seq, and last_event_time only once there are events', async () => {
-    const projectId = await createProject(server, owner);
-    const empty = await http(server.url, 'GET', `/v1/projects/${projectId}/sync/status`, { apiKey: owner.apiKey });
-    expect(empty.status).toBe(200);
-    expect(empty.body).toEqual({ event_count: 0, last_server_seq: 0 });
-
-    const before = Date.now();
-    await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(1, 3) });
-    await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(1, 4) }); // 3 duplicates, 1 new
-    const after = Date.now();
-    const status = await http(server.url, 'GET', `/v1/projects/${projectId}/sync/status`, { apiKey: owner.apiKey });
-    expect(status.body).toEqual({ event_count: 4, last_server_seq: 4, last_event_time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/) });
-    const time = Date.parse(status.body.last_event_time);
-    expect(time).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
-    expect(time).toBeLessThanOrEqual(after);
-  });
-
-  it('answers snapshot with 404 not_found, so clients pull from seq 0', async () => {
-    const projectId = await createProject(server, owner);
-    await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(1, 1) });
-    expectError(await http(server.url, 'GET', `/v1/projects/${projectId}/sync/snapshot`, { apiKey: owner.apiKey }), 404, 'not_found');
-  });
-
-  it('counts pull requests in /metricz', async () => {
-    const projectId = await createProject(server, owner);
-    const before = (await http(server.url, 'GET', '/metricz')).body.pull_requests as number;
-    await pull(server, owner, projectId);
-    await pull(server, owner, projectId, 'after_server_seq=5');
-    const after = (await http(server.url, 'GET', '/metricz')).body.pull_requests as number;
-    expect(after - before).toBe(2);
   });
 });
