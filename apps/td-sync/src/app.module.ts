@@ -37,6 +37,7 @@ export class AppModule {
             allowSignup: config.allowSignup,
             baseUrl: config.baseUrl,
             email: { provider: config.emailProvider, smtpUrl: config.smtpUrl, from: config.emailFrom },
+            codeLogin: config.codeLogin,
           }),
         }),
         ProjectsModule,

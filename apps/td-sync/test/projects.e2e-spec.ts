@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { expectError, http } from './support/http';
+import { expectFailureLogged } from './support/log-capture';
 import {
   createProject,
   createTeam,
@@ -284,6 +285,7 @@ describe('project creation when the event database cannot be made', () => {
     const result = await http(server.url, 'POST', '/v1/projects', { apiKey: owner.apiKey, body: { name: 'doomed' } });
     expectError(result, 500, 'internal_error');
     expect(messageOf(result)).not.toMatch(/\//);
+    expectFailureLogged(result);
     expect(await listProjects(server, owner)).toEqual([]);
     expect(await server.app.get(DataSource).query('SELECT count(*) AS n FROM projects')).toEqual([{ n: 0 }]);
     expect(await server.app.get(DataSource).query('SELECT count(*) AS n FROM memberships')).toEqual([{ n: 0 }]);

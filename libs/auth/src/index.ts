@@ -1,6 +1,6 @@
 export { AuthModule } from './auth.module';
 export type { AuthModuleAsyncOptions } from './auth.module';
-export type { AuthOptions, EmailSettings, EmailProviderName } from './auth-options';
+export type { AuthOptions, CodeLoginMode, EmailSettings, EmailProviderName } from './auth-options';
 export { Public, IS_PUBLIC } from './public.decorator';
 export { CurrentUser } from './current-user.decorator';
 export type { AuthenticatedUser } from './authenticated-user';

@@ -6,6 +6,8 @@ import { ListenAddress, parseListenAddress } from './listen-address';
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type EmailProvider = 'log' | 'smtp';
+/** What a code typed on /auth/verify does: see the README's "Typed-code logins" section. */
+export type CodeLoginMode = 'confirm' | 'direct' | 'off';
 
 /** Requests per one-minute window for each rate-limit tier; 0 turns a tier off. */
 export interface RateLimits {
@@ -36,6 +38,7 @@ export class SyncConfig {
   readonly emailProvider: EmailProvider;
   readonly smtpUrl: string | undefined;
   readonly emailFrom: string;
+  readonly codeLogin: CodeLoginMode;
   readonly rateLimits: RateLimits;
   readonly trustedProxies: string[];
 
@@ -58,6 +61,7 @@ export class SyncConfig {
       read.parse('SYNC_SMTP_URL', '', 'an smtp:// or smtps:// URL', parseSmtpUrl);
     }
     this.emailFrom = read.parse('SYNC_EMAIL_FROM', 'td-sync <noreply@localhost>', 'an address such as td-sync <noreply@example.com>', parseFromAddress);
+    this.codeLogin = read.oneOf('SYNC_CODE_LOGIN', 'confirm', ['confirm', 'direct', 'off'] as const);
     const limit = (name: string, fallback: number) =>
       read.parse(name, String(fallback), 'a non-negative integer (requests per minute; 0 turns the limit off)', (v) => parseInteger(v, 0));
     this.rateLimits = {

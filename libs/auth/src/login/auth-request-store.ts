@@ -21,6 +21,15 @@ export interface NewEmailLinkRequest {
 }
 
 /**
+ * When a request's email went out, for the one-email-per-address-per-minute
+ * rule: an email login sends when it is created; a typed-code confirmation when
+ * the code is typed, which `verified_at` records for those rows.
+ */
+function emailSentAt(table: string): string {
+  return `CASE ${table}.flow WHEN 'user_code' THEN ${table}.verified_at ELSE ${table}.created_at END`;
+}
+
+/**
  * Every read and write of `auth_requests`, for both flows. State changes are
  * single conditional statements (`UPDATE … WHERE status = …`), so concurrent
  * requests — two pollers, a double-clicked approve button — cannot both win:
@@ -65,7 +74,7 @@ export class AuthRequestStore {
        SELECT ?, 'email_link', ?, ?, NULL, ?, ?, ?, ?,
          CASE WHEN ? = 1 AND NOT EXISTS (
            SELECT 1 FROM auth_requests
-           WHERE email = ? AND flow = 'email_link' AND email_sent = 1 AND created_at > ?) THEN 1 ELSE 0 END,
+           WHERE email = ? AND email_sent = 1 AND ${emailSentAt('auth_requests')} > ?) THEN 1 ELSE 0 END,
          'pending', NULL, ?, NULL, ?
        RETURNING email_sent`,
       [
@@ -108,8 +117,42 @@ export class AuthRequestStore {
     return matches.length === 1 ? matches[0] : null;
   }
 
+  /** The request an approval link leads to: an email login's, or a typed code's confirmation (either flow). */
   findBySelector(selector: string): Promise<AuthRequest | null> {
-    return this.requests.findOneBy({ flow: 'email_link', link_selector: selector });
+    return this.requests.findOneBy({ link_selector: selector });
+  }
+
+  /**
+   * Code login mode "confirm", after the right code was typed: gives the pending
+   * typed-code request a fresh approval link (replacing any earlier one, whose
+   * email then approves nothing) and records that its email goes out now
+   * (`email_sent`, and `verified_at` as the moment the code was typed). It does
+   * so only while no email went to the address within the resend window, both
+   * flows counted, so the check and the change are one statement and two
+   * submits of the code cannot both send. False: nothing changed (an email
+   * went out too recently, or the request is no longer pending).
+   */
+  async attachCodeConfirmationLink(fields: {
+    id: string;
+    email: string;
+    linkSelector: string;
+    linkSecret: string;
+    now: Date;
+    /** An email already sent to this address after this instant suppresses another. */
+    resendAfter: Date;
+  }): Promise<boolean> {
+    const result = await this.requests
+      .createQueryBuilder()
+      .update(AuthRequest)
+      .set({ link_selector: fields.linkSelector, link_secret_hash: sha256Hex(fields.linkSecret), email_sent: true, verified_at: fields.now.toISOString() })
+      .where("id = :id AND flow = 'user_code' AND status = 'pending' AND expires_at > :now", { id: fields.id, now: fields.now.toISOString() })
+      .andWhere(`NOT EXISTS (SELECT 1 FROM auth_requests sent WHERE sent.email = :email AND sent.email_sent = :sent AND ${emailSentAt('sent')} > :resendAfter)`, {
+        email: fields.email,
+        sent: true,
+        resendAfter: fields.resendAfter.toISOString(),
+      })
+      .execute();
+    return result.affected === 1;
   }
 
   /** pending → verified, only while unexpired. False when someone else got there first or time ran out. */
