@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Env } from '../../src/config/sync-config';
 import { createApp } from '../../src/create-app';
+import { capturedLogs } from './log-capture';
 
 /**
  * The storage backends the protocol suites run against. Only SQLite exists
@@ -29,6 +30,11 @@ export function describeEachBackend(title: string, suite: (backend: Backend) => 
 
 export interface TestServerOptions {
   backend?: Backend;
+  /**
+   * Files in this directory instead of a fresh temp one, for specs that stop a
+   * server and start another on the same files; the caller removes it.
+   */
+  dataDir?: string;
 }
 
 export interface TestServer {
@@ -44,11 +50,16 @@ export interface TestServer {
  * The real application on a fresh temp data directory, listening on a free
  * loopback port. `env` overrides any SYNC_* setting. The directory is removed
  * on close(), and at once if the app fails to start (specs of start-up
- * errors would otherwise leave one behind per run).
+ * errors would otherwise leave one behind per run). Its log lines go to
+ * `capturedLogs` (support/log-capture.ts), not to the output.
  */
 export async function startTestServer(env: Env = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const backend = options.backend ?? 'sqlite';
-  const dataDir = mkdtempSync(join(tmpdir(), 'td-sync-e2e-'));
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'td-sync-e2e-'));
+  const removeDataDir = () => {
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   let app: NestFastifyApplication | undefined;
   try {
     app = await createApp({
@@ -57,10 +68,11 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
       SYNC_LOG_LEVEL: 'error',
       ...env,
     });
+    capturedLogs.install();
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await app?.close().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
     throw error;
   }
   const started = app;
@@ -74,7 +86,7 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
       try {
         await started.close();
       } finally {
-        rmSync(dataDir, { recursive: true, force: true });
+        removeDataDir();
       }
     },
   };
