@@ -25,17 +25,18 @@ export class MembersController {
     return this.members.list(projectId);
   }
 
-  @Patch(':userId')
+  /** `:member` is the member's user id or email. */
+  @Patch(':member')
   @RequireRole('owner')
-  async updateRole(@Param('id') projectId: string, @Param('userId') userId: string, @Body() body: UpdateMemberDto): Promise<{ status: 'updated' }> {
-    await this.members.updateRole(projectId, userId, body.role);
+  async updateRole(@Param('id') projectId: string, @Param('member') member: string, @Body() body: UpdateMemberDto): Promise<{ status: 'updated' }> {
+    await this.members.updateRole(projectId, member, body.role);
     return { status: 'updated' };
   }
 
-  @Delete(':userId')
+  @Delete(':member')
   @RequireRole('owner')
   @HttpCode(HttpStatus.NO_CONTENT)
-  remove(@Param('id') projectId: string, @Param('userId') userId: string): Promise<void> {
-    return this.members.remove(projectId, userId);
+  remove(@Param('id') projectId: string, @Param('member') member: string): Promise<void> {
+    return this.members.remove(projectId, member);
   }
 }

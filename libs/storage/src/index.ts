@@ -14,7 +14,7 @@ export type { User } from './records/user';
 export type { ApiKey } from './records/api-key';
 export type { AuthRequest, AuthFlow, AuthRequestStatus } from './records/auth-request';
 export type { Project } from './records/project';
-export type { Membership, ProjectRole } from './records/membership';
+export type { Member, Membership, ProjectRole } from './records/membership';
 
 export type { AccessDecision } from './repositories/access-decision';
 export { UsersRepository } from './repositories/users.repository';
