@@ -26,7 +26,7 @@ export class ApiKeyService {
     private readonly clock: Clock,
   ) {}
 
-  /** A completed device login gets name `device-auth` and scope `sync`, which are the defaults. */
+  /** A completed device login's key is named after the device (or `device-auth`) and has scope `sync`, the defaults. */
   async issue(userId: string, name = 'device-auth', scopes: string[] = ['sync']): Promise<IssuedKey> {
     const { key, displayPrefix } = generateApiKey();
     const now = this.clock.now();
@@ -59,6 +59,11 @@ export class ApiKeyService {
       await this.keys.touchLastUsed(row.key_id, nowIso);
     }
     return { ok: true, caller: { id: row.user_id, email: row.email, apiKeyId: row.key_id } };
+  }
+
+  /** The stored record of a key (no secret), or undefined. */
+  find(keyId: string): Promise<ApiKey | undefined> {
+    return this.keys.findById(keyId);
   }
 
   async revoke(keyId: string): Promise<void> {

@@ -17,18 +17,20 @@ import { LoginController } from './login/login.controller';
 import { UserCodeLoginService } from './login/user-code-login.service';
 import { ApprovePageController } from './pages/approve-page.controller';
 import { VerifyPageController } from './pages/verify-page.controller';
+import { MeController } from './self-service/me.controller';
+import { MeService } from './self-service/me.service';
 import { UsersService } from './users.service';
 
 /**
- * Device login (both flows, with their pages), API keys, users and the Bearer
- * guard. The app registers the guard globally, before the rate limiter, which
+ * Device login (both flows, with their pages), API keys, users, the Bearer
+ * guard and self-service (/v1/me). The app registers the guard globally, before the rate limiter, which
  * keys on what it resolves; @Public() routes skip it. AuthOptions come from
  * the app's configuration (AUTH_OPTIONS). The cleanup job needs
  * ScheduleModule.forRoot() in the application.
  */
 @Module({
   imports: [StorageModule, ClockModule],
-  controllers: [LoginController, DeviceLoginController, VerifyPageController, ApprovePageController],
+  controllers: [LoginController, DeviceLoginController, VerifyPageController, ApprovePageController, MeController],
   providers: [
     { provide: EmailSender, inject: [AUTH_OPTIONS], useFactory: (auth: AuthOptions) => createEmailSender(auth.email) },
     UsersService,
@@ -41,6 +43,7 @@ import { UsersService } from './users.service';
     EmailOutbox,
     AuthRequestCleanup,
     BearerGuard,
+    MeService,
   ],
   exports: [UsersService, ApiKeyService, BearerGuard],
 })

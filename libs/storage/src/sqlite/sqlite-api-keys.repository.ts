@@ -10,6 +10,7 @@ const KEY_AND_OWNER = `
 export class SqliteApiKeysRepository extends ApiKeysRepository {
   private readonly insertKey: Statement<[ApiKey]>;
   private readonly keyAndOwner: Statement<[string], ApiKeyWithOwner>;
+  private readonly byId: Statement<[string], ApiKey>;
   private readonly touch: Statement<[string, string]>;
   private readonly revokeKey: Statement<[string, string]>;
 
@@ -20,6 +21,7 @@ export class SqliteApiKeysRepository extends ApiKeysRepository {
        VALUES (@id, @user_id, @key_hash, @key_prefix, @name, @scopes, @expires_at, @last_used_at, @revoked_at, @created_at)`,
     );
     this.keyAndOwner = db.prepare(KEY_AND_OWNER);
+    this.byId = db.prepare(`SELECT id, user_id, key_hash, key_prefix, name, scopes, expires_at, last_used_at, revoked_at, created_at FROM api_keys WHERE id = ?`);
     this.touch = db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?');
     this.revokeKey = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?');
   }
@@ -30,6 +32,10 @@ export class SqliteApiKeysRepository extends ApiKeysRepository {
 
   async findByHash(keyHash: string): Promise<ApiKeyWithOwner | undefined> {
     return this.keyAndOwner.get(keyHash);
+  }
+
+  async findById(keyId: string): Promise<ApiKey | undefined> {
+    return this.byId.get(keyId);
   }
 
   async touchLastUsed(keyId: string, at: string): Promise<void> {
