@@ -10,6 +10,7 @@ import { registerBodyParsers } from './http/body-parsers';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
+import { FrameworkQuietLogger } from './startup/framework-quiet-logger';
 
 /** PROTOCOL.md: bodies over 10 MiB are refused with 413. */
 export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -44,7 +45,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     bodyParser: false,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new FrameworkQuietLogger(app.get(Logger)));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();

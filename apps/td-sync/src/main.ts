@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { ConfigValidationError } from './config/config-validation-error';
 import { SyncConfig } from './config/sync-config';
 import { createApp } from './create-app';
+import { baseUrlWarning, startupSummary } from './startup/startup-summary';
+import { serverVersion } from './startup/version';
 
 /**
  * Starts td-sync. A configuration error ends the start with one line and exit
@@ -39,7 +41,12 @@ async function main(): Promise<void> {
   }
   // The bound address, not app.getUrl(), which names [::1] for "every interface".
   const { address, port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(`listening on http://${address.includes(':') ? `[${address}]` : address}:${port}`);
+  const listeningOn = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const version = serverVersion();
+  // One line with everything an operator checks at start (tests and the benchmark wait for "listening on").
+  logger.log(startupSummary(config, version, listeningOn), `td-sync ${version} listening on ${listeningOn}`);
+  const warning = baseUrlWarning(config, port);
+  if (warning) logger.warn(warning);
 }
 
 /**
