@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { Env } from './config/sync-config';
 import { SyncConfigModule } from './config/sync-config.module';
 import { MetricsService } from './health/metrics.service';
+import { PrometheusMetrics } from './health/prometheus-metrics.service';
 import { registerBodyParsers } from './http/body-parsers';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
 import { requestIdFor } from './http/request-id';
@@ -50,7 +51,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
 
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
-  registerRequestLifecycle(fastify, app.get(MetricsService));
+  registerRequestLifecycle(fastify, app.get(MetricsService), app.get(PrometheusMetrics));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -32,10 +32,11 @@ export {
   RBRACKET,
 } from './json-scanner';
 export type { DepthNote } from './json-scanner';
-export { RateLimit, RATE_LIMIT_TIER } from './rate-limit/rate-limit.decorator';
+export { RateLimit, RATE_LIMIT_TIER, RATE_LIMIT_TIERS } from './rate-limit/rate-limit.decorator';
 export type { RateLimitTier } from './rate-limit/rate-limit.decorator';
 export { RATE_LIMITS } from './rate-limit/rate-limit-options';
 export type { RateLimits } from './rate-limit/rate-limit-options';
 export { RateLimitModule } from './rate-limit/rate-limit.module';
 export { RateLimitGuard, IP_KEYED_TIERS } from './rate-limit/rate-limit.guard';
 export { FixedWindowStore } from './rate-limit/fixed-window-store';
+export { RateLimitMetrics } from './rate-limit/rate-limit-metrics';

@@ -8,6 +8,8 @@ export { StorageOptionsModule } from './storage-options.module';
 export { STORAGE_OPTIONS } from './storage-options';
 export type { StorageOptions } from './storage-options';
 export { StorageConnection } from './storage-connection';
+export type { StorageGauges, PoolGauges } from './storage-gauges';
+export { StorageMetrics } from './storage-metrics';
 export { isProjectId } from './project-id';
 
 export type { User } from './records/user';

@@ -1,2 +1,3 @@
 export { SyncModule } from './sync.module';
 export { SyncCounters } from './sync-counters';
+export { SyncMetrics } from './sync-metrics';

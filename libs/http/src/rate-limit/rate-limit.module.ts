@@ -4,6 +4,7 @@ import { ClockModule } from '../clock.module';
 import { FixedWindowStore } from './fixed-window-store';
 import { RATE_LIMITS, RateLimits } from './rate-limit-options';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RateLimitMetrics } from './rate-limit-metrics';
 
 const ONE_MINUTE_MS = 60_000;
 
@@ -28,7 +29,7 @@ class RateLimitStoreModule {}
     }),
     RateLimitStoreModule,
   ],
-  providers: [RateLimitGuard],
-  exports: [ThrottlerModule, RateLimitStoreModule, RateLimitGuard],
+  providers: [RateLimitGuard, RateLimitMetrics],
+  exports: [ThrottlerModule, RateLimitStoreModule, RateLimitGuard, RateLimitMetrics],
 })
 export class RateLimitModule {}
