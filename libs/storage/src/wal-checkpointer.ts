@@ -207,6 +207,11 @@ export class WalCheckpointer {
       this.logger.error(`cannot start the checkpoint process: ${(error as Error).message}`);
       return undefined;
     }
+    if (child.pid === undefined || !child.connected) {
+      // Out of descriptors for its pipes, say: try again on the next request.
+      child.on('error', (error) => this.logger.warn(`cannot start the checkpoint process: ${error.message}`));
+      return undefined;
+    }
     this.child = child;
     child.unref();
     child.on('message', (reply: Reply) => this.answer(reply));
