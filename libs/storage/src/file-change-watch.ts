@@ -3,8 +3,10 @@ import { FSWatcher, watch } from 'node:fs';
 /**
  * Tells, without a system call per question, whether anything has happened to
  * a file since it was last checked: an inotify watch on the file's inode, so
- * an unlink or a rename over it (both change its link count), a chmod, or a
- * write by another process (a checkpoint) makes it no longer `quiet`.
+ * an unlink or a rename over it (both change its link count), a rename of it,
+ * a chmod, or a write by another process (a checkpoint) makes it no longer
+ * `quiet`. What happens to the directories above it is not the file's
+ * business: whoever watches those calls `markChanged`.
  *
  * Why that is as good as a stat before every use, for changes made before a
  * request arrives (the only ones a stat could catch either): the kernel
@@ -51,6 +53,11 @@ export class FileChangeWatch {
   /** The caller has just checked the file itself and found it as expected. */
   markVerified(): void {
     this.changed = false;
+  }
+
+  /** Something happened to the path that the file's own watch cannot see (a directory on it was renamed, say). */
+  markChanged(): void {
+    this.changed = true;
   }
 
   close(): void {

@@ -159,12 +159,15 @@ describe('ProjectDatabases', () => {
     await databases.closeAll();
     databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 100, descriptorLimit: MIN_DESCRIPTOR_RESERVE + 4 * 3 + 2 });
     expect(databases.capacity).toBe(4);
+    const handles: Database[] = [];
     for (let n = 1; n <= 7; n++) {
       await databases.create(id(n));
+      handles.push(await databases.get(id(n)));
       expect(databases.openCount).toBeLessThanOrEqual(4);
     }
     expect(databases.openCount).toBe(4);
-    for (let n = 1; n <= 7; n++) expect(databases.isOpen(id(n))).toBe(n > 3);
+    await until(() => !handles[2].open);
+    expect(handles.map((handle) => handle.open)).toEqual([false, false, false, true, true, true, true]);
     await databases.closeAll();
     databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 3, descriptorLimit: 1_000_000 });
     expect(databases.capacity).toBe(3);
@@ -244,6 +247,38 @@ describe('ProjectDatabases and files changed under an open handle', () => {
     await expect(databases.get(id(1))).rejects.toBeInstanceOf(ProjectDatabaseMissingError);
     await until(() => !handle.open);
     expect(existsSync(join(dir, id(1)))).toBe(false);
+  });
+
+  onLinux('notices its project directory swapped for another (a restore that moves directories, not files)', async () => {
+    await databases.create(id(1));
+    await databases.create(id(2));
+    const handle = await databases.get(id(1));
+    insertEvent(handle, 1);
+    insertEvent(await databases.get(id(2)), 7);
+    await databases.closeAll();
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 4 });
+    const first = await databases.get(id(1));
+    renameSync(join(dir, id(1)), join(dir, 'old'));
+    await until(() => !databases.isOpen(id(1)));
+    await expect(databases.get(id(1))).rejects.toBeInstanceOf(ProjectDatabaseMissingError);
+    renameSync(join(dir, id(2)), join(dir, id(1)));
+    const swapped = await databases.get(id(1));
+    expect(swapped).not.toBe(first);
+    expect(swapped.prepare('SELECT client_action_id FROM events').pluck().all()).toEqual([7]);
+  });
+
+  onLinux('notices the data directory itself moved away', async () => {
+    await databases.create(id(1));
+    await databases.get(id(1));
+    renameSync(dir, `${dir}-moved`);
+    try {
+      await until(() => !databases.isOpen(id(1)));
+      await expect(databases.get(id(1))).rejects.toBeInstanceOf(ProjectDatabaseMissingError);
+    } finally {
+      renameSync(`${dir}-moved`, dir);
+    }
+    // Back in place: served again, and watched again from its next open.
+    expect((await databases.get(id(1))).prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
   });
 
   onLinux('notices a database replaced under it (a restore) and serves the file now at the path', async () => {

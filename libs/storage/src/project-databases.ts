@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Database } from 'better-sqlite3';
-import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants as fsConstants, existsSync, FSWatcher, statSync, watch } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DescriptorShortageError } from './descriptor-shortage';
 import { FileChangeWatch } from './file-change-watch';
 import { OpenFileLimit, readOpenFileLimit } from './open-file-limit';
@@ -59,11 +59,14 @@ interface OpenDatabase {
  * An open SQLite handle keeps working on a file that was deleted or replaced
  * under it: writes would succeed, be acknowledged, and vanish with the handle.
  * So a handle is only used while its file is known to be the one at its path:
- * a FileChangeWatch notices the file being unlinked, renamed over, chmodded
- * or written by another process, and only then does `get()` stat the path
- * (device and inode) and drop the handle if it names another file or none,
- * opening what is there now, which fails for a missing database. Where the
- * file cannot be watched, `get()` stats it every time, as it once always did.
+ * a FileChangeWatch notices the file being unlinked, renamed (over), chmodded
+ * or written by another process, and a watch on the data directory notices
+ * its project directories being renamed or deleted; only then does `get()`
+ * stat the path (device and inode) and drop the handle if it names another
+ * file or none, opening what is there now, which fails for a missing
+ * database. (A rename of a directory above the data directory goes
+ * unnoticed.) Where files cannot be watched (not Linux, the inotify watch
+ * limit reached), `get()` stats the file every time, as it once always did.
  * Likewise, SQLite opens a file it may not write read-only and keeps it so:
  * a database opened while its disk was read-only serves reads, refuses
  * writes, is checked on every use, and is reopened once it is writable again.
@@ -89,6 +92,15 @@ export class ProjectDatabases implements OnModuleInit, OnApplicationShutdown {
   private reserved = 0;
   private closed = false;
   private readonly checkpointer = new WalCheckpointer();
+  /**
+   * One watch on the data directory, for what the watches on the database
+   * files cannot see: a project directory renamed, replaced or deleted whole
+   * (a restore that swaps directories moves the database file without
+   * touching it), or the data directory itself moved. Undefined until the
+   * first database opens; null where it cannot be set, and then every use of
+   * a handle stats its file.
+   */
+  private dataDirWatch: FSWatcher | null | undefined;
 
   constructor(@Inject(STORAGE_OPTIONS) private readonly options: StorageOptions) {
     this.dir = resolve(options.projectDataDir);
@@ -133,7 +145,7 @@ export class ProjectDatabases implements OnModuleInit, OnApplicationShutdown {
    */
   isOpen(projectId: string): boolean {
     const entry = this.open.get(projectId);
-    return entry !== undefined && (entry.watch === undefined || entry.watch.quiet);
+    return entry !== undefined && (entry.watch === undefined || (entry.watch.quiet && this.dataDirWatch !== null));
   }
 
   /** Closes the project's database and deletes its directory (undoing a failed creation). */
@@ -173,6 +185,7 @@ export class ProjectDatabases implements OnModuleInit, OnApplicationShutdown {
     await Promise.allSettled([...this.opening.values()]);
     const entries = [...this.open.values()];
     this.open.clear();
+    this.dataDirWatch?.close();
     await Promise.all([...this.closingOf.values()]);
     for (const entry of entries) this.closeQuietly(entry, { truncate: true });
   }
@@ -250,7 +263,43 @@ export class ProjectDatabases implements OnModuleInit, OnApplicationShutdown {
       db.close();
       throw new ProjectDatabaseMissingError(projectId); // gone again between the open and now
     }
-    return { projectId, path, db, file, writable: isWritable(path), watch: FileChangeWatch.start(path) };
+    const watch = this.watchDataDir() ? FileChangeWatch.start(path) : undefined;
+    return { projectId, path, db, file, writable: isWritable(path), watch };
+  }
+
+  /** Starts the data directory's watch if it is not running; whether file watches can be trusted. */
+  private watchDataDir(): boolean {
+    if (process.platform !== 'linux') return false; // see FileChangeWatch
+    if (this.dataDirWatch === undefined) {
+      try {
+        const watcher = watch(this.dir, { persistent: false }, (_event, name) => this.dataDirChanged(name));
+        watcher.on('error', () => {
+          watcher.close();
+          this.dataDirWatch = null;
+        });
+        this.dataDirWatch = watcher;
+      } catch {
+        this.dataDirWatch = null;
+      }
+    }
+    return this.dataDirWatch !== null;
+  }
+
+  /**
+   * A name in the data directory changed: a project's directory, or (its own
+   * name) the data directory itself, whose watch then follows it wherever it
+   * went and is started afresh on the next open; until then every use stats.
+   */
+  private dataDirChanged(name: string | null): void {
+    const entry = name === null ? undefined : this.open.get(name);
+    if (entry) {
+      entry.watch?.markChanged();
+      return;
+    }
+    if (name !== null && name !== basename(this.dir)) return; // a project that is not open
+    this.dataDirWatch?.close();
+    this.dataDirWatch = undefined;
+    for (const other of this.open.values()) other.watch?.markChanged();
   }
 
   /**
@@ -299,7 +348,7 @@ export class ProjectDatabases implements OnModuleInit, OnApplicationShutdown {
 
   /** True when `entry`'s file is still the one at its path; otherwise drops the handle (the caller reopens). */
   private stillCurrent(entry: OpenDatabase): boolean {
-    if (entry.watch?.quiet && entry.writable) return true;
+    if (entry.watch?.quiet && entry.writable && this.dataDirWatch) return true; // nothing happened to the path since it was verified
     const current = identityOf(entry.path);
     const sameFile = current !== undefined && current.dev === entry.file.dev && current.ino === entry.file.ino;
     // Only a handle opened read-only pays for the access() checks.
