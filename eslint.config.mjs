@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import moduleBoundaries from './scripts/eslint-rules/module-boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', '.bench/'] },
@@ -13,6 +14,12 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'error',
     },
+  },
+  {
+    // Lib indexes only, no libs → apps (docs/architecture.md); proven by scripts/eslint-rules/module-boundaries.spec.ts.
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    plugins: { 'td-sync': { rules: { 'module-boundaries': moduleBoundaries } } },
+    rules: { 'td-sync/module-boundaries': 'error' },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

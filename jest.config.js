@@ -1,7 +1,9 @@
 /**
  * Unit specs live beside the code (`*.spec.ts`); end-to-end specs in
- * `apps/td-sync/test` (`*.e2e-spec.ts`). SWC compiles TypeScript with decorator
- * metadata, which Nest's dependency injection needs.
+ * `apps/td-sync/test` (`*.e2e-spec.ts`): one file per PROTOCOL.md section
+ * there, the adversarial specs in `adversarial/`, shared helpers in `support/`.
+ * SWC compiles TypeScript with decorator metadata, which Nest's dependency
+ * injection needs.
  */
 const swc = [
   '@swc/jest',
@@ -18,17 +20,28 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@td-sync/(storage|auth|projects|sync)$': '<rootDir>/libs/$1/src',
-  '^@td-sync/(storage|auth|projects|sync)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@td-sync/(http|storage|auth|projects|sync)$': '<rootDir>/libs/$1/src',
 };
 
-const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  // Jest's cache stays in the checkout (per project: jest reads it there), so a run leaves nothing in the temp directory.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
+};
 
 module.exports = {
   // Global only: jest ignores testTimeout inside `projects`.
   testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/apps/td-sync/test/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/apps/td-sync/test/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/apps/td-sync/test/support/setup-after-env.ts'],
+    },
   ],
 };

@@ -89,7 +89,7 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('is sent a small context: no data, dependencies, build output, tests or VCS', () => {
-    for (const path of ['node_modules/typescript/package.json', 'dist/apps/td-sync/src/main.js', 'data/server.db', '.git/HEAD', '.env', 'deploy/.env', 'deploy/k8s/statefulset.yaml', 'deploy/test/entrypoint.spec.ts', 'apps/td-sync/test/http.e2e-spec.ts', 'libs/storage/src/project-databases.spec.ts', 'README.md']) {
+    for (const path of ['node_modules/typescript/package.json', 'dist/apps/td-sync/src/main.js', 'data/server.db', '.git/HEAD', '.env', 'deploy/.env', 'deploy/k8s/statefulset.yaml', 'deploy/test/entrypoint.spec.ts', 'apps/td-sync/test/errors.e2e-spec.ts', 'libs/storage/src/project-databases.spec.ts', 'README.md']) {
       expect({ path, sent: ignore.sends(path) }).toEqual({ path, sent: false });
     }
     for (const path of ['package.json', 'package-lock.json', 'libs/storage/src/index.ts', 'apps/td-sync/src/main.ts', 'deploy/entrypoint.sh']) {
@@ -157,7 +157,8 @@ describe('deploy/Dockerfile', () => {
     expect(execForm(entrypoint.args)).toEqual(['/usr/bin/tini', '--', '/bin/sh', '/app/deploy/entrypoint.sh']);
     const [cmd] = only(runtime.instructions, 'CMD');
     const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(execForm(cmd.args).join(' ')).toBe(start.replace(' dist/', ' /app/dist/'));
+    // The script `exec`s node so that npm's forwarded signals reach the server; the image runs the same command.
+    expect(execForm(cmd.args).join(' ')).toBe(start.replace(/^exec /, '').replace(' dist/', ' /app/dist/'));
     // USER comes before ENTRYPOINT, so nothing at run time is root.
     const order = runtime.instructions.map((i) => i.keyword);
     expect(order.indexOf('USER')).toBeLessThan(order.indexOf('ENTRYPOINT'));

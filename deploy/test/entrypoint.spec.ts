@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { cleanEnv, ENTRYPOINT, GroupProcess, litestreamBinary, makeTempDir, pathWith, removeDir, requireTool, waitFor } from './support/deploy-support';
+import { cleanEnv, ENTRYPOINT, GroupProcess, litestreamBinary, makeTempDir, pathWith, removeDir, waitFor } from './support/deploy-support';
 import { FakeLitestream } from './support/fake-litestream';
 
 const P_A = 'p_aaaaaaaaaaaaaaaa';
@@ -249,18 +249,4 @@ describe('deploy/entrypoint.sh', () => {
     expect(running?.output).toContain(`replicating projects created since the start: ${P_9}`);
     expect(running?.running).toBe(true);
   }, 60_000);
-
-  it('is clean under shellcheck', () => {
-    requireTool('shellcheck', 'apt-get install -y shellcheck');
-    const result = spawnSync('shellcheck', ['--shell=sh', '--severity=style', ENTRYPOINT], { encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
-
-  it('keeps the fake litestream itself clean under shellcheck', () => {
-    requireTool('shellcheck', 'apt-get install -y shellcheck');
-    const result = spawnSync('shellcheck', ['--shell=sh', '-'], { input: FakeLitestream.scriptText, encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
 });

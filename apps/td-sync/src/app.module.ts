@@ -2,18 +2,20 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule, BearerGuard } from '@td-sync/auth';
+import { RateLimitGuard, RateLimitModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
-import { StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
 import { LoggerModule } from 'nestjs-pino';
 import { SyncConfig } from './config/sync-config';
 import { HealthModule } from './health/health.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
-import { RateLimitGuard } from './http/rate-limit.guard';
-import { RateLimitModule } from './http/rate-limit.module';
 import { loggerParams } from './logging';
 
-/** Wires the libraries together with the validated configuration (see SyncConfigModule.load). */
+/**
+ * Wires the libraries together. The configuration module (see
+ * SyncConfigModule.load) is the one global module: it also provides each
+ * library's options; every other module imports what it uses.
+ */
 @Module({})
 export class AppModule {
   static forRoot(configModule: DynamicModule): DynamicModule {
@@ -22,23 +24,8 @@ export class AppModule {
       imports: [
         configModule,
         LoggerModule.forRootAsync({ inject: [SyncConfig], useFactory: loggerParams }),
-        StorageModule.forRootAsync({
-          inject: [SyncConfig],
-          useFactory: (config: SyncConfig) => ({
-            serverDbPath: config.serverDbPath,
-            projectDataDir: config.projectDataDir,
-            maxOpenProjects: config.maxOpenProjects,
-          }),
-        }),
         ScheduleModule.forRoot(),
-        AuthModule.forRootAsync({
-          inject: [SyncConfig],
-          useFactory: (config: SyncConfig) => ({
-            allowSignup: config.allowSignup,
-            baseUrl: config.baseUrl,
-            email: { provider: config.emailProvider, smtpUrl: config.smtpUrl, from: config.emailFrom },
-          }),
-        }),
+        AuthModule,
         ProjectsModule,
         SyncModule,
         HealthModule,
@@ -48,8 +35,8 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         // Global guards run in the order listed: authenticate first, so the
         // rate limiter can key authenticated routes by the caller's API key id.
-        { provide: APP_GUARD, useClass: BearerGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useExisting: BearerGuard },
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
       ],
     };
   }

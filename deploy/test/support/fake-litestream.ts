@@ -4,70 +4,11 @@
  * config each `replicate` was started with, "restores" databases from a fixture
  * tree and runs the `-exec` command the way Litestream does (shell-word split).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SCRIPT = `#!/bin/sh
-set -eu
-dir=$FAKE_LITESTREAM_DIR
-printf '%s\\n' "$*" >>"$dir/calls.log"
-call=$(wc -l <"$dir/calls.log" | tr -d ' ')
-command=$1
-shift
-case $command in
-  version)
-    echo v0.3.13
-    ;;
-  restore)
-    config=''
-    if_replica_exists=no
-    db=''
-    while [ "$#" -gt 0 ]; do
-      case $1 in
-        -config) config=$2; shift 2 ;;
-        -if-replica-exists) if_replica_exists=yes; shift ;;
-        -*) echo "fake litestream: unexpected restore flag $1" >&2; exit 64 ;;
-        *) db=$1; shift ;;
-      esac
-    done
-    grep -q "path: \\"$db\\"" "$config" || { echo "fake litestream: $db is not in $config" >&2; exit 65; }
-    if [ -n "\${FAKE_LITESTREAM_RESTORE_FAILS:-}" ]; then
-      echo "fake litestream: cannot read the replica" >&2
-      exit 1
-    fi
-    fixture=$dir/replica$db
-    if [ -f "$fixture" ]; then
-      cp "$fixture" "$db"
-    elif [ "$if_replica_exists" = yes ]; then
-      echo "no matching backups found"
-    else
-      echo "fake litestream: no replica for $db" >&2
-      exit 1
-    fi
-    ;;
-  replicate)
-    config=''
-    exec_command=''
-    while [ "$#" -gt 0 ]; do
-      case $1 in
-        -config) config=$2; shift 2 ;;
-        -exec) exec_command=$2; shift 2 ;;
-        *) echo "fake litestream: unexpected replicate argument $1" >&2; exit 64 ;;
-      esac
-    done
-    cp "$config" "$dir/replicate-$call.yml"
-    if [ -n "$exec_command" ] && [ -z "\${FAKE_LITESTREAM_NO_EXEC:-}" ]; then
-      eval "exec $exec_command"
-    fi
-    # Replicating "forever", until the test kills the process group.
-    exec sleep 600
-    ;;
-  *)
-    echo "fake litestream: unknown command $command" >&2
-    exit 64
-    ;;
-esac
-`;
+/** The script itself lives beside this file, so `npm run lint` can shellcheck it. */
+const SCRIPT_PATH = join(__dirname, 'fake-litestream.sh');
 
 export interface LitestreamCall {
   line: number;
@@ -82,7 +23,7 @@ export class FakeLitestream {
     mkdirSync(this.binDir, { recursive: true });
     mkdirSync(join(dir, 'replica'), { recursive: true });
     const path = join(this.binDir, 'litestream');
-    writeFileSync(path, SCRIPT);
+    copyFileSync(SCRIPT_PATH, path);
     chmodSync(path, 0o755);
   }
 
@@ -108,9 +49,5 @@ export class FakeLitestream {
   /** The config the replicate call on line `line` (1-based) of calls.log was started with. */
   replicateConfig(line: number): string {
     return readFileSync(join(this.dir, `replicate-${line}.yml`), 'utf8');
-  }
-
-  static get scriptText(): string {
-    return SCRIPT;
   }
 }

@@ -1,8 +1,8 @@
-import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IS_PUBLIC, ProtocolException } from '@td-sync/http';
 import { ApiKeyService } from './api-key.service';
-import { IS_PUBLIC } from './public.decorator';
 
 /**
  * One message per thing the caller can fix. A revoked key reads like an
@@ -40,10 +40,10 @@ export class BearerGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const refuse = (refusal: Refusal): UnauthorizedException => {
+    const refuse = (refusal: Refusal): ProtocolException => {
       // RFC 6750: a 401 names the scheme the client should use.
       void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer realm="td-sync"');
-      return new UnauthorizedException({ code: 'unauthorized', message: BEARER_REFUSALS[refusal] });
+      return new ProtocolException(HttpStatus.UNAUTHORIZED, 'unauthorized', BEARER_REFUSALS[refusal]);
     };
 
     const header = request.headers.authorization?.trim() ?? '';

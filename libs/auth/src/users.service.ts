@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { User } from '@td-sync/storage';
-import { Repository } from 'typeorm';
-import { Clock } from './clock';
+import { Clock } from '@td-sync/http';
+import { User, UsersRepository } from '@td-sync/storage';
 import { randomHex } from './secrets';
 
 /** Trimmed and lower-cased: one address is one account however it is typed. */
@@ -14,32 +12,20 @@ export function normalizeEmail(email: string): string {
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly users: UsersRepository,
     private readonly clock: Clock,
   ) {}
 
   findByEmail(email: string): Promise<User | null> {
-    return this.users.findOneBy({ email: normalizeEmail(email) });
+    return this.users.findByEmail(normalizeEmail(email));
   }
 
   findById(id: string): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.users.findById(id);
   }
 
-  /**
-   * The account of `email`, created if there is none. Safe against races: two
-   * concurrent first logins insert-or-ignore on the unique email and both read
-   * back the one row that won.
-   */
-  async findOrCreate(email: string): Promise<User> {
-    const normalized = normalizeEmail(email);
-    await this.users
-      .createQueryBuilder()
-      .insert()
-      .into(User)
-      .values({ id: `u_${randomHex(8)}`, email: normalized, created_at: this.clock.now().toISOString() })
-      .orIgnore()
-      .execute();
-    return this.users.findOneByOrFail({ email: normalized });
+  /** The account of `email`, created if there is none; safe against concurrent first logins. */
+  findOrCreate(email: string): Promise<User> {
+    return this.users.findOrCreate({ id: `u_${randomHex(8)}`, email: normalizeEmail(email), created_at: this.clock.now().toISOString() });
   }
 }

@@ -14,9 +14,7 @@ export interface MemberView {
   created_at: string;
 }
 
-export type MembershipRecord = Pick<Membership, 'project_id' | 'user_id' | 'role' | 'invited_by' | 'created_at'>;
-
-export function toMemberView(membership: MembershipRecord): MemberView {
+export function toMemberView(membership: Membership): MemberView {
   return {
     project_id: membership.project_id,
     user_id: membership.user_id,

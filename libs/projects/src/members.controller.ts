@@ -1,13 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
-import { CurrentUser, RateLimit } from '@td-sync/auth';
-import type { AuthenticatedUser } from '@td-sync/auth';
+import { CurrentUser } from '@td-sync/auth';
+import { RateLimit, type AuthenticatedUser } from '@td-sync/http';
 import { AddMemberDto } from './dto/add-member.dto';
 import { UpdateMemberDto } from './dto/update-member.dto';
 import { MemberView } from './member-view';
 import { MembersService } from './members.service';
 import { RequireRole } from './require-role.decorator';
 
-/** PROTOCOL.md, Members. Roles are checked by @RequireRole() alone. */
+/** PROTOCOL.md, Members. Roles are checked by @RequireRole() (ProjectAccess) alone. */
 @RateLimit('other')
 @Controller('v1/projects/:id/members')
 export class MembersController {
@@ -21,21 +21,21 @@ export class MembersController {
 
   @Get()
   @RequireRole('reader')
-  list(@Param('id') projectId: string): MemberView[] {
+  list(@Param('id') projectId: string): Promise<MemberView[]> {
     return this.members.list(projectId);
   }
 
   @Patch(':userId')
   @RequireRole('owner')
-  updateRole(@Param('id') projectId: string, @Param('userId') userId: string, @Body() body: UpdateMemberDto): { status: 'updated' } {
-    this.members.updateRole(projectId, userId, body.role);
+  async updateRole(@Param('id') projectId: string, @Param('userId') userId: string, @Body() body: UpdateMemberDto): Promise<{ status: 'updated' }> {
+    await this.members.updateRole(projectId, userId, body.role);
     return { status: 'updated' };
   }
 
   @Delete(':userId')
   @RequireRole('owner')
   @HttpCode(HttpStatus.NO_CONTENT)
-  remove(@Param('id') projectId: string, @Param('userId') userId: string): void {
-    this.members.remove(projectId, userId);
+  remove(@Param('id') projectId: string, @Param('userId') userId: string): Promise<void> {
+    return this.members.remove(projectId, userId);
   }
 }

@@ -1,11 +1,8 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { UsersService } from '@td-sync/auth';
-import { sqliteHandle } from '@td-sync/storage';
-import type { ProjectRole } from '@td-sync/storage';
-import type { Database } from 'better-sqlite3';
-import { DataSource } from 'typeorm';
+import { MemberChanged, MembershipsRepository, ProjectRole } from '@td-sync/storage';
 import { lastOwnerRefusal } from './last-owner';
-import { MemberView, MembershipRecord, toMemberView } from './member-view';
+import { MemberView, toMemberView } from './member-view';
 
 /** Whom to add: td sends the email; `user_id` wins when both are given, as on the reference server. */
 export interface MemberTarget {
@@ -13,68 +10,45 @@ export interface MemberTarget {
   userId?: string;
 }
 
-const MEMBERSHIP_COLUMNS = 'project_id, user_id, role, invited_by, created_at';
-
 /**
- * Memberships of a project. Every change runs in one synchronous transaction
- * on the server connection (see serverDatabaseHandle), so its checks (the
- * project is live, the user is not a member yet, another owner remains) hold
- * when the change is written, however many requests arrive at once.
+ * Memberships of a project. The rules live here (404s, 409, the last owner
+ * stays); MembershipsRepository applies each change atomically with the
+ * checks it needs, so they hold when the change is written, however many
+ * requests arrive at once.
  */
 @Injectable()
 export class MembersService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly memberships: MembershipsRepository,
     private readonly users: UsersService,
   ) {}
 
   async add(projectId: string, target: MemberTarget, role: ProjectRole, invitedBy: string): Promise<MemberView> {
     const userId = await this.resolveUser(target);
-    const db = this.db;
-    const membership = db.transaction((): MembershipRecord => {
-      assertLive(db, projectId);
-      if (!db.prepare('SELECT 1 FROM users WHERE id = ?').get(userId)) throw new NotFoundException('user not found');
-      const existing = findMembership(db, projectId, userId);
-      if (existing) {
-        throw new ConflictException(`user is already a member of this project (as ${existing.role}); change their role instead`);
-      }
-      const record: MembershipRecord = { project_id: projectId, user_id: userId, role, invited_by: invitedBy, created_at: new Date().toISOString() };
-      db.prepare(
-        `INSERT INTO memberships (${MEMBERSHIP_COLUMNS}) VALUES (@project_id, @user_id, @role, @invited_by, @created_at)`,
-      ).run(record);
-      return record;
-    })();
-    return toMemberView(membership);
+    const outcome = await this.memberships.add(projectId, userId, role, invitedBy);
+    switch (outcome.kind) {
+      case 'added':
+        return toMemberView(outcome.membership);
+      case 'project_not_found':
+        throw new NotFoundException('project not found');
+      case 'user_not_found':
+        throw new NotFoundException('user not found');
+      case 'already_member':
+        throw new ConflictException(`user is already a member of this project (as ${outcome.role}); change their role instead`);
+    }
   }
 
   /** Oldest first. */
-  list(projectId: string): MemberView[] {
-    const rows = this.db
-      .prepare(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE project_id = ? ORDER BY created_at, rowid`)
-      .all(projectId) as MembershipRecord[];
-    return rows.map(toMemberView);
+  async list(projectId: string): Promise<MemberView[]> {
+    return (await this.memberships.list(projectId)).map(toMemberView);
   }
 
-  updateRole(projectId: string, userId: string, role: ProjectRole): void {
-    const db = this.db;
-    db.transaction(() => {
-      const current = existingMember(db, projectId, userId);
-      refuseLosingLastOwner(db, projectId, current.role, role);
-      db.prepare('UPDATE memberships SET role = ? WHERE project_id = ? AND user_id = ?').run(role, projectId, userId);
-    })();
+  async updateRole(projectId: string, userId: string, role: ProjectRole): Promise<void> {
+    refuseUnless(await this.memberships.updateRole(projectId, userId, role, (current, owners) => lastOwnerRefusal(current, role, owners)));
   }
 
-  remove(projectId: string, userId: string): void {
-    const db = this.db;
-    db.transaction(() => {
-      const current = existingMember(db, projectId, userId);
-      refuseLosingLastOwner(db, projectId, current.role, null);
-      db.prepare('DELETE FROM memberships WHERE project_id = ? AND user_id = ?').run(projectId, userId);
-    })();
-  }
-
-  private get db(): Database {
-    return sqliteHandle(this.dataSource);
+  async remove(projectId: string, userId: string): Promise<void> {
+    refuseUnless(await this.memberships.remove(projectId, userId, (current, owners) => lastOwnerRefusal(current, null, owners)));
   }
 
   /**
@@ -89,28 +63,15 @@ export class MembersService {
   }
 }
 
-function assertLive(db: Database, projectId: string): void {
-  if (!db.prepare('SELECT 1 FROM projects WHERE id = ? AND deleted_at IS NULL').get(projectId)) {
-    throw new NotFoundException('project not found');
+function refuseUnless(outcome: MemberChanged): void {
+  switch (outcome.kind) {
+    case 'changed':
+      return;
+    case 'project_not_found':
+      throw new NotFoundException('project not found');
+    case 'member_not_found':
+      throw new NotFoundException('member not found');
+    case 'refused':
+      throw new BadRequestException(outcome.reason);
   }
-}
-
-function findMembership(db: Database, projectId: string, userId: string): MembershipRecord | undefined {
-  return db
-    .prepare(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE project_id = ? AND user_id = ?`)
-    .get(projectId, userId) as MembershipRecord | undefined;
-}
-
-function existingMember(db: Database, projectId: string, userId: string): MembershipRecord {
-  assertLive(db, projectId);
-  const membership = findMembership(db, projectId, userId);
-  if (!membership) throw new NotFoundException('member not found');
-  return membership;
-}
-
-function refuseLosingLastOwner(db: Database, projectId: string, current: ProjectRole, next: ProjectRole | null): void {
-  if (current !== 'owner') return;
-  const owners = db.prepare(`SELECT count(*) FROM memberships WHERE project_id = ? AND role = 'owner'`).pluck().get(projectId) as number;
-  const refusal = lastOwnerRefusal(current, next, owners);
-  if (refusal) throw new BadRequestException(refusal);
 }

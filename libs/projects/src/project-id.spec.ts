@@ -17,15 +17,15 @@ describe('newProjectId', () => {
 });
 
 describe('pickFreshId', () => {
-  it('returns the first id not taken', () => {
+  it('returns the first id not taken', async () => {
     const candidates = ['p_0000000000000001', 'p_0000000000000002', 'p_0000000000000003'];
     const taken = new Set(candidates.slice(0, 2));
-    expect(pickFreshId(() => candidates.shift()!, (id) => taken.has(id))).toBe('p_0000000000000003');
+    await expect(pickFreshId(() => candidates.shift()!, async (id) => taken.has(id))).resolves.toBe('p_0000000000000003');
   });
 
-  it('gives up after the given number of attempts instead of looping forever', () => {
+  it('gives up after the given number of attempts instead of looping forever', async () => {
     let calls = 0;
-    expect(() => pickFreshId(() => `p_${String(++calls).padStart(16, '0')}`, () => true, 3)).toThrow(/no free project id/);
+    await expect(pickFreshId(() => `p_${String(++calls).padStart(16, '0')}`, async () => true, 3)).rejects.toThrow(/no free project id/);
     expect(calls).toBe(3);
   });
 });

@@ -11,10 +11,10 @@ export function newProjectId(): string {
  * failed creation deletes the event database of that id, which must never be
  * another project's.
  */
-export function pickFreshId(generate: () => string, isTaken: (id: string) => boolean, attempts = 5): string {
+export async function pickFreshId(generate: () => string, isTaken: (id: string) => Promise<boolean>, attempts = 5): Promise<string> {
   for (let i = 0; i < attempts; i++) {
     const id = generate();
-    if (!isTaken(id)) return id;
+    if (!(await isTaken(id))) return id;
   }
   throw new Error(`no free project id after ${attempts} attempts`);
 }

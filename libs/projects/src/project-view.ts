@@ -10,9 +10,7 @@ export interface ProjectView {
   deleted_at?: string;
 }
 
-export type ProjectRecord = Pick<Project, 'id' | 'name' | 'description' | 'created_at' | 'updated_at' | 'deleted_at'>;
-
-export function toProjectView(project: ProjectRecord): ProjectView {
+export function toProjectView(project: Project): ProjectView {
   const view: ProjectView = {
     id: project.id,
     name: project.name,

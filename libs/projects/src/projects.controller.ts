@@ -1,13 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
-import { CurrentUser, RateLimit } from '@td-sync/auth';
-import type { AuthenticatedUser } from '@td-sync/auth';
+import { CurrentUser } from '@td-sync/auth';
+import { RateLimit, type AuthenticatedUser } from '@td-sync/http';
 import { CreateProjectDto } from './dto/create-project.dto';
 import { UpdateProjectDto } from './dto/update-project.dto';
 import { ProjectView } from './project-view';
 import { ProjectsService } from './projects.service';
 import { RequireRole } from './require-role.decorator';
 
-/** PROTOCOL.md, Projects. Roles are checked by @RequireRole() alone. */
+/** PROTOCOL.md, Projects. Roles are checked by @RequireRole() (ProjectAccess) alone. */
 @RateLimit('other')
 @Controller('v1/projects')
 export class ProjectsController {
@@ -19,26 +19,26 @@ export class ProjectsController {
   }
 
   @Get()
-  list(@CurrentUser() user: AuthenticatedUser): ProjectView[] {
+  list(@CurrentUser() user: AuthenticatedUser): Promise<ProjectView[]> {
     return this.projects.listFor(user.id);
   }
 
   @Get(':id')
   @RequireRole('reader')
-  get(@Param('id') id: string): ProjectView {
+  get(@Param('id') id: string): Promise<ProjectView> {
     return this.projects.get(id);
   }
 
   @Patch(':id')
   @RequireRole('writer')
-  update(@Param('id') id: string, @Body() body: UpdateProjectDto): ProjectView {
+  update(@Param('id') id: string, @Body() body: UpdateProjectDto): Promise<ProjectView> {
     return this.projects.update(id, { name: body.name ?? undefined, description: body.description ?? undefined });
   }
 
   @Delete(':id')
   @RequireRole('owner')
   @HttpCode(HttpStatus.NO_CONTENT)
-  remove(@Param('id') id: string): void {
-    this.projects.softDelete(id);
+  remove(@Param('id') id: string): Promise<void> {
+    return this.projects.softDelete(id);
   }
 }

@@ -1,14 +1,30 @@
-export { StorageModule, SERVER_ENTITIES } from './storage.module';
-export type { StorageModuleAsyncOptions } from './storage.module';
+/**
+ * The only place that talks to a database. Features use the repositories
+ * (abstract classes, injectable once they import StorageModule) and the
+ * records; the backend behind them is chosen at start (see open-storage-backend.ts).
+ */
+export { StorageModule } from './storage.module';
+export { StorageOptionsModule } from './storage-options.module';
+export { STORAGE_OPTIONS } from './storage-options';
 export type { StorageOptions } from './storage-options';
-export { ProjectDatabases, ProjectDatabaseMissingError } from './project-databases';
+export { StorageConnection } from './storage-connection';
 export { isProjectId } from './project-id';
-export { preparedStatement, sqliteHandle } from './sqlite-handle';
-export { SQLITE_PRAGMAS } from './sqlite-pragmas';
-export { User } from './entities/user.entity';
-export { ApiKey } from './entities/api-key.entity';
-export { AuthRequest } from './entities/auth-request.entity';
-export type { AuthFlow, AuthRequestStatus } from './entities/auth-request.entity';
-export { Project } from './entities/project.entity';
-export { Membership } from './entities/membership.entity';
-export type { ProjectRole } from './entities/membership.entity';
+
+export type { User } from './records/user';
+export type { ApiKey } from './records/api-key';
+export type { AuthRequest, AuthFlow, AuthRequestStatus } from './records/auth-request';
+export type { Project } from './records/project';
+export type { Membership, ProjectRole } from './records/membership';
+
+export type { AccessDecision } from './repositories/access-decision';
+export { UsersRepository } from './repositories/users.repository';
+export { ApiKeysRepository } from './repositories/api-keys.repository';
+export type { ApiKeyWithOwner } from './repositories/api-keys.repository';
+export { AuthRequestsRepository } from './repositories/auth-requests.repository';
+export type { EmailAllowance } from './repositories/auth-requests.repository';
+export { ProjectsRepository } from './repositories/projects.repository';
+export type { NewProject, ProjectChanges } from './repositories/projects.repository';
+export { MembershipsRepository } from './repositories/memberships.repository';
+export type { MemberAdded, MemberChanged, MembershipChangeRule } from './repositories/memberships.repository';
+export { EventStore, PushOutcome, PAGE_BYTE_BUDGET } from './repositories/event-store';
+export type { AppendResult, EventLogStatus, EventPage, EventPageRequest, PushBatch, PushEvent } from './repositories/event-store';

@@ -8,7 +8,7 @@ export interface OpenFileLimit {
   /** How many descriptors this process may have open (the RLIMIT_NOFILE soft limit). */
   descriptors: number;
   /** Where the number came from, for the start-up log line. */
-  source: '/proc/self/limits' | 'ulimit -n' | 'fallback';
+  source: '/proc/self/limits' | 'ulimit -n' | 'fallback' | 'storage options';
 }
 
 /**

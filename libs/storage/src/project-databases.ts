@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { Database } from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, FSWatcher, statSync, watch } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -10,7 +10,7 @@ import { DESCRIPTORS_PER_PROJECT_DATABASE, ProjectDatabaseBudget, projectDatabas
 import { removeProjectDirectory } from './project-directory';
 import { isProjectId } from './project-id';
 import { checkpointTruncate } from './sqlite-pragmas';
-import { STORAGE_OPTIONS, StorageOptions } from './storage-options';
+import type { StorageOptions } from './storage-options';
 import { WalCheckpointer } from './wal-checkpointer';
 
 /** Rounds of "free descriptors, try again" an open gets before its failure stands. */
@@ -71,8 +71,7 @@ interface OpenDatabase {
  * a database opened while its disk was read-only serves reads, refuses
  * writes, is checked on every use, and is reopened once it is writable again.
  */
-@Injectable()
-export class ProjectDatabases implements OnModuleInit, OnApplicationShutdown {
+export class ProjectDatabases {
   private readonly logger = new Logger(ProjectDatabases.name);
   private readonly dir: string;
   private readonly limit: OpenFileLimit;
@@ -102,13 +101,11 @@ export class ProjectDatabases implements OnModuleInit, OnApplicationShutdown {
    */
   private dataDirWatch: FSWatcher | null | undefined;
 
-  constructor(@Inject(STORAGE_OPTIONS) private readonly options: StorageOptions) {
+  /** Reads the descriptor limit and logs the budget it gives (once, at start, in the server). */
+  constructor(private readonly options: StorageOptions) {
     this.dir = resolve(options.projectDataDir);
-    this.limit = options.descriptorLimit !== undefined ? { descriptors: options.descriptorLimit, source: 'fallback' } : readOpenFileLimit();
+    this.limit = options.descriptorLimit !== undefined ? { descriptors: options.descriptorLimit, source: 'storage options' } : readOpenFileLimit();
     this.budget = projectDatabaseBudget(this.limit.descriptors, options.maxOpenProjects);
-  }
-
-  onModuleInit(): void {
     const { capacity, reserve, boundBy } = this.budget;
     this.logger.log(
       `descriptor limit ${this.limit.descriptors} (RLIMIT_NOFILE soft limit, from ${this.limit.source}): up to ${capacity} project databases open ` +
@@ -188,10 +185,6 @@ export class ProjectDatabases implements OnModuleInit, OnApplicationShutdown {
     this.dataDirWatch?.close();
     await Promise.all([...this.closingOf.values()]);
     for (const entry of entries) this.closeQuietly(entry, { truncate: true });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.closeAll();
   }
 
   /** `<dir>/<id>/events.db`, only for a well-formed id. */

@@ -1,4 +1,8 @@
-/** What the storage module needs to know, supplied by the app from its configuration. */
+/**
+ * What the storage module needs to know, supplied by the app from its
+ * configuration (its configuration module provides STORAGE_OPTIONS to
+ * everyone; see storageOptionsModule for tests and tools).
+ */
 export interface StorageOptions {
   serverDbPath: string;
   projectDataDir: string;

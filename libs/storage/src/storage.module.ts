@@ -1,74 +1,52 @@
-import { DynamicModule, FactoryProvider, Global, Module, ModuleMetadata } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import type { Database } from 'better-sqlite3';
-import { ApiKey } from './entities/api-key.entity';
-import { AuthRequest } from './entities/auth-request.entity';
-import { Membership } from './entities/membership.entity';
-import { Project } from './entities/project.entity';
-import { User } from './entities/user.entity';
-import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
-import { ProjectDatabases } from './project-databases';
-import { ServerDatabaseCheckpoint } from './server-database-checkpoint';
-import { applyPragmas } from './sqlite-pragmas';
-import { STORAGE_OPTIONS, StorageOptions } from './storage-options';
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ApiKeysRepository } from './repositories/api-keys.repository';
+import { AuthRequestsRepository } from './repositories/auth-requests.repository';
+import { EventStore } from './repositories/event-store';
+import { MembershipsRepository } from './repositories/memberships.repository';
+import { ProjectsRepository } from './repositories/projects.repository';
+import { UsersRepository } from './repositories/users.repository';
+import { openStorageBackend } from './open-storage-backend';
+import type { StorageBackend } from './storage-backend';
+import { StorageConnection } from './storage-connection';
+import { STORAGE_OPTIONS } from './storage-options';
 
-export const SERVER_ENTITIES = [User, ApiKey, AuthRequest, Project, Membership];
+/** The opened backend; private to this module, which hands out its parts. */
+const STORAGE_BACKEND = Symbol('STORAGE_BACKEND');
 
-export interface StorageModuleAsyncOptions {
-  imports?: ModuleMetadata['imports'];
-  inject?: FactoryProvider['inject'];
-  useFactory: (...args: never[]) => StorageOptions;
-}
+const part = <T>(provide: abstract new (...args: never[]) => T, pick: (backend: StorageBackend) => T) => ({
+  provide,
+  inject: [STORAGE_BACKEND],
+  useFactory: pick,
+});
 
 /**
- * The server database (TypeORM DataSource, migrations run at start) and the
- * per-project event databases. Global: every feature module reads and writes
- * through the repositories and the ProjectDatabases factory exported here.
+ * Every database access of td-sync, as repositories (abstract classes, used
+ * as injection tokens) implemented by the backend that STORAGE_OPTIONS selects
+ * (see open-storage-backend.ts). Feature modules import this module for the
+ * repositories they use; the options come from the app's configuration, the
+ * one global module. Not global itself, so the graph shows who uses storage.
+ *
+ * Nest makes one instance of a static module however many modules import it,
+ * so there is one backend. It closes at application shutdown, which Nest runs
+ * after the HTTP server has drained.
  */
-@Global()
-@Module({})
-export class StorageModule {
-  static forRootAsync(options: StorageModuleAsyncOptions): DynamicModule {
-    const optionsProvider = {
-      provide: STORAGE_OPTIONS,
-      inject: options.inject ?? [],
-      useFactory: options.useFactory,
-    };
-    return {
-      module: StorageModule,
-      imports: [
-        ...(options.imports ?? []),
-        TypeOrmModule.forRootAsync({
-          imports: [StorageOptionsModule.with(optionsProvider, options.imports)],
-          inject: [STORAGE_OPTIONS],
-          useFactory: (storage: StorageOptions) => ({
-            type: 'better-sqlite3' as const,
-            database: storage.serverDbPath,
-            prepareDatabase: (db: Database) => applyPragmas(db),
-            entities: SERVER_ENTITIES,
-            migrations: [InitialSchema1764000000000],
-            migrationsRun: true,
-            synchronize: false,
-            logging: false,
-          }),
-        }),
-        TypeOrmModule.forFeature(SERVER_ENTITIES),
-      ],
-      providers: [optionsProvider, ProjectDatabases, ServerDatabaseCheckpoint],
-      exports: [TypeOrmModule, ProjectDatabases],
-    };
-  }
-}
+@Module({
+  providers: [
+    { provide: STORAGE_BACKEND, inject: [STORAGE_OPTIONS], useFactory: openStorageBackend },
+    part(StorageConnection, (backend) => backend.connection),
+    part(UsersRepository, (backend) => backend.users),
+    part(ApiKeysRepository, (backend) => backend.apiKeys),
+    part(AuthRequestsRepository, (backend) => backend.authRequests),
+    part(ProjectsRepository, (backend) => backend.projects),
+    part(MembershipsRepository, (backend) => backend.memberships),
+    part(EventStore, (backend) => backend.events),
+  ],
+  exports: [StorageConnection, UsersRepository, ApiKeysRepository, AuthRequestsRepository, ProjectsRepository, MembershipsRepository, EventStore],
+})
+export class StorageModule implements OnApplicationShutdown {
+  constructor(@Inject(STORAGE_BACKEND) private readonly backend: StorageBackend) {}
 
-/** Makes STORAGE_OPTIONS injectable inside TypeOrmModule's own async factory. */
-@Module({})
-class StorageOptionsModule {
-  static with(provider: object, imports: ModuleMetadata['imports'] = []): DynamicModule {
-    return {
-      module: StorageOptionsModule,
-      imports,
-      providers: [provider as never],
-      exports: [STORAGE_OPTIONS],
-    };
+  async onApplicationShutdown(): Promise<void> {
+    await this.backend.connection.close();
   }
 }

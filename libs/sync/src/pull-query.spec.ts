@@ -3,12 +3,12 @@ import { parsePullQuery } from './pull-query';
 
 describe('parsePullQuery', () => {
   it('defaults to after_server_seq 0, limit 1000 and no exclusion', () => {
-    expect(parsePullQuery({})).toEqual({ afterServerSeq: 0, limit: 1000, excludeClient: undefined });
-    expect(parsePullQuery(undefined)).toEqual({ afterServerSeq: 0, limit: 1000, excludeClient: undefined });
+    expect(parsePullQuery({})).toEqual({ afterServerSeq: 0, limit: 1000, excludeDevice: undefined });
+    expect(parsePullQuery(undefined)).toEqual({ afterServerSeq: 0, limit: 1000, excludeDevice: undefined });
     expect(parsePullQuery({ after_server_seq: '', limit: '', exclude_client: '' })).toEqual({
       afterServerSeq: 0,
       limit: 1000,
-      excludeClient: undefined,
+      excludeDevice: undefined,
     });
   });
 
@@ -16,7 +16,7 @@ describe('parsePullQuery', () => {
     expect(parsePullQuery({ after_server_seq: '42', limit: '7', exclude_client: 'dev-1' })).toEqual({
       afterServerSeq: 42,
       limit: 7,
-      excludeClient: 'dev-1',
+      excludeDevice: 'dev-1',
     });
     expect(parsePullQuery({ after_server_seq: '+5', limit: '007' })).toMatchObject({ afterServerSeq: 5, limit: 7 });
   });
@@ -34,7 +34,7 @@ describe('parsePullQuery', () => {
   });
 
   it('takes the first of repeated parameters', () => {
-    expect(parsePullQuery({ limit: ['3', 'x'], exclude_client: ['a', 'b'] })).toMatchObject({ limit: 3, excludeClient: 'a' });
+    expect(parsePullQuery({ limit: ['3', 'x'], exclude_client: ['a', 'b'] })).toMatchObject({ limit: 3, excludeDevice: 'a' });
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import type { EventPageRequest } from '@td-sync/storage';
 
 /** PROTOCOL.md, Pull. */
 export const DEFAULT_PULL_LIMIT = 1000;
@@ -7,13 +8,8 @@ export const MAX_PULL_LIMIT = 10_000;
 const INT64_MAX = 2n ** 63n - 1n;
 const UNSIGNED = /^\+?[0-9]+$/;
 
-export interface PullQuery {
-  /** A number while it is a safe integer, else a bigint (still within int64). */
-  afterServerSeq: number | bigint;
-  limit: number;
-  /** The device whose events are left out; undefined when none is. */
-  excludeClient: string | undefined;
-}
+/** A pull's query, as the page of events it asks storage for. */
+export type PullQuery = EventPageRequest;
 
 /**
  * Reads pull's query string: `after_server_seq` (integer >= 0, default 0),
@@ -45,7 +41,7 @@ export function parsePullQuery(query: unknown): PullQuery {
     pageSize = value > BigInt(MAX_PULL_LIMIT) ? MAX_PULL_LIMIT : Number(value);
   }
 
-  return { afterServerSeq, limit: pageSize, excludeClient: exclude === undefined || exclude === '' ? undefined : exclude };
+  return { afterServerSeq, limit: pageSize, excludeDevice: exclude === undefined || exclude === '' ? undefined : exclude };
 }
 
 function first(value: unknown): string | undefined {

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import type { PushBatch, PushEvent } from '@td-sync/storage';
 import { ACTION_TYPES, ENTITY_TYPES } from './event-vocabulary';
 import { findRawEventSpans } from './raw-event-spans';
 import { normalizeRfc3339 } from './rfc3339';
@@ -31,29 +32,6 @@ const UNSTORABLE = /[\u0000\p{Cs}]/u;
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-
-/** One event of a push that passed validation, ready for the log. */
-export interface PushEvent {
-  /**
-   * The client's id, exact: a number while it is a safe integer, a bigint
-   * beyond ±(2^53 − 1) (the Go client's ids are int64; SQLite stores int64).
-   */
-  clientActionId: number | bigint;
-  actionType: string;
-  entityType: string;
-  /** Empty when the client sent none: PROTOCOL.md rejects that event alone. */
-  entityId: string;
-  /** The payload object exactly as the client spelled it. */
-  payload: string;
-  /** The client's timestamp in UTC with the client's precision. */
-  clientTimestamp: string;
-}
-
-export interface PushBatch {
-  deviceId: string;
-  sessionId: string;
-  events: PushEvent[];
-}
 
 /**
  * Validates a push body (PROTOCOL.md, Push) and turns it into a batch, or

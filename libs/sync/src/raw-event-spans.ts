@@ -5,12 +5,11 @@
  * survive), and JSON.parse keeps none of that; client action ids beyond 2^53
  * lose digits in JSON.parse.
  *
- * The text has already been accepted by JSON.parse, so this is a scanner, not
- * a validator: it trusts the grammar and only tracks structure. It follows
- * JSON.parse where that matters: the last of duplicate keys wins, and keys are
- * compared after unescaping (`"pay\u006coad"` is `payload`). Strings are
- * skipped with indexOf, which keeps a 1000-event push to a fraction of a
- * millisecond per 100 kB.
+ * It walks the text with the primitives of the one JSON scanner
+ * (`@td-sync/http`, json-scanner.ts), which trusts that JSON.parse accepted
+ * it. It follows JSON.parse where that matters: the last of duplicate keys
+ * wins, and keys are compared after unescaping (`"pay\u006coad"` is
+ * `payload`). A 1000-event push costs a fraction of a millisecond per 100 kB.
  *
  * On the way it notes, for the caller to refuse, what JSON.parse lets pass:
  * how deeply the text nests (a Go client cannot decode beyond 10,000 levels),
@@ -18,14 +17,7 @@
  * parser might keep the first where JSON.parse keeps the last).
  */
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const LBRACE = 123;
-const RBRACE = 125;
-const LBRACKET = 91;
-const RBRACKET = 93;
+import { BACKSLASH, COLON, COMMA, type DepthNote, expectChar, keyAt, LBRACE, LBRACKET, RBRACE, RBRACKET, skipString, skipValue, skipWhitespace } from '@td-sync/http';
 
 /** Spans of the last top-level `events` array, four offsets per element. */
 export interface RawEventSpans {
@@ -48,9 +40,8 @@ export interface RawEventSpans {
 }
 
 /** What a scan notes besides the offsets. */
-interface ScanNotes {
+interface ScanNotes extends DepthNote {
   repeatedKey: string | undefined;
-  depth: number;
 }
 
 const TOP_LEVEL_MEMBERS = ['device_id', 'session_id', 'events'] as const;
@@ -66,7 +57,7 @@ export function findRawEventSpans(text: string): RawEventSpans {
   let count = 0;
   let seen = 0;
   let i = skipWhitespace(text, 0);
-  expect(text, i, LBRACE);
+  expectChar(text, i, LBRACE);
   i = skipWhitespace(text, i + 1);
   if (text.charCodeAt(i) === RBRACE) return { count, offsets, ...notes };
   for (;;) {
@@ -75,7 +66,7 @@ export function findRawEventSpans(text: string): RawEventSpans {
     seen = noteRepeats(notes, seen, member, TOP_LEVEL_MEMBERS);
     const isEvents = member === EVENTS;
     i = skipWhitespace(text, keyEnd);
-    expect(text, i, COLON);
+    expectChar(text, i, COLON);
     i = skipWhitespace(text, i + 1);
     if (isEvents) {
       // A repeated key replaces the earlier value, as in JSON.parse.
@@ -95,7 +86,7 @@ export function findRawEventSpans(text: string): RawEventSpans {
       i = skipWhitespace(text, i + 1);
       continue;
     }
-    expect(text, i, RBRACE);
+    expectChar(text, i, RBRACE);
     return { count, offsets, ...notes };
   }
 }
@@ -117,7 +108,7 @@ function scanEventsArray(text: string, i: number, offsets: number[], notes: Scan
       i = skipWhitespace(text, i + 1);
       continue;
     }
-    expect(text, i, RBRACKET);
+    expectChar(text, i, RBRACKET);
     return i + 1;
   }
 }
@@ -136,7 +127,7 @@ function scanEventObject(text: string, i: number, offsets: number[], notes: Scan
       const keyStart = i;
       const keyEnd = skipString(text, i);
       i = skipWhitespace(text, keyEnd);
-      expect(text, i, COLON);
+      expectChar(text, i, COLON);
       const valueStart = skipWhitespace(text, i + 1);
       const valueEnd = skipValue(text, valueStart, 3, notes);
       const member = memberOf(text, keyStart, keyEnd, EVENT_MEMBERS);
@@ -153,7 +144,7 @@ function scanEventObject(text: string, i: number, offsets: number[], notes: Scan
         i = skipWhitespace(text, i + 1);
         continue;
       }
-      expect(text, i, RBRACE);
+      expectChar(text, i, RBRACE);
       break;
     }
   }
@@ -164,8 +155,7 @@ function scanEventObject(text: string, i: number, offsets: number[], notes: Scan
 /** Which of `names` the string token text[start, end) (quotes included) means; -1 for none. */
 function memberOf(text: string, start: number, end: number, names: readonly string[]): number {
   for (let j = start + 1; j < end - 1; j++) {
-    // An escaped key is rare; let JSON.parse decode it rather than reimplement \u handling.
-    if (text.charCodeAt(j) === BACKSLASH) return names.indexOf(JSON.parse(text.slice(start, end)) as string);
+    if (text.charCodeAt(j) === BACKSLASH) return names.indexOf(keyAt(text, start, end));
   }
   const length = end - start - 2;
   for (let n = 0; n < names.length; n++) {
@@ -180,77 +170,4 @@ function noteRepeats(notes: ScanNotes, seen: number, member: number, names: read
   const bit = 1 << member;
   if (seen & bit && notes.repeatedKey === undefined) notes.repeatedKey = names[member];
   return seen | bit;
-}
-
-/** Index just after the value that starts at i, whose enclosing containers number `depth`. */
-function skipValue(text: string, i: number, depth: number, notes: ScanNotes): number {
-  const code = text.charCodeAt(i);
-  if (code === QUOTE) return skipString(text, i);
-  if (code === LBRACE || code === LBRACKET) return skipContainer(text, i, depth, notes);
-  // A number, true, false or null: runs until a delimiter.
-  const length = text.length;
-  let j = i + 1;
-  while (j < length) {
-    const c = text.charCodeAt(j);
-    if (c === COMMA || c === RBRACE || c === RBRACKET || c === 32 || c === 10 || c === 13 || c === 9) break;
-    j++;
-  }
-  return j;
-}
-
-/**
- * `text[i]` is `{` or `[` inside `outer` enclosing containers; returns the
- * index after the matching close, noting the deepest level it reached.
- */
-function skipContainer(text: string, i: number, outer: number, notes: ScanNotes): number {
-  const length = text.length;
-  let depth = 0;
-  while (i < length) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      i = skipString(text, i);
-      continue;
-    }
-    if (c === LBRACE || c === LBRACKET) {
-      depth++;
-      if (outer + depth > notes.depth) notes.depth = outer + depth;
-    } else if (c === RBRACE || c === RBRACKET) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-    i++;
-  }
-  throw malformed(i);
-}
-
-/** `text[i]` is `"`; returns the index after the closing quote. */
-function skipString(text: string, i: number): number {
-  if (text.charCodeAt(i) !== QUOTE) throw malformed(i);
-  let from = i + 1;
-  for (;;) {
-    const quote = text.indexOf('"', from);
-    if (quote === -1) throw malformed(i);
-    // The quote closes the string unless an odd run of backslashes escapes it.
-    let k = quote - 1;
-    while (text.charCodeAt(k) === BACKSLASH) k--;
-    if ((quote - 1 - k) % 2 === 0) return quote + 1;
-    from = quote + 1;
-  }
-}
-
-function skipWhitespace(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i;
-    i++;
-  }
-}
-
-function expect(text: string, i: number, code: number): void {
-  if (text.charCodeAt(i) !== code) throw malformed(i);
-}
-
-/** Only reachable if the text was not the one JSON.parse accepted: a bug, not a client error. */
-function malformed(at: number): Error {
-  return new Error(`raw event scanner: unexpected JSON structure at offset ${at}`);
 }

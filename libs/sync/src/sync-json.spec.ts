@@ -1,5 +1,5 @@
-import { PushOutcome } from './event-log';
-import type { PushBatch, PushEvent } from './push-request';
+import { PushOutcome } from '@td-sync/storage';
+import type { PushBatch, PushEvent } from '@td-sync/storage';
 import { pullResponseJson, pushResponseJson } from './sync-json';
 
 function pushEvent(clientActionId: number | bigint): PushEvent {

@@ -1,11 +1,9 @@
 /**
  * The push and pull answers, written as JSON text directly. A pull's event
- * objects come from the database already written (EventLog, payloads spliced
- * in as stored), which no parse-and-stringify could do; a push echoes
+ * objects come from storage already written (payloads spliced in as stored), which no parse-and-stringify could do; a push echoes
  * client_action_ids beyond 2^53 exactly.
  */
-import { AppendResult, EventPage, PushOutcome } from './event-log';
-import type { PushBatch } from './push-request';
+import { AppendResult, EventPage, PushBatch, PushOutcome } from '@td-sync/storage';
 
 /** `{"accepted":N,"acks":[...],"rejected":[...]}`; `rejected` only when something was. */
 export function pushResponseJson(batch: PushBatch, result: AppendResult): string {

@@ -1,16 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ProjectsModule } from '@td-sync/projects';
-import { EventLog } from './event-log';
-import { OpenProjectDatabaseGuard } from './open-project-database.guard';
+import { StorageModule } from '@td-sync/storage';
 import { SyncController } from './sync.controller';
 import { SyncCounters } from './sync-counters';
 import { SyncService } from './sync.service';
 
-/** Event replication: push, pull and status on each project's event database. */
+/** Event replication: push, pull and status on each project's event log (EventStore), authorized by ProjectAccess. */
 @Module({
-  imports: [ProjectsModule],
+  imports: [StorageModule, ProjectsModule],
   controllers: [SyncController],
-  providers: [SyncCounters, EventLog, SyncService, OpenProjectDatabaseGuard],
+  providers: [SyncCounters, SyncService],
   exports: [SyncCounters],
 })
 export class SyncModule {}

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ProjectDatabases } from '@td-sync/storage';
-import { EventLog } from './event-log';
-import { parsePullQuery } from './pull-query';
-import { parsePushRequest } from './push-request';
+import { ProjectAccess } from '@td-sync/projects';
+import { AccessDecision, EventPageRequest, EventStore, PushBatch } from '@td-sync/storage';
 import { SyncCounters } from './sync-counters';
 import { pullResponseJson, pushResponseJson } from './sync-json';
 
@@ -14,40 +12,42 @@ export interface SyncStatus {
 }
 
 /**
- * Push, pull and status of one project's event log. Requests are validated
- * before the database is touched; each handle from ProjectDatabases is used
- * synchronously right after it is handed out, as that class requires.
+ * Push, pull and status of one project's event log, on input the controller
+ * has already validated. Each is one EventStore call that carries
+ * ProjectAccess's decision: storage reads the caller's role and applies it in
+ * the same atomic step as the work, so a push never lands after its author
+ * lost the role or the project was deleted (the route guard before it only
+ * answers early).
  */
 @Injectable()
 export class SyncService {
+  private readonly mayRead: AccessDecision;
+  private readonly mayWrite: AccessDecision;
+
   constructor(
-    private readonly databases: ProjectDatabases,
-    private readonly log: EventLog,
+    private readonly events: EventStore,
     private readonly counters: SyncCounters,
-  ) {}
+    access: ProjectAccess,
+  ) {
+    this.mayRead = access.decision('reader');
+    this.mayWrite = access.decision('writer');
+  }
 
   /** Appends a push and answers with its JSON text. */
-  async push(projectId: string, body: unknown, rawBody: string | undefined): Promise<string> {
-    const batch = parsePushRequest(body, rawBody);
-    const db = await this.databases.get(projectId);
+  async push(projectId: string, userId: string, batch: PushBatch): Promise<string> {
     // One server time for the whole batch: its events were stored at once.
-    const result = this.log.append(db, batch, new Date().toISOString());
+    const result = await this.events.append(projectId, userId, batch, new Date().toISOString(), this.mayWrite);
     this.counters.pushEventsAccepted += result.accepted;
-    if (result.accepted > 0) this.databases.written(projectId);
     return pushResponseJson(batch, result);
   }
 
   /** One page of events as JSON text, payloads spliced in verbatim. */
-  async pull(projectId: string, query: unknown): Promise<string> {
-    this.counters.pullRequests++;
-    const { afterServerSeq, limit, excludeClient } = parsePullQuery(query);
-    const db = await this.databases.get(projectId);
-    return pullResponseJson(this.log.page(db, afterServerSeq, limit, excludeClient), afterServerSeq);
+  async pull(projectId: string, userId: string, query: EventPageRequest): Promise<string> {
+    return pullResponseJson(await this.events.page(projectId, userId, query, this.mayRead), query.afterServerSeq);
   }
 
-  async status(projectId: string): Promise<SyncStatus> {
-    const db = await this.databases.get(projectId);
-    const { eventCount, lastServerSeq, lastEventTime } = this.log.status(db);
+  async status(projectId: string, userId: string): Promise<SyncStatus> {
+    const { eventCount, lastServerSeq, lastEventTime } = await this.events.status(projectId, userId, this.mayRead);
     const status: SyncStatus = { event_count: eventCount, last_server_seq: lastServerSeq };
     if (lastEventTime !== undefined) status.last_event_time = lastEventTime;
     return status;

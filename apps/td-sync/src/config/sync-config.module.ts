@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { LIBRARY_OPTION_TOKENS, LIBRARY_OPTIONS } from './library-options';
 import { Env, SyncConfig } from './sync-config';
 
 export interface LoadedConfig {
@@ -11,9 +12,12 @@ export interface LoadedConfig {
 
 /**
  * Reads the environment through @nestjs/config and validates it into one
- * SyncConfig. Validation runs here, before the application is built, so a bad value stops the
- * start before anything is opened. `overrides` replace environment variables:
- * the end-to-end tests run several servers with different settings in one process.
+ * SyncConfig, and provides each library's options derived from it (see
+ * LIBRARY_OPTIONS): the application's only global module. Validation runs
+ * here, before the application is built, so a bad value stops the start
+ * before anything is opened. `overrides` replace environment variables: the
+ * end-to-end tests run several servers with different settings in one
+ * process.
  */
 @Global()
 @Module({})
@@ -33,8 +37,8 @@ export class SyncConfigModule {
       module: {
         module: SyncConfigModule,
         imports: [configModule],
-        providers: [{ provide: SyncConfig, useValue: config }],
-        exports: [SyncConfig],
+        providers: [{ provide: SyncConfig, useValue: config }, ...LIBRARY_OPTIONS],
+        exports: [SyncConfig, ...LIBRARY_OPTION_TOKENS],
       },
     };
   }

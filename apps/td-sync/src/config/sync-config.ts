@@ -1,3 +1,4 @@
+import type { RateLimits } from '@td-sync/http';
 import { isIP } from 'node:net';
 import { ConfigValidationError } from './config-validation-error';
 import { parseDurationMs } from './duration';
@@ -6,15 +7,8 @@ import { ListenAddress, parseListenAddress } from './listen-address';
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type EmailProvider = 'log' | 'smtp';
-
-/** Requests per one-minute window for each rate-limit tier; 0 turns a tier off. */
-export interface RateLimits {
-  auth: number;
-  authPoll: number;
-  push: number;
-  pull: number;
-  other: number;
-}
+/** What a code typed on /auth/verify does: see the README's "Typed-code logins" section. */
+export type CodeLoginMode = 'confirm' | 'direct' | 'off';
 
 export type Env = Record<string, string | undefined>;
 
@@ -36,6 +30,7 @@ export class SyncConfig {
   readonly emailProvider: EmailProvider;
   readonly smtpUrl: string | undefined;
   readonly emailFrom: string;
+  readonly codeLogin: CodeLoginMode;
   readonly rateLimits: RateLimits;
   readonly trustedProxies: string[];
 
@@ -58,6 +53,7 @@ export class SyncConfig {
       read.parse('SYNC_SMTP_URL', '', 'an smtp:// or smtps:// URL', parseSmtpUrl);
     }
     this.emailFrom = read.parse('SYNC_EMAIL_FROM', 'td-sync <noreply@localhost>', 'an address such as td-sync <noreply@example.com>', parseFromAddress);
+    this.codeLogin = read.oneOf('SYNC_CODE_LOGIN', 'confirm', ['confirm', 'direct', 'off'] as const);
     const limit = (name: string, fallback: number) =>
       read.parse(name, String(fallback), 'a non-negative integer (requests per minute; 0 turns the limit off)', (v) => parseInteger(v, 0));
     this.rateLimits = {

@@ -1,9 +1,9 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
-import { Public } from '@td-sync/auth';
+import { Public } from '@td-sync/http';
 import type { FastifyReply } from 'fastify';
 import { MetricsService, MetricsSnapshot } from './metrics.service';
-import { ServerDatabaseHealth } from './server-database.health';
+import { StorageHealth } from './storage.health';
 
 /** Liveness/readiness probe and counters; public and never rate limited. */
 @Public()
@@ -11,7 +11,7 @@ import { ServerDatabaseHealth } from './server-database.health';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly serverDatabase: ServerDatabaseHealth,
+    private readonly storage: StorageHealth,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -19,7 +19,7 @@ export class HealthController {
   @HealthCheck()
   async healthz(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.serverDatabase.check()]);
+      return await this.health.check([() => this.storage.check()]);
     } catch (error) {
       // Terminus reports "down" as a 503 exception; its body is the probe's
       // answer, not an API error, so it bypasses the error filter.

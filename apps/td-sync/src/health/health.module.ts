@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
 import { HealthController } from './health.controller';
 import { MetricsService } from './metrics.service';
-import { ServerDatabaseHealth } from './server-database.health';
+import { StorageHealth } from './storage.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), SyncModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), StorageModule, SyncModule],
   controllers: [HealthController],
-  providers: [MetricsService, ServerDatabaseHealth],
+  providers: [MetricsService, StorageHealth],
   exports: [MetricsService],
 })
 export class HealthModule {}

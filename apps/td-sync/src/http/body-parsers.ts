@@ -1,15 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
+import { CHECKS_OWN_JSON_SHAPE, jsonShapeProblem } from '@td-sync/http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CHECKS_OWN_JSON_SHAPE } from '@td-sync/sync';
 import { parse as parseQueryString } from 'node:querystring';
-import { jsonShapeProblem } from './json-shape';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The request body as received, decoded as UTF-8; set for JSON bodies. The push route reads payloads from it verbatim. */
-    rawBody?: string;
-  }
-}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -33,8 +25,9 @@ function decodeUtf8(body: Buffer): string {
  * `curl -d`, which labels its body as a form) are not all consistent about the
  * header, so being strict would only break clients. Form encoding is parsed
  * only for the HTML pages under `/auth/`, whose forms post it. The decoded
- * text is kept on the request because push must store each payload exactly as
- * the client spelled it. An empty body is no body.
+ * text is kept on the request (`request.rawBody`, declared in libs/http)
+ * because push must store each payload exactly as the client spelled it. An
+ * empty body is no body.
  */
 export function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();

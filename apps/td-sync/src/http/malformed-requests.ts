@@ -1,7 +1,7 @@
+import { errorBody } from '@td-sync/http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { errorBody } from './error-body';
 
 /**
  * Answers for requests that never reach a route, so that they too get the

@@ -1,10 +1,9 @@
-// For the type of `request.user`, where the Bearer guard leaves the caller.
-import type {} from '@td-sync/auth';
+// errorBody, and the type of `request.user`, where the Bearer guard leaves the caller.
+import { errorBody } from '@td-sync/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { MetricsService } from '../health/metrics.service';
-import { errorBody } from './error-body';
 
 /**
  * Fastify hooks that see every request, including those that never reach a

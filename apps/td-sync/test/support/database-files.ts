@@ -81,3 +81,20 @@ export function storedState(dataDir: string): string {
   );
   return JSON.stringify({ server, events, directories: projects });
 }
+
+/** Rows of the server database under `dataDir`, read on a connection of its own. */
+export function serverRows<Row>(dataDir: string, sql: string, ...params: unknown[]): Row[] {
+  return withDatabase(join(dataDir, 'server.db'), (db) => db.prepare(sql).all(...params) as Row[]);
+}
+
+/** The first row `sql` finds in the server database under `dataDir`; fails the test when there is none. */
+export function serverRow<Row>(dataDir: string, sql: string, ...params: unknown[]): Row {
+  const [row] = serverRows<Row>(dataDir, sql, ...params);
+  if (row === undefined) throw new Error(`no row for: ${sql}`);
+  return row;
+}
+
+/** How many rows `sql` (a SELECT count(*) ...) counts in the server database under `dataDir`. */
+export function serverCount(dataDir: string, sql: string, ...params: unknown[]): number {
+  return withDatabase(join(dataDir, 'server.db'), (db) => db.prepare(sql).pluck().get(...params) as number);
+}

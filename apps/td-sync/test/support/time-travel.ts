@@ -1,4 +1,4 @@
-import { Clock } from '@td-sync/auth';
+import { Clock } from '@td-sync/http';
 import type { TestServer } from './test-server';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { Clock } from '../clock';
+import { Clock } from '@td-sync/http';
 import { AuthRequestStore } from './auth-request-store';
 import { CLEANUP_INTERVAL_MS } from './login-timing';
 

@@ -1,6 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { Public } from '../public.decorator';
-import { RateLimit } from '../rate-limit.decorator';
+import { Public, RateLimit } from '@td-sync/http';
 import { DevicePollDto } from './dto/device-poll.dto';
 import { DeviceStartDto } from './dto/device-start.dto';
 import { EmailLinkLoginService } from './email-link-login.service';

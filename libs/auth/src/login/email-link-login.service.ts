@@ -1,14 +1,14 @@
-import { GoneException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock, ProtocolException } from '@td-sync/http';
 import type { AuthRequest } from '@td-sync/storage';
 import { AUTH_OPTIONS, AuthOptions } from '../auth-options';
-import { Clock } from '../clock';
 import { approvalEmail } from '../email/approval-email';
 import { EmailOutbox } from '../email/email-outbox';
 import { randomHex, secretsEqual, sha256Hex } from '../secrets';
 import { normalizeEmail } from '../users.service';
 import { AuthRequestStore } from './auth-request-store';
 import { cleanDeviceName } from './device-name';
-import { formatLinkToken, newLinkToken, parseLinkToken } from './link-token';
+import { approvalLink, newLinkToken, parseLinkToken } from './link-token';
 import { LoginAccounts } from './login-accounts';
 import { LoginCompletion } from './login-completion';
 import { DeviceStartResponse, PollResponse } from './login-responses';
@@ -21,9 +21,9 @@ export interface DeviceStartInput {
   deviceName?: string;
 }
 
-/** What an approval link leads to, for the page that shows it. */
+/** What an approval link leads to, for the page that shows it. `userCode` is set for a typed code's confirmation. */
 export type LinkState =
-  | { kind: 'valid'; email: string; deviceName: string | null }
+  | { kind: 'valid'; email: string; deviceName: string | null; userCode: string | null }
   | { kind: 'invalid' }
   | { kind: 'expired' }
   | { kind: 'used' };
@@ -35,6 +35,11 @@ export type ApproveOutcome = { kind: 'approved'; email: string; deviceName: stri
  * releases use. The CLI sends only the S256 challenge; the person approves
  * from the emailed link; the CLI polls with its device code and the verifier,
  * so someone who sees the device code alone cannot finish the login.
+ *
+ * The link's page (inspect, approve) also serves the confirmation emailed for
+ * a typed code in code login mode "confirm" (UserCodeLoginService): approving
+ * marks that request verified the same way, and its CLI's next poll of
+ * /v1/auth/login/poll completes.
  */
 @Injectable()
 export class EmailLinkLoginService {
@@ -73,8 +78,7 @@ export class EmailLinkLoginService {
       resendAfter: new Date(now.getTime() - EMAIL_RESEND_INTERVAL_MS),
     });
     if (sendEmail) {
-      const link = `${this.options.baseUrl}/auth/device/approve?token=${formatLinkToken(token)}`;
-      const message = approvalEmail({ to: email, link, deviceName, expiresInMinutes: LOGIN_TTL_MS / 60_000 });
+      const message = approvalEmail({ to: email, link: approvalLink(this.options.baseUrl, token), deviceName, expiresInMinutes: LOGIN_TTL_MS / 60_000 });
       this.outbox.enqueue(message, () => this.store.markEmailNotSent(id));
     }
     return { device_code: deviceCode, expires_in: LOGIN_TTL_MS / 1000, interval: POLL_INTERVAL_SECONDS, email_sent: true };
@@ -99,7 +103,7 @@ export class EmailLinkLoginService {
       // Lost a race with a second click, or the 15 minutes ran out in between.
       return found.request.expires_at <= this.clock.now().toISOString() ? { kind: 'expired' } : { kind: 'used' };
     }
-    this.logger.log(`email-link login approved for user ${user.id}`);
+    this.logger.log(`${found.request.flow === 'user_code' ? 'typed-code login confirmed by email' : 'email-link login approved'} for user ${user.id}`);
     return { kind: 'approved', email: found.request.email, deviceName: found.request.device_name };
   }
 
@@ -111,7 +115,7 @@ export class EmailLinkLoginService {
     if (request.expires_at <= now.toISOString() || request.status === 'used') throw gone();
     if (request.status === 'pending') return { status: 'pending' };
     if (!request.code_challenge || !verifierMatches(verifier, request.code_challenge)) {
-      throw new UnauthorizedException({ code: 'invalid_verifier', message: 'code_verifier does not match the code_challenge this login started with' });
+      throw new ProtocolException(HttpStatus.UNAUTHORIZED, 'invalid_verifier', 'code_verifier does not match the code_challenge this login started with');
     }
     const completed = await this.completion.complete(request, now);
     if (!completed) throw gone();
@@ -131,9 +135,9 @@ export class EmailLinkLoginService {
 function stateOf(request: AuthRequest, now: Date): LinkState {
   if (request.expires_at <= now.toISOString()) return { kind: 'expired' };
   if (request.status !== 'pending') return { kind: 'used' };
-  return { kind: 'valid', email: request.email, deviceName: request.device_name };
+  return { kind: 'valid', email: request.email, deviceName: request.device_name, userCode: request.user_code };
 }
 
-function gone(): GoneException {
-  return new GoneException({ code: 'expired', message: 'this login has expired or was already completed: run `td auth login` again' });
+function gone(): ProtocolException {
+  return new ProtocolException(HttpStatus.GONE, 'expired', 'this login has expired or was already completed: run `td auth login` again');
 }

@@ -1,4 +1,5 @@
-import { ArgumentsHost, BadRequestException, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, HttpStatus, Logger } from '@nestjs/common';
+import { ProtocolException } from '@td-sync/http';
 import { HtmlErrorPageFilter } from './html-error-page.filter';
 
 /** Just enough of Fastify's reply to see what the filter answers. */
@@ -36,7 +37,7 @@ function handle(exception: unknown, accept?: string): RecordedReply {
 }
 
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
-const rateLimited = () => new HttpException({ code: 'rate_limited', message: 'rate limit exceeded' }, HttpStatus.TOO_MANY_REQUESTS);
+const rateLimited = () => new ProtocolException(HttpStatus.TOO_MANY_REQUESTS, 'rate_limited', 'rate limit exceeded');
 
 describe('HtmlErrorPageFilter', () => {
   afterEach(() => jest.restoreAllMocks());

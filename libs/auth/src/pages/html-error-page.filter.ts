@@ -1,11 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { describeException, errorBody } from '@td-sync/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../html';
 import { sendHtml } from './html-reply';
 import { renderPage } from './page-layout';
-
-/** PROTOCOL.md's codes for the statuses a page route can be refused with before its handler runs. */
-const CODE_BY_STATUS: Record<number, string> = { 404: 'not_found', 413: 'payload_too_large', 429: 'rate_limited' };
 
 const PAGE_MESSAGE_BY_STATUS: Record<number, string> = {
   413: 'The form was too large to read. Go back and try again.',
@@ -38,8 +36,8 @@ export class HtmlErrorPageFilter implements ExceptionFilter {
       if (acceptsHtml(request)) {
         sendHtml(reply, errorPage(PAGE_MESSAGE_BY_STATUS[status] ?? 'The request could not be read. Go back and try again.'), status);
       } else {
-        const { code, message } = describeRefusal(exception);
-        void reply.status(status).header('content-type', 'application/json; charset=utf-8').send({ error: { code, message }, code, message });
+        const { code, message } = describeException(exception);
+        void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorBody(code, message));
       }
       return;
     }
@@ -53,15 +51,6 @@ export class HtmlErrorPageFilter implements ExceptionFilter {
 
 function acceptsHtml(request: FastifyRequest): boolean {
   return /\btext\/html\b/i.test(request.headers.accept ?? '');
-}
-
-function describeRefusal(exception: HttpException): { code: string; message: string } {
-  const response = exception.getResponse();
-  const body = typeof response === 'object' && response !== null ? (response as { code?: unknown; message?: unknown }) : {};
-  return {
-    code: typeof body.code === 'string' ? body.code : (CODE_BY_STATUS[exception.getStatus()] ?? 'bad_request'),
-    message: typeof body.message === 'string' ? body.message : exception.message,
-  };
 }
 
 function errorPage(message: string): string {

@@ -1,0 +1,73 @@
+import { StorageConnection } from '@td-sync/storage';
+import { http } from './support/http';
+import { expectHealthCheckFailureLogged } from './support/log-capture';
+import { createProject, makeEvent, makeEvents, pull, push, startSyncTestServer } from './support/sync';
+import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
+
+describe('GET /healthz and GET /metricz', () => {
+  let server: TestServer;
+
+  beforeEach(async () => {
+    server = await startTestServer();
+  });
+  afterEach(() => server.close());
+
+  it('reports ok while the server database answers', async () => {
+    const result = await http(server.url, 'GET', '/healthz');
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ status: 'ok' });
+    expect(Object.keys(result.body)[0]).toBe('status');
+  });
+
+  it('reports 503 status error once the server database is unusable', async () => {
+    await server.app.get(StorageConnection).close();
+    const result = await http(server.url, 'GET', '/healthz');
+    expect(result.status).toBe(503);
+    expect(result.body).toMatchObject({ status: 'error' });
+    expectHealthCheckFailureLogged(result, 'server database does not answer');
+  });
+
+  it('counts every response, 2xx, 4xx and 413 alike, with exactly the six PROTOCOL.md counters', async () => {
+    await http(server.url, 'GET', '/healthz');
+    await http(server.url, 'GET', '/no-such-route');
+    await http(server.url, 'GET', '/v1/projects'); // no key: refused by the guard
+    await http(server.url, 'POST', '/v1/projects', { body: '{"x":"' + 'a'.repeat(10 * 1024 * 1024 + 1) + '"}' });
+    const result = await http(server.url, 'GET', '/metricz');
+    expect(result.status).toBe(200);
+    expect(Object.keys(result.body).sort()).toEqual(
+      ['client_errors', 'pull_requests', 'push_events_accepted', 'requests', 'server_errors', 'uptime_seconds'].sort(),
+    );
+    expect(result.body).toMatchObject({ requests: 4, client_errors: 3, server_errors: 0, push_events_accepted: 0, pull_requests: 0 });
+    expect(Number.isInteger(result.body.uptime_seconds)).toBe(true);
+  });
+});
+
+describe('GET /metricz counts sync traffic', () => {
+  let server: TestServer;
+  let owner: Caller;
+
+  beforeAll(async () => {
+    server = await startSyncTestServer();
+    owner = await createCaller(server, 'metrics-owner@example.com');
+  });
+  afterAll(() => server.close());
+
+  it('advances push_events_accepted by the accepted events only', async () => {
+    const projectId = await createProject(server, owner);
+    const before = (await http(server.url, 'GET', '/metricz')).body.push_events_accepted as number;
+    await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(1, 5) });
+    await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: [...makeEvents(4, 4), makeEvent(9, { entity_id: '' })] });
+    await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: [makeEvent(1, { entity_type: 'nope' })] });
+    const after = (await http(server.url, 'GET', '/metricz')).body.push_events_accepted as number;
+    expect(after - before).toBe(5 + 2);
+  });
+
+  it('counts pull requests in /metricz', async () => {
+    const projectId = await createProject(server, owner);
+    const before = (await http(server.url, 'GET', '/metricz')).body.pull_requests as number;
+    await pull(server, owner, projectId);
+    await pull(server, owner, projectId, 'after_server_seq=5');
+    const after = (await http(server.url, 'GET', '/metricz')).body.pull_requests as number;
+    expect(after - before).toBe(2);
+  });
+});

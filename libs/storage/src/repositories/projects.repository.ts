@@ -1,0 +1,41 @@
+import type { Project } from '../records/project';
+
+/** What a new project starts with; storage stamps its times. */
+export interface NewProject {
+  id: string;
+  name: string;
+  description: string;
+}
+
+/** Absent fields stay as they are. */
+export interface ProjectChanges {
+  name?: string;
+  description?: string;
+}
+
+/**
+ * Projects. Writes stamp `updated_at` (and `created_at`) with the time they
+ * are written, so that creation times follow the order in which projects
+ * appear. "Live" means not soft-deleted.
+ */
+export abstract class ProjectsRepository {
+  /** Whether a project (live or deleted), or anything else the backend keeps under that id, already uses it. */
+  abstract idInUse(id: string): Promise<boolean>;
+
+  /**
+   * Creates the project, its event log and `ownerId`'s owner membership, all
+   * or nothing: if any part fails, none of it is left behind.
+   */
+  abstract createWithOwner(project: NewProject, ownerId: string): Promise<Project>;
+
+  /** The live projects `userId` is a member of, oldest first. */
+  abstract listLiveFor(userId: string): Promise<Project[]>;
+
+  abstract findLive(id: string): Promise<Project | undefined>;
+
+  /** Applies the changes to a live project and returns it as stored; undefined when it is not live. */
+  abstract updateLive(id: string, changes: ProjectChanges): Promise<Project | undefined>;
+
+  /** Marks a live project deleted; false when it was not live. The event log stays. */
+  abstract softDelete(id: string): Promise<boolean>;
+}

@@ -1,0 +1,271 @@
+import fc from 'fast-check';
+import type { Database } from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProjectDatabases } from '../project-databases';
+import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome } from '../repositories/event-store';
+import { SqliteEventLog } from './sqlite-event-log';
+
+const TIME = '2026-01-31T08:15:02.000Z';
+
+function event(clientActionId: number | bigint, overrides: Partial<PushEvent> = {}): PushEvent {
+  return {
+    clientActionId,
+    actionType: 'create',
+    entityType: 'issues',
+    entityId: `td-${clientActionId}`,
+    payload: `{"n":${clientActionId}}`,
+    clientTimestamp: '2026-01-31T08:15:02.123Z',
+    ...overrides,
+  };
+}
+
+/** The page's events as the client will decode them. */
+function eventsOf(page: EventPage): Record<string, unknown>[] {
+  const events = JSON.parse(`[${page.eventsJson}]`) as Record<string, unknown>[];
+  expect(events).toHaveLength(page.count);
+  return events;
+}
+
+const seqsOf = (page: EventPage) => eventsOf(page).map((event) => event.server_seq);
+
+function batch(deviceId: string, events: PushEvent[], sessionId = 'ses-1'): PushBatch {
+  return { deviceId, sessionId, events };
+}
+
+describe('SqliteEventLog (on a real project database)', () => {
+  let dir: string;
+  let databases: ProjectDatabases;
+  let db: Database;
+  let projectSeq = 0;
+  const log = new SqliteEventLog();
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-event-log-'));
+    databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: dir, maxOpenProjects: 8 });
+  });
+  afterAll(async () => {
+    await databases.closeAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    const id = `p_${(++projectSeq).toString(16).padStart(16, '0')}`;
+    await databases.create(id);
+    db = await databases.get(id);
+  });
+
+  it('acknowledges new events with consecutive server_seqs in request order', () => {
+    const result = log.append(db, batch('dev-1', [event(1), event(2), event(3)]), TIME);
+    expect(result.accepted).toBe(3);
+    expect([...result.outcomes]).toEqual([PushOutcome.Acked, PushOutcome.Acked, PushOutcome.Acked]);
+    expect([...result.serverSeqs]).toEqual([1, 2, 3]);
+  });
+
+  it("answers a re-pushed event with the stored original's server_seq, stores nothing and leaves no gap in the seqs", () => {
+    log.append(db, batch('dev-1', [event(1), event(2)]), TIME);
+    log.append(db, batch('dev-2', [event(1)]), TIME);
+    const again = log.append(db, batch('dev-1', [event(2), event(5), event(1, { payload: '{"changed":true}' })]), TIME);
+    expect(again.accepted).toBe(1);
+    expect([...again.outcomes]).toEqual([PushOutcome.Duplicate, PushOutcome.Acked, PushOutcome.Duplicate]);
+    expect([...again.serverSeqs]).toEqual([2, 4, 1]);
+    expect(log.page(db, 0, 1, undefined).eventsJson).toContain('"payload":{"n":1},');
+  });
+
+  it('treats the same id from another session or device as a different event', () => {
+    log.append(db, batch('dev-1', [event(1)]), TIME);
+    const result = log.append(db, batch('dev-1', [event(1)], 'ses-2'), TIME);
+    expect(result.accepted).toBe(1);
+    expect(log.status(db).eventCount).toBe(2);
+  });
+
+  it('answers a duplicate within one batch with the seq its first copy just got', () => {
+    const result = log.append(db, batch('dev-1', [event(7), event(8), event(7)]), TIME);
+    expect(result.accepted).toBe(2);
+    expect([...result.outcomes]).toEqual([PushOutcome.Acked, PushOutcome.Acked, PushOutcome.Duplicate]);
+    expect([...result.serverSeqs]).toEqual([1, 2, 1]);
+  });
+
+  it('looks each event up when the batch overlaps stored ids, and only then', () => {
+    log.append(db, batch('dev-1', [event(1), event(3), event(10), event(9007199254740993n)]), TIME); // seqs 1-4
+    expect([...log.append(db, batch('dev-1', [event(2), event(4)]), TIME).outcomes]).toEqual([PushOutcome.Acked, PushOutcome.Acked]);
+    expect([...log.append(db, batch('dev-1', [event(11), event(12)]), TIME).serverSeqs]).toEqual([7, 8]);
+    const mixed = log.append(db, batch('dev-1', [event(13), event(10), event(9007199254740993n), event(13)]), TIME);
+    expect([...mixed.outcomes]).toEqual([PushOutcome.Acked, PushOutcome.Duplicate, PushOutcome.Duplicate, PushOutcome.Duplicate]);
+    expect([...mixed.serverSeqs]).toEqual([9, 3, 4, 9]);
+    const descending = log.append(db, batch('dev-1', [event(16), event(15), event(14), event(1)]), TIME);
+    expect([...descending.serverSeqs]).toEqual([10, 11, 12, 1]);
+  });
+
+  it('agrees with a simple model over any sequence of pushes', async () => {
+    const idArbitrary = fc.oneof(fc.integer({ min: -3, max: 12 }), fc.constantFrom(9007199254740993n, -9007199254740993n));
+    const batchArbitrary = fc.record({
+      deviceId: fc.constantFrom('a', 'b'),
+      sessionId: fc.constantFrom('s1', 's2'),
+      events: fc.array(fc.record({ id: idArbitrary, empty: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(batchArbitrary, { minLength: 1, maxLength: 8 }), async (batches) => {
+        const id = `p_${(++projectSeq).toString(16).padStart(16, '0')}`;
+        await databases.create(id);
+        const fresh = await databases.get(id);
+        const stored = new Map<string, number>();
+        let nextSeq = 1;
+        for (const { deviceId, sessionId, events } of batches) {
+          const result = log.append(fresh, batch(deviceId, events.map((e) => event(e.id, e.empty ? { entityId: '' } : {})), sessionId), TIME);
+          let accepted = 0;
+          events.forEach((e, i) => {
+            const key = `${deviceId}/${sessionId}/${e.id}`;
+            const seq = stored.get(key);
+            if (e.empty) expect([result.outcomes[i], result.serverSeqs[i]]).toEqual([PushOutcome.EmptyEntityId, 0]);
+            else if (seq !== undefined) expect([result.outcomes[i], result.serverSeqs[i]]).toEqual([PushOutcome.Duplicate, seq]);
+            else {
+              expect([result.outcomes[i], result.serverSeqs[i]]).toEqual([PushOutcome.Acked, nextSeq]);
+              stored.set(key, nextSeq++);
+              accepted++;
+            }
+          });
+          expect(result.accepted).toBe(accepted);
+        }
+        expect(log.status(fresh)).toMatchObject({ eventCount: stored.size, lastServerSeq: stored.size });
+        await databases.remove(id);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('rejects an event with an empty entity_id alone', () => {
+    const result = log.append(db, batch('dev-1', [event(1), event(2, { entityId: '' }), event(3)]), TIME);
+    expect([...result.outcomes]).toEqual([PushOutcome.Acked, PushOutcome.EmptyEntityId, PushOutcome.Acked]);
+    expect([...result.serverSeqs]).toEqual([1, 0, 2]);
+    expect(log.status(db).eventCount).toBe(2);
+  });
+
+  it('stores nothing of a batch that fails part-way', () => {
+    log.append(db, batch('dev-1', [event(1)]), TIME);
+    // A value SQLite cannot bind makes the third insert throw after two succeeded.
+    const poisoned = batch('dev-1', [event(2), event(3), event(2n ** 64n)]);
+    expect(() => log.append(db, poisoned, TIME)).toThrow();
+    expect(log.status(db)).toMatchObject({ eventCount: 1, lastServerSeq: 1 });
+    // The rolled-back seqs are handed out again: nobody ever saw them.
+    expect([...log.append(db, batch('dev-1', [event(2)]), TIME).serverSeqs]).toEqual([2]);
+  });
+
+  it('keeps client_action_ids beyond 2^53 and negative ones exact', () => {
+    const big = 9223372036854775807n;
+    const result = log.append(db, batch('dev-1', [event(big), event(-5), event(9007199254740991)]), TIME);
+    expect(result.accepted).toBe(3);
+    expect(log.page(db, 0, 10, undefined).eventsJson).toMatch(
+      /"client_action_id":9223372036854775807,.*"client_action_id":-5,.*"client_action_id":9007199254740991,/,
+    );
+    const again = log.append(db, batch('dev-1', [event(big)]), TIME);
+    expect([...again.outcomes]).toEqual([PushOutcome.Duplicate]);
+    expect([...again.serverSeqs]).toEqual([1]);
+  });
+
+  it('pages in ascending order with an exact has_more, also when excluding a device', () => {
+    log.append(db, batch('dev-a', [event(1), event(2)]), TIME);
+    log.append(db, batch('dev-b', [event(1)]), TIME);
+    log.append(db, batch('dev-a', [event(3), event(4)]), TIME);
+    // seqs: 1 a, 2 a, 3 b, 4 a, 5 a
+
+    const all = log.page(db, 0, 5, undefined);
+    expect(seqsOf(all)).toEqual([1, 2, 3, 4, 5]);
+    expect(all).toMatchObject({ count: 5, lastServerSeq: 5, hasMore: false });
+    expect(log.page(db, 0, 4, undefined)).toMatchObject({ count: 4, lastServerSeq: 4, hasMore: true });
+    expect(seqsOf(log.page(db, 2, 2, undefined))).toEqual([3, 4]);
+
+    // Only dev-a's events come after seq 3, so excluding dev-a there is no more.
+    const firstOfB = log.page(db, 0, 1, 'dev-a');
+    expect(seqsOf(firstOfB)).toEqual([3]);
+    expect(firstOfB.hasMore).toBe(false);
+    expect(log.page(db, 3, 10, 'dev-a')).toEqual({ eventsJson: '', count: 0, lastServerSeq: undefined, hasMore: false });
+    expect(log.page(db, 0, 1, 'dev-b')).toMatchObject({ lastServerSeq: 1, hasMore: true });
+    expect(log.page(db, 9007199254740993n, 10, undefined)).toMatchObject({ count: 0, hasMore: false });
+  });
+
+  it('writes each event as the PROTOCOL.md pull object, payload verbatim, any stored string safely quoted', () => {
+    const odd = 'dev "1"\\\n\t\u0001 é 😀 \u2028 </script>';
+    const payload = '{ "b" : 1.0, "a" : [12345678901234567890, -0, 1e400], "s" : "\\u00e9\\"" }';
+    log.append(db, batch(odd, [event(17, { entityType: 'notes', actionType: 'soft_delete', entityId: odd, payload })], odd), TIME);
+    const page = log.page(db, 0, 1, undefined);
+    expect(page.eventsJson).toContain(`"payload":${payload},`);
+    expect(Object.entries(eventsOf(page)[0])).toEqual([
+      ['server_seq', 1],
+      ['device_id', odd],
+      ['session_id', odd],
+      ['client_action_id', 17],
+      ['action_type', 'soft_delete'],
+      ['entity_type', 'notes'],
+      ['entity_id', odd],
+      ['payload', JSON.parse(payload)],
+      ['client_timestamp', '2026-01-31T08:15:02.123Z'],
+    ]);
+  });
+
+  it('reports count, last seq and the newest server time; none of it while empty', () => {
+    expect(log.status(db)).toEqual({ eventCount: 0, lastServerSeq: 0, lastEventTime: undefined });
+    log.append(db, batch('dev-1', [event(1), event(2)]), '2026-01-31T08:00:00.000Z');
+    log.append(db, batch('dev-1', [event(3)]), '2026-01-31T09:00:00.000Z');
+    expect(log.status(db)).toEqual({ eventCount: 3, lastServerSeq: 3, lastEventTime: '2026-01-31T09:00:00.000Z' });
+  });
+
+  it('keeps the count right after it was first taken: duplicates, rejections and failed batches add nothing', () => {
+    log.append(db, batch('dev-1', [event(1), event(2)]), TIME);
+    expect(log.status(db).eventCount).toBe(2);
+    log.append(db, batch('dev-1', [event(2), event(3), event(4, { entityId: '' })]), TIME);
+    expect(log.status(db).eventCount).toBe(3);
+    expect(() => log.append(db, batch('dev-1', [event(5), event(2n ** 64n)]), TIME)).toThrow();
+    expect(log.status(db)).toMatchObject({ eventCount: 3, lastServerSeq: 3 });
+    // A fresh SqliteEventLog counts from scratch and agrees.
+    expect(new SqliteEventLog().status(db).eventCount).toBe(3);
+  });
+
+  it('uses the rowid range for a page, whatever the exclusion', () => {
+    for (const sql of [
+      'SELECT * FROM events WHERE server_seq > ? ORDER BY server_seq LIMIT ?',
+      'SELECT * FROM events WHERE server_seq > ? AND device_id <> ? ORDER BY server_seq LIMIT ?',
+    ]) {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, ...(sql.includes('device_id') ? ['x'] : []), 1) as { detail: string }[];
+      expect(plan.map((step) => step.detail).join('; ')).toMatch(/SEARCH events USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+    }
+  });
+});
+
+describe('SqliteEventLog pages of huge events', () => {
+  it('ends a page once it passes the byte budget, always with at least one event, and says more remain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td-sync-page-budget-'));
+    const databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: dir, maxOpenProjects: 2 });
+    try {
+      const projectId = 'p_00000000000000aa';
+      await databases.create(projectId);
+      const db = await databases.get(projectId);
+      const log = new SqliteEventLog();
+      const big = `{"blob":"${'x'.repeat(3 * 1024 * 1024)}"}`; // 3 MiB: two fit in a page, three do not
+      for (let i = 1; i <= 5; i++) log.append(db, batch('dev-1', [event(i, { payload: big })]), TIME);
+      const seen: unknown[] = [];
+      let after = 0;
+      let pages = 0;
+      for (;;) {
+        const page = log.page(db, after, 1000, undefined);
+        pages++;
+        expect(page.count).toBeGreaterThanOrEqual(1);
+        expect(page.eventsJson.length).toBeLessThanOrEqual(PAGE_BYTE_BUDGET + big.length);
+        seen.push(...seqsOf(page));
+        after = page.lastServerSeq as number;
+        if (!page.hasMore) break;
+      }
+      expect(seen).toEqual([1, 2, 3, 4, 5]);
+      expect(pages).toBe(3);
+
+      // A single event larger than the budget still comes, alone.
+      const huge = `{"blob":"${'y'.repeat(PAGE_BYTE_BUDGET + 10)}"}`;
+      log.append(db, batch('dev-2', [event(1, { payload: huge })]), TIME);
+      const lone = log.page(db, 5, 1000, undefined);
+      expect(lone).toMatchObject({ count: 1, hasMore: false, lastServerSeq: 6 });
+    } finally {
+      await databases.closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

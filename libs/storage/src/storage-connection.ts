@@ -1,0 +1,15 @@
+/** The backend's connection to its database(s), for the health probe and for shutdown. */
+export abstract class StorageConnection {
+  /**
+   * Undefined while the database answers a query; otherwise a sentence saying
+   * what is wrong, for the health probe (which then answers 503).
+   */
+  abstract ping(): Promise<string | undefined>;
+
+  /**
+   * Closes the connection(s), checkpointing first where the backend does.
+   * Idempotent; everything asked of storage afterwards fails. The storage
+   * module calls it at shutdown, after the HTTP server has drained.
+   */
+  abstract close(): Promise<void>;
+}
