@@ -44,6 +44,7 @@ async function spawnWithDescriptorLimit(limit: number): Promise<LimitedServer> {
       SYNC_LISTEN_ADDR: '127.0.0.1:0',
       SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
       SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
+      SYNC_CODE_LOGIN: 'direct', // loginViaUserCode: the code alone logs in
       SYNC_RATE_LIMIT_AUTH: '0',
       SYNC_RATE_LIMIT_PUSH: '0',
       SYNC_RATE_LIMIT_PULL: '0',
