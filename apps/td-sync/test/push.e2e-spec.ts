@@ -371,7 +371,7 @@ async function serverOn(dataDir: string): Promise<TestServer> {
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return { app, url, backend: 'sqlite', dataDir, close: () => app.close() };
+  return { app, url, backend: 'sqlite', dataDir, database: undefined, close: () => app.close() };
 }
 
 describe('durability of an acknowledged push', () => {
