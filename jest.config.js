@@ -23,13 +23,25 @@ const moduleNameMapper = {
   '^@td-sync/(http|storage|auth|projects|sync|testing)$': '<rootDir>/libs/$1/src',
 };
 
-const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  // Jest's cache stays in the checkout (per project: jest reads it there), so a run leaves nothing in the temp directory.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
+};
 
 module.exports = {
   // Global only: jest ignores testTimeout inside `projects`.
   testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/apps/td-sync/test/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/apps/td-sync/test/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/apps/td-sync/test/support/setup-after-env.ts'],
+    },
   ],
 };

@@ -157,7 +157,8 @@ describe('deploy/Dockerfile', () => {
     expect(execForm(entrypoint.args)).toEqual(['/usr/bin/tini', '--', '/bin/sh', '/app/deploy/entrypoint.sh']);
     const [cmd] = only(runtime.instructions, 'CMD');
     const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    expect(execForm(cmd.args).join(' ')).toBe(start.replace(' dist/', ' /app/dist/'));
+    // The script `exec`s node so that npm's forwarded signals reach the server; the image runs the same command.
+    expect(execForm(cmd.args).join(' ')).toBe(start.replace(/^exec /, '').replace(' dist/', ' /app/dist/'));
     // USER comes before ENTRYPOINT, so nothing at run time is root.
     const order = runtime.instructions.map((i) => i.keyword);
     expect(order.indexOf('USER')).toBeLessThan(order.indexOf('ENTRYPOINT'));

@@ -15,7 +15,7 @@ describe('API keys and the Bearer guard', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer(NO_RATE_LIMITS);
+    server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_CODE_LOGIN: 'direct' }); // loginViaUserCode: the code alone logs in
   });
   afterAll(() => server.close());
   afterEach(() => jest.restoreAllMocks());

@@ -12,6 +12,8 @@ import { travelForward } from './support/time-travel';
 
 /** Rate limits are issue 6's subject; here they would only turn the flows under test into 429s. */
 const NO_RATE_LIMITS = { SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_AUTH_POLL: '0' };
+/** PROTOCOL.md's "Device login" as written is code login mode "direct"; code-login-modes.e2e-spec.ts covers the modes. */
+const SERVER_ENV = { ...NO_RATE_LIMITS, SYNC_CODE_LOGIN: 'direct' };
 const MINUTE = 60 * 1000;
 const FIFTEEN_MINUTES = 15 * MINUTE;
 
@@ -35,7 +37,7 @@ describe('typed-code device login (POST /v1/auth/login/*, /auth/verify)', () => 
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_BASE_URL: 'https://sync.example.test/' });
+    server = await startTestServer({ ...SERVER_ENV, SYNC_BASE_URL: 'https://sync.example.test/' });
   });
   afterAll(() => server.close());
   afterEach(() => jest.restoreAllMocks());
@@ -181,7 +183,7 @@ describe('the verify page (GET and POST /auth/verify)', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer(NO_RATE_LIMITS);
+    server = await startTestServer(SERVER_ENV);
   });
   afterAll(() => server.close());
 
@@ -249,7 +251,7 @@ describe('the verify page (GET and POST /auth/verify)', () => {
   });
 
   it('answers HTML with no 500 when the database is gone', async () => {
-    const broken = await startTestServer(NO_RATE_LIMITS);
+    const broken = await startTestServer(SERVER_ENV);
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     try {
       await broken.app.get(StorageConnection).close();
@@ -270,7 +272,7 @@ describe('typed-code login with signups off', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_ALLOW_SIGNUP: 'false' });
+    server = await startTestServer({ ...SERVER_ENV, SYNC_ALLOW_SIGNUP: 'false' });
   });
   afterAll(() => server.close());
 
@@ -284,7 +286,7 @@ describe('typed-code login with signups off', () => {
   });
 
   it('creates no account at verify for a request started while signups were on', async () => {
-    const open = await startTestServer({ ...NO_RATE_LIMITS, SYNC_SERVER_DB_PATH: `${server.dataDir}/server.db` });
+    const open = await startTestServer({ ...SERVER_ENV, SYNC_SERVER_DB_PATH: `${server.dataDir}/server.db` });
     try {
       const started = await start(open, 'latecomer@example.com');
       expect(started.status).toBe(200);
@@ -305,7 +307,7 @@ describe('the expired auth request cleanup job', () => {
   let server: TestServer;
 
   beforeEach(async () => {
-    server = await startTestServer(NO_RATE_LIMITS);
+    server = await startTestServer(SERVER_ENV); // a typed code alone verifies a request
   });
   afterEach(async () => {
     jest.restoreAllMocks();

@@ -1,5 +1,6 @@
 import { StorageConnection } from '@td-sync/storage';
 import { http } from './support/http';
+import { expectHealthCheckFailureLogged } from './support/log-capture';
 import { createProject, makeEvent, makeEvents, pull, push, startSyncTestServer } from './support/sync';
 import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
 
@@ -23,6 +24,7 @@ describe('GET /healthz and GET /metricz', () => {
     const result = await http(server.url, 'GET', '/healthz');
     expect(result.status).toBe(503);
     expect(result.body).toMatchObject({ status: 'error' });
+    expectHealthCheckFailureLogged(result, 'server database does not answer');
   });
 
   it('counts every response, 2xx, 4xx and 413 alike, with exactly the six PROTOCOL.md counters', async () => {

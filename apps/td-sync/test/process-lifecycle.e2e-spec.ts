@@ -56,7 +56,7 @@ describe('td-sync process', () => {
   });
 
   it('on SIGTERM checkpoints the server and project databases, leaves no WAL content and exits 0', async () => {
-    const server = await spawnTracked();
+    const server = await spawnTracked({ env: { SYNC_CODE_LOGIN: 'direct' } });
     const { apiKey } = await loginViaUserCode(server, 'shutdown@example.com');
     const project = await http<{ id: string }>(server.url, 'POST', '/v1/projects', { apiKey, body: { name: 'shutdown' } });
     const pushed = await http(server.url, 'POST', `/v1/projects/${project.body.id}/sync/push`, {

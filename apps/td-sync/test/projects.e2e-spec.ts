@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectDatabasePath, serverCount, serverRow, withDatabase } from './support/database-files';
 import { expectError, http } from './support/http';
+import { expectFailureLogged } from './support/log-capture';
 import {
   createProject,
   createTeam,
@@ -285,6 +286,7 @@ describe('project creation when the event database cannot be made', () => {
     const result = await http(server.url, 'POST', '/v1/projects', { apiKey: owner.apiKey, body: { name: 'doomed' } });
     expectError(result, 500, 'internal_error');
     expect(messageOf(result)).not.toMatch(/\//);
+    expectFailureLogged(result);
     expect(await listProjects(server, owner)).toEqual([]);
     expect(serverCount(server.dataDir, 'SELECT count(*) FROM projects')).toBe(0);
     expect(serverCount(server.dataDir, 'SELECT count(*) FROM memberships')).toBe(0);

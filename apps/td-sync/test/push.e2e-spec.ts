@@ -2,10 +2,9 @@ import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../src/create-app';
 import { expectError, http } from './support/http';
 import { addMember, createProject, makeEvent, makeEvents, pull, pullAll, push, PushAnswer, startSyncTestServer } from './support/sync';
-import { Caller, createCaller, TestServer } from './support/test-server';
+import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
 
 describe('POST /v1/projects/:id/sync/push', () => {
   let server: TestServer;
@@ -361,17 +360,8 @@ describe('concurrent pushes', () => {
 });
 
 /** A server on a data directory this spec owns, so it can be stopped and started again on the same files. */
-async function serverOn(dataDir: string): Promise<TestServer> {
-  const app = await createApp({
-    SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
-    SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
-    SYNC_LOG_LEVEL: 'error',
-    SYNC_RATE_LIMIT_PUSH: '0',
-    SYNC_RATE_LIMIT_PULL: '0',
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return { app, url, backend: 'sqlite', dataDir, database: undefined, close: () => app.close() };
+function serverOn(dataDir: string): Promise<TestServer> {
+  return startTestServer({ SYNC_RATE_LIMIT_PUSH: '0', SYNC_RATE_LIMIT_PULL: '0' }, { dataDir });
 }
 
 describe('durability of an acknowledged push', () => {

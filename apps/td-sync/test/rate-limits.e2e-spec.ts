@@ -195,7 +195,7 @@ describe('rate limits configured by the operator', () => {
   });
 
   it('logs one warn line naming the key id or IP, never the key', async () => {
-    const server = await spawnServer({ env: { SYNC_RATE_LIMIT_OTHER: '1' } });
+    const server = await spawnServer({ env: { SYNC_RATE_LIMIT_OTHER: '1', SYNC_CODE_LOGIN: 'direct' } });
     try {
       const start = await http<{ device_code: string; user_code: string }>(server.url, 'POST', '/v1/auth/login/start', { body: { email: 'logged@example.com' } });
       await http(server.url, 'POST', '/auth/verify', { body: `user_code=${start.body.user_code}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });

@@ -59,6 +59,8 @@ export class DrillServer {
         SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
         SYNC_LOG_LEVEL: 'info',
         SYNC_SHUTDOWN_TIMEOUT: '10s',
+        // login() completes with the typed code alone.
+        SYNC_CODE_LOGIN: 'direct',
         // The drill pushes far faster than any client; it is not testing limits.
         SYNC_RATE_LIMIT_AUTH: '0',
         SYNC_RATE_LIMIT_AUTH_POLL: '0',

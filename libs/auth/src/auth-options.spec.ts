@@ -1,7 +1,7 @@
 import { checkAuthOptions } from './auth-options';
 
 describe('checkAuthOptions', () => {
-  const base = { allowSignup: true, baseUrl: 'https://sync.example.com', email: { provider: 'log' as const, from: 'td <td@example.com>' } };
+  const base = { allowSignup: true, baseUrl: 'https://sync.example.com', email: { provider: 'log' as const, from: 'td <td@example.com>' }, codeLogin: 'confirm' as const };
 
   it('drops trailing slashes from the base URL, which links are built on', () => {
     expect(checkAuthOptions({ ...base, baseUrl: 'https://sync.example.com/td//' }).baseUrl).toBe('https://sync.example.com/td');

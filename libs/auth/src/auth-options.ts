@@ -10,6 +10,15 @@ export interface EmailSettings {
 }
 
 /**
+ * How a code typed on /auth/verify (the login of td releases before the email
+ * flow) is treated: `confirm` emails a link to the address the login was
+ * started for and only its approval completes the login; `direct` lets the
+ * code alone complete it (the code proves nothing about the address); `off`
+ * answers every typed-code route 410 endpoint_disabled.
+ */
+export type CodeLoginMode = 'confirm' | 'direct' | 'off';
+
+/**
  * What the auth module needs from the deployment, supplied by the app from its
  * configuration (libs never read the environment or import from apps/).
  */
@@ -19,6 +28,7 @@ export interface AuthOptions {
   /** Public URL of this server (no trailing slash); login links and the verification URI start with it. */
   baseUrl: string;
   email: EmailSettings;
+  codeLogin: CodeLoginMode;
 }
 
 /**

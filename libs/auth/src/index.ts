@@ -1,6 +1,6 @@
 export { AuthModule } from './auth.module';
 export { AUTH_OPTIONS, checkAuthOptions } from './auth-options';
-export type { AuthOptions, EmailSettings, EmailProviderName } from './auth-options';
+export type { AuthOptions, CodeLoginMode, EmailSettings, EmailProviderName } from './auth-options';
 export { CurrentUser } from './current-user.decorator';
 export type { AuthenticatedUser } from '@td-sync/http';
 export { UsersService, normalizeEmail } from './users.service';

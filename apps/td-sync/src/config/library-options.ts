@@ -31,6 +31,7 @@ export const LIBRARY_OPTIONS: Provider[] = [
         allowSignup: config.allowSignup,
         baseUrl: config.baseUrl,
         email: { provider: config.emailProvider, smtpUrl: config.smtpUrl, from: config.emailFrom },
+        codeLogin: config.codeLogin,
       }),
   },
   { provide: RATE_LIMITS, inject: [SyncConfig], useFactory: (config: SyncConfig) => config.rateLimits },

@@ -15,6 +15,7 @@ describe('SyncConfig', () => {
       logLevel: 'info',
       maxOpenProjects: 256,
       emailProvider: 'log',
+      codeLogin: 'confirm',
       rateLimits: { auth: 10, authPoll: 300, push: 60, pull: 120, other: 300 },
       trustedProxies: [],
     });
@@ -54,6 +55,15 @@ describe('SyncConfig', () => {
     expect(SyncConfig.fromEnv({ SYNC_BASE_URL: 'https://sync.example.com/' }).baseUrl).toBe('https://sync.example.com');
   });
 
+  it.each([
+    ['confirm', 'confirm'],
+    ['direct', 'direct'],
+    ['off', 'off'],
+    ['Direct', 'direct'],
+  ])('reads SYNC_CODE_LOGIN %s', (value, mode) => {
+    expect(SyncConfig.fromEnv({ SYNC_CODE_LOGIN: value }).codeLogin).toBe(mode);
+  });
+
   it('reads rate limits, where 0 turns a tier off', () => {
     expect(SyncConfig.fromEnv({ SYNC_RATE_LIMIT_PUSH: '0', SYNC_RATE_LIMIT_PULL: '5000' }).rateLimits).toMatchObject({ push: 0, pull: 5000 });
   });
@@ -80,6 +90,8 @@ describe('SyncConfig', () => {
     ['SYNC_TRUSTED_PROXIES', '10.0.0.0/33'],
     ['SYNC_TRUSTED_PROXIES', 'proxy.local'],
     ['SYNC_EMAIL_FROM', 'nobody'],
+    ['SYNC_CODE_LOGIN', 'on'],
+    ['SYNC_CODE_LOGIN', 'email'],
   ])('refuses %s=%s with a message naming the variable, the value and what it accepts', (name, value) => {
     let error: unknown;
     try {

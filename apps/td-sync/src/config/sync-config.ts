@@ -7,6 +7,8 @@ import { ListenAddress, parseListenAddress } from './listen-address';
 export type LogFormat = 'json' | 'text';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type EmailProvider = 'log' | 'smtp';
+/** What a code typed on /auth/verify does: see the README's "Typed-code logins" section. */
+export type CodeLoginMode = 'confirm' | 'direct' | 'off';
 
 export type Env = Record<string, string | undefined>;
 
@@ -28,6 +30,7 @@ export class SyncConfig {
   readonly emailProvider: EmailProvider;
   readonly smtpUrl: string | undefined;
   readonly emailFrom: string;
+  readonly codeLogin: CodeLoginMode;
   readonly rateLimits: RateLimits;
   readonly trustedProxies: string[];
   /** PostgreSQL instead of SQLite for everything when set (postgres:// or postgresql://). */
@@ -55,6 +58,7 @@ export class SyncConfig {
       read.parse('SYNC_SMTP_URL', '', 'an smtp:// or smtps:// URL', parseSmtpUrl);
     }
     this.emailFrom = read.parse('SYNC_EMAIL_FROM', 'td-sync <noreply@localhost>', 'an address such as td-sync <noreply@example.com>', parseFromAddress);
+    this.codeLogin = read.oneOf('SYNC_CODE_LOGIN', 'confirm', ['confirm', 'direct', 'off'] as const);
     const limit = (name: string, fallback: number) =>
       read.parse(name, String(fallback), 'a non-negative integer (requests per minute; 0 turns the limit off)', (v) => parseInteger(v, 0));
     this.rateLimits = {

@@ -28,6 +28,7 @@ const SERVER_ENV = {
   SYNC_RATE_LIMIT_PULL: '0',
   SYNC_RATE_LIMIT_OTHER: '0',
   SYNC_SHUTDOWN_TIMEOUT: '10s',
+  SYNC_CODE_LOGIN: 'direct', // loginViaUserCode: the code alone logs in
 };
 
 interface Fleet {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { projectDatabasePath, storedEvents } from '../support/database-files';
 import { expectError, http, HttpResult } from '../support/http';
+import { expectFailureLogged, expectHealthCheckFailureLogged } from '../support/log-capture';
 import { loginViaUserCode } from '../support/login';
 import { spawnServer, SpawnedServer } from '../support/spawned-server';
 import { Caller, createCaller, startTestServer, TestServer } from '../support/test-server';
@@ -33,6 +34,8 @@ async function expectServerErrorOnEveryRoute(server: TestServer | SpawnedServer,
   for (const answer of answers) {
     expectError(answer, 500, 'internal_error');
     expect(answer.text).not.toMatch(/\/|events\.db|SQLITE|sqlite/);
+    // An in-process server's log is captured; a spawned one's is its stdout.
+    if ('app' in server) expectFailureLogged(answer);
   }
 }
 
@@ -128,6 +131,7 @@ describe('database faults at run time (in process)', () => {
 
     const pushed = await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(50, 3) });
     expectError(pushed, 500, 'internal_error');
+    expectFailureLogged(pushed);
     const pulled = await pull(server, owner, projectId);
     expect(pulled.status).toBe(200);
     expect(pulled.body.events.map((e) => e.server_seq)).toEqual([1, 2, 3, 4, 5]);
@@ -143,6 +147,7 @@ describe('database faults at run time (in process)', () => {
       const health = await http(own.url, 'GET', '/healthz');
       expect(health.status).toBe(503);
       expect(health.body).toMatchObject({ status: 'error', error: { server_db: { status: 'down' } } });
+      expectHealthCheckFailureLogged(health, 'server database file was removed or replaced while open');
       expect((await http(own.url, 'GET', '/metricz')).status).toBe(200);
     } finally {
       await own.close();
@@ -176,7 +181,7 @@ describe('a data directory that becomes read-only at run time (built server, fil
     server = await spawnServer({
       dataDir,
       uid: unprivileged,
-      env: { ...UNLIMITED, SYNC_RATE_LIMIT_AUTH: '0', SYNC_MAX_OPEN_PROJECTS: '1' },
+      env: { ...UNLIMITED, SYNC_RATE_LIMIT_AUTH: '0', SYNC_MAX_OPEN_PROJECTS: '1', SYNC_CODE_LOGIN: 'direct' },
     });
     const user = await loginViaUserCode(server, 'readonly@example.com');
     const caller: Caller = { apiKey: user.apiKey, email: user.email, userId: user.userId };

@@ -190,7 +190,7 @@ describe('guessing login codes (default rate limits)', () => {
   let server: TestServer;
 
   beforeEach(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ SYNC_CODE_LOGIN: 'direct' }); // the right code alone connects the device
   });
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -241,7 +241,7 @@ describe('secrets in the log (built server, debug level)', () => {
 
   it('never writes an API key, device code, user code, link secret or verifier to stdout or stderr, errors included', async () => {
     const server = await spawnServer({
-      env: { SYNC_LOG_LEVEL: 'debug', SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: mailbox.url, SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_OTHER: '5' },
+      env: { SYNC_LOG_LEVEL: 'debug', SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: mailbox.url, SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_OTHER: '5', SYNC_CODE_LOGIN: 'direct' },
     });
     const secrets: string[] = [];
     try {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Env } from '../../src/config/sync-config';
 import { createApp } from '../../src/create-app';
+import { capturedLogs } from './log-capture';
 
 /**
  * The storage backends the protocol suites run against: SQLite files, and
@@ -34,6 +35,11 @@ export function describeEachBackend(title: string, suite: (backend: Backend) => 
 
 export interface TestServerOptions {
   backend?: Backend;
+  /**
+   * Files in this directory instead of a fresh temp one, for specs that stop a
+   * server and start another on the same files; the caller removes it.
+   */
+  dataDir?: string;
 }
 
 export interface TestServer {
@@ -52,11 +58,16 @@ export interface TestServer {
  * a fresh database), listening on a free loopback port. `env` overrides any
  * SYNC_* setting. The directory is removed and the database dropped on
  * close(), and at once if the app fails to start (specs of start-up errors
- * would otherwise leave one behind per run).
+ * would otherwise leave one behind per run). Its log lines go to
+ * `capturedLogs` (support/log-capture.ts), not to the output.
  */
 export async function startTestServer(env: Env = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const backend = options.backend ?? 'sqlite';
-  const dataDir = mkdtempSync(join(tmpdir(), 'td-sync-e2e-'));
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'td-sync-e2e-'));
+  const removeDataDir = () => {
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   let database: TestDatabase | undefined;
   let app: NestFastifyApplication | undefined;
   try {
@@ -68,11 +79,12 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
       ...(database ? { SYNC_DATABASE_URL: database.url } : {}),
       ...env,
     });
+    capturedLogs.install();
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database?.drop().catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
     throw error;
   }
   const started = app;
@@ -87,7 +99,7 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
       try {
         await started.close();
       } finally {
-        rmSync(dataDir, { recursive: true, force: true });
+        removeDataDir();
         await database?.drop();
       }
     },

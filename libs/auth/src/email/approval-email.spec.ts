@@ -26,6 +26,17 @@ describe('approvalEmail', () => {
     expect(message.html).toContain('href="https://x.test/a?b=1&amp;c=&quot;2&quot;"');
   });
 
+  it('names the typed code in both parts of a typed-code confirmation, so it can be compared with the terminal', () => {
+    const message = approvalEmail({ to: 'ada@example.com', link, deviceName: null, userCode: 'ABC234', expiresInMinutes: 9 });
+    expect(message.subject).toBe('Approve your td sign-in');
+    expect(message.text).toContain('Someone typed the code ABC234 to sign in to td as ada@example.com');
+    expect(message.text).toContain('your terminal shows ABC234');
+    expect(message.text).toContain('expires in 9 minutes');
+    expect(message.html).toMatch(/typed the code <strong[^>]*>ABC234<\/strong>/);
+    expect(message.text).toContain(`\n${link}\n`);
+    expect(approvalEmail({ to: 'a@b.c', link, deviceName: null, expiresInMinutes: 15 }).text).not.toContain('typed the code');
+  });
+
   it('says "a device" when the client sent no name', () => {
     expect(approvalEmail({ to: 'a@b.c', link, deviceName: null, expiresInMinutes: 15 }).text).toContain('from a device.');
   });

@@ -90,8 +90,31 @@ export class AuthRequestStore {
     return this.requests.findOnlyPendingByUserCode(userCode, now.toISOString());
   }
 
+  /** The request an approval link leads to: an email login's, or a typed code's confirmation (either flow). */
+  /** The request an approval link leads to: an email login's, or a typed code's confirmation (either flow). */
   findBySelector(selector: string): Promise<AuthRequest | null> {
     return this.requests.findBySelector(selector);
+  }
+
+  /**
+   * Code login mode "confirm", after the right code was typed: gives the pending
+   * typed-code request a fresh approval link (replacing any earlier one, whose
+   * email then approves nothing) and records that its email goes out now. It
+   * does so only while no email went to the address within the resend window,
+   * both flows counted, in one step, so two submits of the code cannot both
+   * send. False: nothing changed (an email went out too recently, or the
+   * request is no longer pending).
+   */
+  attachCodeConfirmationLink(fields: {
+    id: string;
+    email: string;
+    linkSelector: string;
+    linkSecret: string;
+    now: Date;
+    /** An email already sent to this address after this instant suppresses another. */
+    resendAfter: Date;
+  }): Promise<boolean> {
+    return this.requests.attachConfirmationLink(fields.id, fields.email, fields.linkSelector, sha256Hex(fields.linkSecret), fields.now.toISOString(), fields.resendAfter.toISOString());
   }
 
   /** pending → verified, only while unexpired. False when someone else got there first or time ran out. */

@@ -8,7 +8,7 @@ import { randomHex, secretsEqual, sha256Hex } from '../secrets';
 import { normalizeEmail } from '../users.service';
 import { AuthRequestStore } from './auth-request-store';
 import { cleanDeviceName } from './device-name';
-import { formatLinkToken, newLinkToken, parseLinkToken } from './link-token';
+import { approvalLink, newLinkToken, parseLinkToken } from './link-token';
 import { LoginAccounts } from './login-accounts';
 import { LoginCompletion } from './login-completion';
 import { DeviceStartResponse, PollResponse } from './login-responses';
@@ -21,9 +21,9 @@ export interface DeviceStartInput {
   deviceName?: string;
 }
 
-/** What an approval link leads to, for the page that shows it. */
+/** What an approval link leads to, for the page that shows it. `userCode` is set for a typed code's confirmation. */
 export type LinkState =
-  | { kind: 'valid'; email: string; deviceName: string | null }
+  | { kind: 'valid'; email: string; deviceName: string | null; userCode: string | null }
   | { kind: 'invalid' }
   | { kind: 'expired' }
   | { kind: 'used' };
@@ -35,6 +35,11 @@ export type ApproveOutcome = { kind: 'approved'; email: string; deviceName: stri
  * releases use. The CLI sends only the S256 challenge; the person approves
  * from the emailed link; the CLI polls with its device code and the verifier,
  * so someone who sees the device code alone cannot finish the login.
+ *
+ * The link's page (inspect, approve) also serves the confirmation emailed for
+ * a typed code in code login mode "confirm" (UserCodeLoginService): approving
+ * marks that request verified the same way, and its CLI's next poll of
+ * /v1/auth/login/poll completes.
  */
 @Injectable()
 export class EmailLinkLoginService {
@@ -73,8 +78,7 @@ export class EmailLinkLoginService {
       resendAfter: new Date(now.getTime() - EMAIL_RESEND_INTERVAL_MS),
     });
     if (sendEmail) {
-      const link = `${this.options.baseUrl}/auth/device/approve?token=${formatLinkToken(token)}`;
-      const message = approvalEmail({ to: email, link, deviceName, expiresInMinutes: LOGIN_TTL_MS / 60_000 });
+      const message = approvalEmail({ to: email, link: approvalLink(this.options.baseUrl, token), deviceName, expiresInMinutes: LOGIN_TTL_MS / 60_000 });
       this.outbox.enqueue(message, () => this.store.markEmailNotSent(id));
     }
     return { device_code: deviceCode, expires_in: LOGIN_TTL_MS / 1000, interval: POLL_INTERVAL_SECONDS, email_sent: true };
@@ -99,7 +103,7 @@ export class EmailLinkLoginService {
       // Lost a race with a second click, or the 15 minutes ran out in between.
       return found.request.expires_at <= this.clock.now().toISOString() ? { kind: 'expired' } : { kind: 'used' };
     }
-    this.logger.log(`email-link login approved for user ${user.id}`);
+    this.logger.log(`${found.request.flow === 'user_code' ? 'typed-code login confirmed by email' : 'email-link login approved'} for user ${user.id}`);
     return { kind: 'approved', email: found.request.email, deviceName: found.request.device_name };
   }
 
@@ -131,7 +135,7 @@ export class EmailLinkLoginService {
 function stateOf(request: AuthRequest, now: Date): LinkState {
   if (request.expires_at <= now.toISOString()) return { kind: 'expired' };
   if (request.status !== 'pending') return { kind: 'used' };
-  return { kind: 'valid', email: request.email, deviceName: request.device_name };
+  return { kind: 'valid', email: request.email, deviceName: request.device_name, userCode: request.user_code };
 }
 
 function gone(): ProtocolException {

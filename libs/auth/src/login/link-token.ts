@@ -21,6 +21,11 @@ export function formatLinkToken(token: LinkToken): string {
   return `${token.selector}.${token.secret}`;
 }
 
+/** The link the email carries; the page behind it (ApprovePageController) serves both flows. */
+export function approvalLink(baseUrl: string, token: LinkToken): string {
+  return `${baseUrl}/auth/device/approve?token=${formatLinkToken(token)}`;
+}
+
 export function parseLinkToken(text: unknown): LinkToken | undefined {
   if (typeof text !== 'string') return undefined;
   const match = TOKEN.exec(text.trim());

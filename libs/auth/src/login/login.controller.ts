@@ -1,13 +1,15 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { Public, RateLimit } from '@td-sync/http';
+import { CodeLoginEnabledGuard } from './code-login-enabled.guard';
 import { LoginPollDto } from './dto/login-poll.dto';
 import { LoginStartDto } from './dto/login-start.dto';
 import { LoginStartResponse, PollResponse } from './login-responses';
 import { UserCodeLoginService } from './user-code-login.service';
 
-/** The typed-code device login's API (the page is VerifyPageController). */
+/** The typed-code device login's API (the page is VerifyPageController); 410 in code login mode "off". */
 @Public()
 @RateLimit('auth')
+@UseGuards(CodeLoginEnabledGuard)
 @Controller('v1/auth/login')
 export class LoginController {
   constructor(private readonly logins: UserCodeLoginService) {}

@@ -7,7 +7,8 @@ import { HtmlErrorPageFilter } from './html-error-page.filter';
 import { formField, sendHtml } from './html-reply';
 
 /**
- * The page behind the emailed link. GET only shows who is signing in where,
+ * The page behind the emailed link, of the email login and of a typed code's
+ * confirmation. GET only shows who is signing in where (and the typed code),
  * because mail scanners pre-fetch links; approval is the POST of its form.
  */
 @Public()
@@ -22,7 +23,7 @@ export class ApprovePageController {
     const state = await this.logins.inspect(token);
     if (state.kind !== 'valid') return sendHtml(reply, approvePage(state));
     // Only a token that parsed and matched reaches here; it goes back in the form as the page received it.
-    sendHtml(reply, approvePage({ kind: 'confirm', token: String(token).trim(), email: state.email, deviceName: state.deviceName }));
+    sendHtml(reply, approvePage({ kind: 'confirm', token: String(token).trim(), email: state.email, deviceName: state.deviceName, userCode: state.userCode }));
   }
 
   @Post()

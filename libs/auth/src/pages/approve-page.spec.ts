@@ -9,6 +9,13 @@ describe('approvePage', () => {
     expect(page).toContain('a@example.com');
   });
 
+  it('shows the typed code of a typed-code confirmation, to compare with the terminal', () => {
+    const page = approvePage({ kind: 'confirm', token: 'sel.secret', email: 'a@example.com', deviceName: null, userCode: 'ABC234' });
+    expect(page).toContain('<dt>Code</dt><dd><code>ABC234</code></dd>');
+    expect(page).toContain('your terminal shows the code <code>ABC234</code>');
+    expect(approvePage({ kind: 'confirm', token: 'sel.secret', email: 'a@example.com', deviceName: null, userCode: null })).not.toContain('<dt>Code</dt>');
+  });
+
   it.each([
     ['invalid', 'not valid'],
     ['expired', 'has expired'],

@@ -2,7 +2,8 @@ import { html } from '../html';
 import { renderPage } from './page-layout';
 
 export type ApprovePageState =
-  | { kind: 'confirm'; token: string; email: string; deviceName: string | null }
+  /** `userCode`: set when the link confirms a typed code, shown so it can be compared with the terminal. */
+  | { kind: 'confirm'; token: string; email: string; deviceName: string | null; userCode?: string | null }
   | { kind: 'approved'; email: string; deviceName: string | null }
   | { kind: 'invalid' }
   | { kind: 'expired' }
@@ -27,8 +28,11 @@ export function approvePage(state: ApprovePageState): string {
 <dl>
 <dt>Account</dt><dd>${state.email}</dd>
 <dt>Device</dt><dd>${state.deviceName ?? 'unnamed device'}</dd>
-</dl>
-<p class="muted">Approve only if you just ran <code>td auth login</code> on this device. If you did not, close this page: nothing happens.</p>
+${state.userCode ? html`<dt>Code</dt><dd><code>${state.userCode}</code></dd>
+` : ''}</dl>
+${state.userCode
+  ? html`<p class="muted">Approve only if you just ran <code>td auth login</code> and your terminal shows the code <code>${state.userCode}</code>. If not, close this page: nothing happens.</p>`
+  : html`<p class="muted">Approve only if you just ran <code>td auth login</code> on this device. If you did not, close this page: nothing happens.</p>`}
 <form method="post" action="/auth/device/approve" accept-charset="utf-8">
 <input type="hidden" name="token" value="${state.token}">
 <button type="submit">Approve</button>

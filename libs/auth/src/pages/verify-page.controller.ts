@@ -20,20 +20,32 @@ export class VerifyPageController {
   /** `?code=ABC234` pre-fills the field (td may print such a link). */
   @Get()
   show(@Query('code') code: unknown, @Res() reply: FastifyReply): void {
+    if (!this.logins.enabled) return sendDisabledPage(reply);
     sendHtml(reply, verifyPage({ kind: 'form', code: typeof code === 'string' ? code : undefined }));
   }
 
   @Post()
   async submit(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
     const typed = formField(body, 'user_code');
-    sendHtml(reply, verifyPage(pageFor(await this.logins.verify(typed), typed)));
+    const outcome = await this.logins.verify(typed);
+    if (outcome.kind === 'disabled') return sendDisabledPage(reply);
+    sendHtml(reply, verifyPage(pageFor(outcome, typed)));
   }
 }
 
-function pageFor(outcome: VerifyOutcome, typed: string): VerifyPageState {
+/** Code login mode "off": PROTOCOL.md's 410 for every typed-code route, as a page (an HTML route answers errors in HTML). */
+function sendDisabledPage(reply: FastifyReply): void {
+  sendHtml(reply, verifyPage({ kind: 'disabled' }), 410);
+}
+
+function pageFor(outcome: Exclude<VerifyOutcome, { kind: 'disabled' }>, typed: string): VerifyPageState {
   switch (outcome.kind) {
     case 'verified':
       return { kind: 'verified', email: outcome.email };
+    case 'confirmation_sent':
+      return { kind: 'check_email', email: outcome.email, held: false };
+    case 'confirmation_held':
+      return { kind: 'check_email', email: outcome.email, held: true };
     case 'empty':
       return { kind: 'form', error: 'Please enter a code.' };
     case 'invalid':

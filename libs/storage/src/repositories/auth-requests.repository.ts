@@ -21,9 +21,20 @@ export abstract class AuthRequestsRepository {
    * Inserts an email-link request and decides in the same step whether its
    * email goes out, so that two simultaneous starts cannot both send one.
    * `request.email_sent` is ignored: what is stored, and returned, is whether
-   * the email may be sent.
+   * the email may be sent. Emails of both flows count: an email login's went
+   * out when it was created, a typed code's confirmation when the code was
+   * typed (its `verified_at`).
    */
   abstract insertEmailLink(request: AuthRequest, email: EmailAllowance): Promise<boolean>;
+
+  /**
+   * Gives a pending, unexpired typed-code request a new approval link
+   * (selector and secret hash, replacing any earlier one) and marks its email
+   * sent at `now` (`email_sent`, `verified_at`), only while no email went to
+   * `email` after `unlessSentAfter`, both flows counted. One step, so two
+   * submits of the code cannot both send. False when nothing changed.
+   */
+  abstract attachConfirmationLink(id: string, email: string, linkSelector: string, linkSecretHash: string, now: string, unlessSentAfter: string): Promise<boolean>;
 
   /** After a failed delivery: the address may get an email again right away. */
   abstract markEmailNotSent(id: string): Promise<void>;
@@ -36,6 +47,7 @@ export abstract class AuthRequestsRepository {
   /** The one pending, unexpired typed-code request with this code; null if none, or (improbably) two share it. */
   abstract findOnlyPendingByUserCode(userCode: string, now: string): Promise<AuthRequest | null>;
 
+  /** The request an approval link leads to, of either flow. */
   abstract findBySelector(linkSelector: string): Promise<AuthRequest | null>;
 
   /** pending → verified, only while unexpired. False when someone else got there first or time ran out. */

@@ -5,12 +5,22 @@ import { AuthRequestsRepository, EmailAllowance } from '../repositories/auth-req
 const COLUMNS =
   'id, flow, email, device_code_hash, user_code, link_selector, link_secret_hash, code_challenge, device_name, email_sent, status, user_id, expires_at, verified_at, created_at';
 
+/**
+ * When a request's email went out, for the one-email-per-address-per-minute
+ * rule: an email login sends when it is created; a typed-code confirmation when
+ * the code is typed, which `verified_at` records for those rows.
+ */
+function emailSentAt(table: string): string {
+  return `CASE ${table}.flow WHEN 'user_code' THEN ${table}.verified_at ELSE ${table}.created_at END`;
+}
+
 /** SQLite has no boolean: `email_sent` is stored as 0 or 1. */
 type AuthRequestRow = Omit<AuthRequest, 'email_sent'> & { email_sent: number };
 
 export class SqliteAuthRequestsRepository extends AuthRequestsRepository {
   private readonly insertRequest: Statement<[AuthRequestRow]>;
   private readonly insertEmailLinkRequest: Statement<[AuthRequestRow & { allowed: number; unless_sent_after: string }], number>;
+  private readonly attachLink: Statement<{ id: string; email: string; link_selector: string; link_secret_hash: string; now: string; unless_sent_after: string }>;
   private readonly clearEmailSent: Statement<[string]>;
   private readonly liveUserCode: Statement<[string, string], number>;
   private readonly byDeviceCodeHash: Statement<[AuthFlow, string], AuthRequestRow>;
@@ -29,10 +39,15 @@ export class SqliteAuthRequestsRepository extends AuthRequestsRepository {
     // statement, so two simultaneous starts cannot both decide to send.
     const emailSent = `CASE WHEN @allowed = 1 AND NOT EXISTS (
         SELECT 1 FROM auth_requests
-        WHERE email = @email AND flow = 'email_link' AND email_sent = 1 AND created_at > @unless_sent_after) THEN 1 ELSE 0 END`;
+        WHERE email = @email AND email_sent = 1 AND ${emailSentAt('auth_requests')} > @unless_sent_after) THEN 1 ELSE 0 END`;
     this.insertEmailLinkRequest = db
       .prepare<[AuthRequestRow & { allowed: number; unless_sent_after: string }], number>(`INSERT INTO auth_requests (${COLUMNS}) SELECT ${values.map((v) => (v === '@email_sent' ? emailSent : v)).join(', ')} RETURNING email_sent`)
       .pluck();
+    this.attachLink = db.prepare(
+      `UPDATE auth_requests SET link_selector = @link_selector, link_secret_hash = @link_secret_hash, email_sent = 1, verified_at = @now
+       WHERE id = @id AND flow = 'user_code' AND status = 'pending' AND expires_at > @now
+         AND NOT EXISTS (SELECT 1 FROM auth_requests sent WHERE sent.email = @email AND sent.email_sent = 1 AND ${emailSentAt('sent')} > @unless_sent_after)`,
+    );
     this.clearEmailSent = db.prepare('UPDATE auth_requests SET email_sent = 0 WHERE id = ?');
     this.liveUserCode = db
       .prepare<[string, string], number>(`SELECT EXISTS (SELECT 1 FROM auth_requests WHERE flow = 'user_code' AND user_code = ? AND expires_at > ?)`)
@@ -41,7 +56,7 @@ export class SqliteAuthRequestsRepository extends AuthRequestsRepository {
     this.pendingByUserCode = db.prepare(
       `SELECT ${COLUMNS} FROM auth_requests WHERE flow = 'user_code' AND user_code = ? AND status = 'pending' AND expires_at > ? LIMIT 2`,
     );
-    this.bySelector = db.prepare(`SELECT ${COLUMNS} FROM auth_requests WHERE flow = 'email_link' AND link_selector = ? LIMIT 1`);
+    this.bySelector = db.prepare(`SELECT ${COLUMNS} FROM auth_requests WHERE link_selector = ? LIMIT 1`);
     this.verify = db.prepare(
       `UPDATE auth_requests SET status = 'verified', user_id = ?, verified_at = ? WHERE id = ? AND status = 'pending' AND expires_at > ?`,
     );
@@ -57,6 +72,11 @@ export class SqliteAuthRequestsRepository extends AuthRequestsRepository {
   async insertEmailLink(request: AuthRequest, email: EmailAllowance): Promise<boolean> {
     const sent = this.insertEmailLinkRequest.get({ ...toRow(request), allowed: email.allowed ? 1 : 0, unless_sent_after: email.unlessSentAfter });
     return sent === 1;
+  }
+
+  async attachConfirmationLink(id: string, email: string, linkSelector: string, linkSecretHash: string, now: string, unlessSentAfter: string): Promise<boolean> {
+    const params = { id, email, link_selector: linkSelector, link_secret_hash: linkSecretHash, now, unless_sent_after: unlessSentAfter };
+    return this.attachLink.run(params).changes === 1;
   }
 
   async markEmailNotSent(id: string): Promise<void> {

@@ -1,0 +1,49 @@
+/**
+ * What the benchmark reads about a server process from Linux's /proc. Every
+ * reader answers NaN (or false) where /proc is missing or not readable, so
+ * the benchmark still runs elsewhere and prints "-" for those columns.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+
+/** A field of /proc/<pid>/status in kB (VmRSS: resident now; VmHWM: peak since start or reset). */
+export function statusKb(pid, field) {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Resets VmHWM to the current RSS (writing 5 to clear_refs, Linux 4.0+), so
+ * that a peak read later belongs to what ran in between. False where not
+ * permitted: the sampled VmRSS maximum is then the only figure.
+ */
+export function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Open file descriptors now (sockets, database files, pipes, ...). */
+export function openFds(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The soft limit on open files ("Max open files" in /proc/<pid>/limits). */
+export function fdLimit(pid) {
+  try {
+    const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    return match && match[1] !== 'unlimited' ? Number(match[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
