@@ -3,9 +3,7 @@ import { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { PostgresOptions } from '../storage-options';
 import { describeDatabase } from './describe-database';
 import { migratePostgres } from './postgres-migrator';
-
-/** Between start-up attempts: quick at first (a database starting beside us), then every few seconds. */
-const RETRY_DELAYS_MS = [500, 1000, 2000, 5000];
+import { waitUntilAnswering } from './wait-for-postgres';
 
 /** A request waiting for a free connection longer than this fails rather than hanging. */
 const CONNECTION_TIMEOUT_MS = 10_000;
@@ -16,7 +14,8 @@ const PING_TIMEOUT_MS = 3_000;
 /**
  * The PostgreSQL backend's one connection pool, shared by its repositories.
  * `open` waits for the database (retrying for a bounded time, one log line
- * per attempt), migrates it under an advisory lock, and only then hands the
+ * per attempt; main.ts has already waited with waitForStorage, so this only
+ * matters when the database went away in between), migrates it under an advisory lock, and only then hands the
  * pool out. Every query of the backend goes through `query` or
  * `transaction`; statements with a `name` are prepared once per connection.
  */
@@ -46,7 +45,7 @@ export class PostgresDatabase {
     });
     const database = new PostgresDatabase(pool, target);
     try {
-      await database.waitUntilAnswering(options.connectTimeoutMs);
+      await waitUntilAnswering(pool, target, options.connectTimeoutMs, (line) => database.logger.warn(line));
       await migratePostgres(pool, options.url);
       await database.warnIfCommitsAreNotDurable();
     } catch (error) {
@@ -106,31 +105,6 @@ export class PostgresDatabase {
   close(): Promise<void> {
     this.closing ??= this.pool.end();
     return this.closing;
-  }
-
-  private async waitUntilAnswering(timeoutMs: number): Promise<void> {
-    const started = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.pool.query('SELECT 1');
-        if (attempt > 1) this.logger.log(`PostgreSQL at ${this.target} answers (attempt ${attempt})`);
-        return;
-      } catch (error) {
-        const message = (error as Error).message;
-        const delay = RETRY_DELAYS_MS[Math.min(attempt - 1, RETRY_DELAYS_MS.length - 1)];
-        const waited = Date.now() - started;
-        if (waited + delay > timeoutMs) {
-          throw new Error(`PostgreSQL at ${this.target} did not answer within ${Math.round(timeoutMs / 1000)} s (${attempt} attempts): ${message}`);
-        }
-        if (attempt === 1) {
-          // Nest buffers log lines until the application is built, which this
-          // start is waiting for: flush them so each attempt shows as it happens.
-          Logger.flush();
-        }
-        this.logger.warn(`PostgreSQL at ${this.target} does not answer (attempt ${attempt}: ${message}); retrying in ${delay / 1000} s`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
   }
 
   /** A 200 to a push means committed: that needs synchronous_commit (PostgreSQL's default). */
