@@ -1,7 +1,7 @@
 import { StorageConnection } from '@td-sync/storage';
 import { adminQuery, postgresCluster } from '@td-sync/testing';
 import { http } from './support/http';
-import { expectHealthCheckFailureLogged } from './support/log-capture';
+import { capturedLogs, expectHealthCheckFailureLogged } from './support/log-capture';
 import { createProject, makeEvent, makeEvents, pull, push, startSyncTestServer } from './support/sync';
 import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
@@ -67,6 +67,23 @@ describe('GET /healthz with PostgreSQL', () => {
     const up = await http(server.url, 'GET', '/healthz');
     expect(up.status).toBe(200);
     expect(up.body).toMatchObject({ status: 'ok' });
+  });
+
+  it('answers API requests 503 unavailable with Retry-After while the database does not answer, and serves them again after', async () => {
+    const caller = await createCaller(server, 'patient@example.com');
+    const cluster = await postgresCluster();
+    const name = server.database!.name;
+    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+    await adminQuery(cluster, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+    const refused = await http(server.url, 'GET', '/v1/projects', { apiKey: caller.apiKey });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toEqual({ error: { code: 'unavailable', message: expect.any(String) }, code: 'unavailable', message: expect.any(String) });
+    expect(refused.body.message).not.toContain(name);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(capturedLogs.takeRequest(refused)).toEqual([expect.objectContaining({ msg: 'request completed', status: 503 })]);
+
+    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    expect((await http(server.url, 'GET', '/v1/projects', { apiKey: caller.apiKey })).status).toBe(200);
   });
 });
 

@@ -9,6 +9,7 @@ export { STORAGE_OPTIONS } from './storage-options';
 export type { StorageOptions } from './storage-options';
 export { StorageConnection } from './storage-connection';
 export { waitForStorage } from './wait-for-storage';
+export { StorageUnavailableError } from './storage-unavailable.error';
 export { isProjectId } from './project-id';
 
 export type { User } from './records/user';

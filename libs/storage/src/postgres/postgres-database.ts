@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { PostgresOptions } from '../storage-options';
+import { StorageUnavailableError } from '../storage-unavailable.error';
 import { describeDatabase } from './describe-database';
 import { migratePostgres } from './postgres-migrator';
 import { waitUntilAnswering } from './wait-for-postgres';
@@ -55,18 +56,28 @@ export class PostgresDatabase {
     return database;
   }
 
-  query<R extends QueryResultRow = QueryResultRow>(config: QueryConfig | string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
-    return this.pool.query<R>(config as QueryConfig, values);
+  async query<R extends QueryResultRow = QueryResultRow>(config: QueryConfig | string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+    const client = await this.connect();
+    let lost: Error | undefined;
+    try {
+      return await client.query<R>(config as QueryConfig, values);
+    } catch (error) {
+      lost = connectionLost(error);
+      throw lost ? this.unavailable(lost) : error;
+    } finally {
+      client.release(lost);
+    }
   }
 
   /**
    * Runs `work` inside BEGIN … COMMIT on one connection (READ COMMITTED, or
    * `begin` for another isolation level) and resolves once COMMIT has
    * returned, i.e. once the work is durable. Anything thrown rolls it back.
-   * A connection whose ROLLBACK fails is discarded, not returned to the pool.
+   * A connection that broke, or whose ROLLBACK fails, is discarded rather
+   * than returned to the pool.
    */
   async transaction<T>(work: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let broken: Error | undefined;
     try {
       await client.query(begin);
@@ -74,10 +85,13 @@ export class PostgresDatabase {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw error;
+      broken = connectionLost(error);
+      if (!broken) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+      }
+      throw broken ? this.unavailable(broken) : error;
     } finally {
       client.release(broken);
     }
@@ -101,6 +115,20 @@ export class PostgresDatabase {
     }
   }
 
+  /** A connection of the pool; StorageUnavailableError when none can be had (the database does not answer, or refuses). */
+  private async connect(): Promise<PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      if (this.closing) throw error;
+      throw this.unavailable(error as Error);
+    }
+  }
+
+  private unavailable(cause: Error): StorageUnavailableError {
+    return new StorageUnavailableError(`PostgreSQL at ${this.target} does not answer: ${cause.message}`, { cause });
+  }
+
   /** Ends the pool once the queries in flight are done. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.pool.end();
@@ -114,4 +142,22 @@ export class PostgresDatabase {
       this.logger.warn(`synchronous_commit is off on ${this.target}: a push acknowledged just before a database crash may be lost; set it to on`);
     }
   }
+}
+
+/**
+ * SQLSTATE classes and codes that mean the connection, not the statement,
+ * failed: connection exceptions (08), the server shutting down or restarting
+ * (57P01–57P03), too many connections (53300).
+ */
+const CONNECTION_FAILURES = /^(08...|57P0[123]|53300)$/;
+
+/** The error, when it says the connection broke (rather than the statement failing); undefined otherwise. */
+function connectionLost(error: unknown): Error | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === 'string' && CONNECTION_FAILURES.test(code)) return error;
+  // node-postgres's own errors for a socket that closed or failed carry no SQLSTATE.
+  if (code === undefined && /Connection terminated|ECONNRESET|EPIPE|connection timeout|Client has encountered a connection error/i.test(error.message)) return error;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return error;
+  return undefined;
 }
