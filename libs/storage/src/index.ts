@@ -28,3 +28,9 @@ export { MembershipsRepository } from './repositories/memberships.repository';
 export type { MemberAdded, MemberChanged, MembershipChangeRule } from './repositories/memberships.repository';
 export { EventStore, PushOutcome, PAGE_BYTE_BUDGET } from './repositories/event-store';
 export type { AppendResult, EventLogStatus, EventPage, EventPageRequest, PushBatch, PushEvent } from './repositories/event-store';
+
+export { migrateSqliteToPostgres } from './migration/sqlite-to-postgres';
+export type { MigrationProgress, MigrationSummary, ProjectOutcome, SqliteToPostgresOptions } from './migration/sqlite-to-postgres';
+export { locateSqliteData } from './migration/sqlite-data-location';
+export type { SqliteDataLocation } from './migration/sqlite-data-location';
+export { MigrationRefused } from './migration/migration-refused';
