@@ -110,6 +110,23 @@ describeEachBackend('GET /metrics', (backend) => {
     for (const route of routes) expect(route === 'unmatched' || route.startsWith('/')).toBe(true);
   });
 
+  it('reports the backend\'s connection figures: open project databases with SQLite, the pool with PostgreSQL', async () => {
+    await push(server, owner, await createProject(server, owner), { device_id: 'd', session_id: 's', events: makeEvents(1, 1) });
+    const families = await scrape(server);
+    const pool = families.get('td_sync_database_pool_connections')!.samples;
+    const open = families.get('td_sync_open_project_databases')!.samples;
+    if (backend === 'postgres') {
+      expect(pool.map((s) => s.labels.state).sort()).toEqual(['idle', 'total', 'waiting']);
+      expect(sampleValue(families, 'td_sync_database_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(families, 'td_sync_database_pool_connections', { state: 'waiting' })).toBe(0);
+      // No project databases of their own: always 0.
+      expect(open).toEqual([{ name: 'td_sync_open_project_databases', labels: {}, value: 0 }]);
+    } else {
+      expect(sampleValue(families, 'td_sync_open_project_databases')).toBeGreaterThanOrEqual(1);
+      expect(pool).toEqual([]);
+    }
+  });
+
   it('leaves /metricz exactly as PROTOCOL.md fixes it', async () => {
     const result = await http(server.url, 'GET', '/metricz');
     expect(Object.keys(result.body).sort()).toEqual(['client_errors', 'pull_requests', 'push_events_accepted', 'requests', 'server_errors', 'uptime_seconds']);

@@ -10,7 +10,10 @@ export type { StorageOptions } from './storage-options';
 export { StorageConnection } from './storage-connection';
 export type { StorageGauges, PoolGauges } from './storage-gauges';
 export { StorageMetrics } from './storage-metrics';
+export { waitForStorage } from './wait-for-storage';
+export { StorageUnavailableError } from './storage-unavailable.error';
 export { isProjectId } from './project-id';
+export { describeDatabase } from './postgres/describe-database';
 
 export type { User } from './records/user';
 export type { ApiKey } from './records/api-key';
@@ -30,3 +33,11 @@ export { MembershipsRepository } from './repositories/memberships.repository';
 export type { MemberAdded, MemberChanged, MembershipChangeRule } from './repositories/memberships.repository';
 export { EventStore, PushOutcome, PAGE_BYTE_BUDGET } from './repositories/event-store';
 export type { AppendResult, EventLogStatus, EventPage, EventPageRequest, PushBatch, PushEvent } from './repositories/event-store';
+export { RateLimitCounters } from './repositories/rate-limit-counters';
+export type { RateLimitWindow } from './repositories/rate-limit-counters';
+
+export { migrateSqliteToPostgres } from './migration/sqlite-to-postgres';
+export type { MigrationProgress, MigrationSummary, ProjectOutcome, SqliteToPostgresOptions } from './migration/sqlite-to-postgres';
+export { locateSqliteData } from './migration/sqlite-data-location';
+export type { SqliteDataLocation } from './migration/sqlite-data-location';
+export { MigrationRefused } from './migration/migration-refused';

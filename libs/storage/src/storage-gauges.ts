@@ -5,8 +5,14 @@
  * connection pool the pool's connections.
  */
 export interface StorageGauges {
-  /** SQLite: project event databases open now (at most SYNC_MAX_OPEN_PROJECTS). */
+  /** SQLite: project event databases open now (at most projectDatabaseCapacity). */
   openProjectDatabases?: number;
+  /**
+   * SQLite: how many may be open at once, the budget derived at start from
+   * the descriptor limit (`descriptorLimit`), capped by SYNC_MAX_OPEN_PROJECTS.
+   */
+  projectDatabaseCapacity?: number;
+  descriptorLimit?: number;
   /** A pooled backend (PostgreSQL): its pool now. */
   pool?: PoolGauges;
 }

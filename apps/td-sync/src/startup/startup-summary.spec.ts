@@ -5,11 +5,18 @@ import { baseUrlWarning, startupSummary } from './startup-summary';
 describe('startupSummary', () => {
   it('reports every setting an operator checks at start, with absolute paths', () => {
     const config = SyncConfig.fromEnv({ SYNC_SERVER_DB_PATH: 'db/server.db', SYNC_RATE_LIMIT_PUSH: '0', SYNC_ALLOW_SIGNUP: 'false' });
-    expect(startupSummary(config, '1.2.3', 'http://127.0.0.1:8080')).toEqual({
+    expect(startupSummary(config, '1.2.3', 'http://127.0.0.1:8080', { openProjectDatabases: 0, projectDatabaseCapacity: 53, descriptorLimit: 256 })).toEqual({
       version: '1.2.3',
       listen: 'http://127.0.0.1:8080',
       base_url: 'http://localhost:8080',
-      storage: { backend: 'sqlite', server_db: resolve('db/server.db'), project_data_dir: resolve('data/projects'), max_open_projects: 256 },
+      storage: {
+        backend: 'sqlite',
+        server_db: resolve('db/server.db'),
+        project_data_dir: resolve('data/projects'),
+        max_open_projects: 256,
+        project_databases_open_at_most: 53,
+        descriptor_limit: 256,
+      },
       email: { provider: 'log' },
       signup: false,
       code_login: 'confirm',
@@ -18,6 +25,13 @@ describe('startupSummary', () => {
       shutdown_timeout_ms: 30_000,
       log_level: 'info',
     });
+  });
+
+  it('names a PostgreSQL database by host, port and name, never its password', () => {
+    const config = SyncConfig.fromEnv({ SYNC_DATABASE_URL: 'postgres://td:hunter2@db.internal:6432/td_sync', SYNC_DATABASE_POOL_SIZE: '20' });
+    const summary = startupSummary(config, '1.2.3', 'http://[::]:8080');
+    expect(summary.storage).toEqual({ backend: 'postgresql', database: 'db.internal:6432/td_sync', pool_size: 20 });
+    expect(JSON.stringify(summary)).not.toContain('hunter2');
   });
 
   it('names the SMTP relay without the credentials its URL carries', () => {

@@ -1,3 +1,4 @@
+import { describeDatabase, type StorageGauges } from '@td-sync/storage';
 import { resolve } from 'node:path';
 import { SyncConfig } from '../config/sync-config';
 
@@ -8,16 +9,17 @@ const DEFAULT_BASE_PORT = 8080;
 /**
  * What an operator needs to see once, at start, to know how this server is
  * set up: the fields of the one info line main.ts logs when it listens.
- * Nothing secret: the SMTP URL is reduced to its host and port, never its
- * credentials.
+ * `storage` is what the backend reports of itself (with SQLite, the project
+ * database budget it derived from the descriptor limit).
+ * Nothing secret: the SMTP and database URLs are reduced to host, port (and
+ * database), never their credentials.
  */
-export function startupSummary(config: SyncConfig, version: string, listeningOn: string): Record<string, unknown> {
+export function startupSummary(config: SyncConfig, version: string, listeningOn: string, storage: StorageGauges = {}): Record<string, unknown> {
   return {
     version,
     listen: listeningOn,
     base_url: config.baseUrl,
-    // Absolute, since relative paths depend on the directory the server was started in.
-    storage: { backend: 'sqlite', server_db: resolve(config.serverDbPath), project_data_dir: resolve(config.projectDataDir), max_open_projects: config.maxOpenProjects },
+    storage: storageOf(config, storage),
     email: { provider: config.emailProvider, ...(config.emailProvider === 'smtp' ? { smtp_server: smtpServerOf(config.smtpUrl), from: config.emailFrom } : {}) },
     signup: config.allowSignup,
     code_login: config.codeLogin,
@@ -46,6 +48,20 @@ export function baseUrlWarning(config: SyncConfig, listeningPort: number): strin
     `SYNC_BASE_URL is still the default ${DEFAULT_BASE_URL}, but the server listens on port ${listeningPort}: ` +
     'login links and the verification address will point to the wrong place; set SYNC_BASE_URL to the URL users reach this server at'
   );
+}
+
+function storageOf(config: SyncConfig, storage: StorageGauges): Record<string, unknown> {
+  if (config.databaseUrl) return { backend: 'postgresql', database: describeDatabase(config.databaseUrl), pool_size: config.databasePoolSize };
+  return {
+    backend: 'sqlite',
+    // Absolute, since relative paths depend on the directory the server was started in.
+    server_db: resolve(config.serverDbPath),
+    project_data_dir: resolve(config.projectDataDir),
+    max_open_projects: config.maxOpenProjects,
+    // What is open at most in fact: fewer than SYNC_MAX_OPEN_PROJECTS when the descriptor limit is low.
+    project_databases_open_at_most: storage.projectDatabaseCapacity,
+    descriptor_limit: storage.descriptorLimit,
+  };
 }
 
 /** `host:port` of an SMTP URL, without the user and password it may carry. */

@@ -19,7 +19,7 @@ export class SqliteStorageConnection extends StorageConnection {
   }
 
   gauges(): StorageGauges {
-    return { openProjectDatabases: this.projects.openCount };
+    return { openProjectDatabases: this.projects.openCount, projectDatabaseCapacity: this.projects.capacity, descriptorLimit: this.projects.descriptorLimit };
   }
 
   close(): Promise<void> {
