@@ -32,3 +32,9 @@ export { EventStore, PushOutcome, PAGE_BYTE_BUDGET } from './repositories/event-
 export type { AppendResult, EventLogStatus, EventPage, EventPageRequest, PushBatch, PushEvent } from './repositories/event-store';
 export { RateLimitCounters } from './repositories/rate-limit-counters';
 export type { RateLimitWindow } from './repositories/rate-limit-counters';
+
+export { migrateSqliteToPostgres } from './migration/sqlite-to-postgres';
+export type { MigrationProgress, MigrationSummary, ProjectOutcome, SqliteToPostgresOptions } from './migration/sqlite-to-postgres';
+export { locateSqliteData } from './migration/sqlite-data-location';
+export type { SqliteDataLocation } from './migration/sqlite-data-location';
+export { MigrationRefused } from './migration/migration-refused';
