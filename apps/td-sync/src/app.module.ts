@@ -10,6 +10,7 @@ import { SyncConfig } from './config/sync-config';
 import { HealthModule } from './health/health.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { loggerParams } from './logging';
+import { OpenApiModule } from './openapi/openapi.module';
 
 /**
  * Wires the libraries together. The configuration module (see
@@ -30,6 +31,7 @@ export class AppModule {
         SyncModule,
         HealthModule,
         RateLimitModule,
+        OpenApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
