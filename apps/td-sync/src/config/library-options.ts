@@ -17,6 +17,10 @@ export const LIBRARY_OPTIONS: Provider[] = [
       serverDbPath: config.serverDbPath,
       projectDataDir: config.projectDataDir,
       maxOpenProjects: config.maxOpenProjects,
+      database:
+        config.databaseUrl === undefined
+          ? undefined
+          : { url: config.databaseUrl, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs },
     }),
   },
   {
