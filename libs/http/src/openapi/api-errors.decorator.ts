@@ -1,7 +1,6 @@
 import { METHOD_METADATA } from '@nestjs/common/constants';
-import { ApiExtraModels, DECORATORS } from '@nestjs/swagger';
+import { DECORATORS } from '@nestjs/swagger';
 import type { ErrorCode } from '../error-code';
-import { ErrorBodyDto } from './error-body.dto';
 import { ErrorAnswerKind, errorResponses } from './error-responses';
 
 /** A code alone (PROTOCOL.md's wording), or codes with what they mean on this route. */
@@ -25,7 +24,8 @@ const DOCUMENTED_ERRORS = Symbol('td-sync:openapi-errors');
  * as @RequireRole() end up in one response per status, whatever their order.
  * (Swagger's own @ApiResponse would let a route's 404 hide its controller's.)
  * What every route can answer (500, 503, and 413/415 with a body) is added
- * when the document is built, not here.
+ * when the document is built, not here; so is the ErrorBody schema the
+ * responses refer to (once, rather than scanned again for every route).
  */
 export function ApiErrors(...uses: ErrorUse[]): MethodDecorator & ClassDecorator {
   return documentErrors('json', uses);
@@ -38,7 +38,6 @@ export function ApiPageErrors(...uses: ErrorUse[]): MethodDecorator & ClassDecor
 
 function documentErrors(kind: ErrorAnswerKind, uses: ErrorUse[]): MethodDecorator & ClassDecorator {
   const decorate = (target: object, key?: string | symbol, descriptor?: PropertyDescriptor): void => {
-    ApiExtraModels(ErrorBodyDto)(target, key, descriptor);
     const handlers = descriptor ? [descriptor.value as object] : routeHandlersOf(target as { prototype: object });
     for (const handler of handlers) record(handler, kind, uses);
   };
