@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule, BearerGuard } from '@td-sync/auth';
 import { RateLimitGuard, RateLimitModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
+import { RateLimitCounters, StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
 import { LoggerModule } from 'nestjs-pino';
 import { SyncConfig } from './config/sync-config';
@@ -30,7 +31,8 @@ export class AppModule {
         ProjectsModule,
         SyncModule,
         HealthModule,
-        RateLimitModule,
+        // Counted where storage keeps them: memory with SQLite, shared by every node with PostgreSQL.
+        RateLimitModule.forRoot({ imports: [StorageModule], useExisting: RateLimitCounters }),
         OpenApiModule,
       ],
       providers: [

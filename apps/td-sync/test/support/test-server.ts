@@ -40,6 +40,11 @@ export interface TestServerOptions {
    * server and start another on the same files; the caller removes it.
    */
   dataDir?: string;
+  /**
+   * For 'postgres': serve this database (another server's) instead of a
+   * fresh one, as a second node of the same deployment; its owner drops it.
+   */
+  database?: TestDatabase;
 }
 
 export interface TestServer {
@@ -48,7 +53,7 @@ export interface TestServer {
   backend: Backend;
   /** Temp directory of this server's files (SQLite databases, project databases); removed by close(). */
   dataDir: string;
-  /** The server's PostgreSQL database (backend 'postgres'); dropped by close(). */
+  /** The server's PostgreSQL database (backend 'postgres'); dropped by close() unless it was given. */
   database: TestDatabase | undefined;
   close(): Promise<void>;
 }
@@ -68,10 +73,14 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
   const removeDataDir = () => {
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
-  let database: TestDatabase | undefined;
+  const ownsDatabase = options.database === undefined;
+  let database = backend === 'postgres' ? options.database : undefined;
+  const dropDatabase = async () => {
+    if (ownsDatabase) await database?.drop();
+  };
   let app: NestFastifyApplication | undefined;
   try {
-    if (backend === 'postgres') database = await createTestDatabase();
+    if (backend === 'postgres') database ??= await createTestDatabase();
     app = await createApp({
       SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
       SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
@@ -83,7 +92,7 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await app?.close().catch(() => undefined);
-    await database?.drop().catch(() => undefined);
+    await dropDatabase().catch(() => undefined);
     removeDataDir();
     throw error;
   }
@@ -100,7 +109,7 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
         await started.close();
       } finally {
         removeDataDir();
-        await database?.drop();
+        await dropDatabase();
       }
     },
   };
