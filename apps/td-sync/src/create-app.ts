@@ -11,6 +11,8 @@ import { registerBodyParsers } from './http/body-parsers';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
+import { buildOpenApiDocument } from './openapi/build-openapi-document';
+import { PublishedApiDocument } from './openapi/published-api-document';
 import { FrameworkQuietLogger } from './startup/framework-quiet-logger';
 
 /** PROTOCOL.md: bodies over 10 MiB are refused with 413. */
@@ -60,6 +62,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     }),
   );
   await app.init();
+  app.get(PublishedApiDocument).buildWith(() => buildOpenApiDocument(app));
   return app;
 }
 

@@ -7,6 +7,7 @@ import { ConfigValidationError } from './config/config-validation-error';
 import { storageOptionsFrom } from './config/library-options';
 import { SyncConfig } from './config/sync-config';
 import { createApp } from './create-app';
+import { PublishedApiDocument } from './openapi/published-api-document';
 import { baseUrlWarning, startupSummary } from './startup/startup-summary';
 import { serverVersion } from './startup/version';
 
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   logger.log(startupSummary(config, version, listeningOn, app.get(StorageConnection).gauges()), `td-sync ${version} listening on ${listeningOn}`);
   const warning = baseUrlWarning(config, port);
   if (warning) logger.warn(warning);
+  // Built now, once: it costs the start nothing, and no request waits for it later.
+  app.get(PublishedApiDocument).prepare();
 }
 
 /**

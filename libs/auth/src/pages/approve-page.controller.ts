@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Inject, Post, Query, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Clock, Public, RateLimit } from '@td-sync/http';
+import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { API_TAGS, ApiHtmlPage, ApiPageErrors, Clock, Public, RateLimit } from '@td-sync/http';
 import { AUTH_OPTIONS, AuthOptions } from '../auth-options';
 import { EmailLinkLoginService } from '../login/email-link-login.service';
 import { approvePage, confirmState } from './approve-page';
@@ -18,6 +19,8 @@ import { serverHostOf } from './server-host';
 @Public()
 @RateLimit('auth')
 @UseFilters(HtmlErrorPageFilter)
+@ApiTags(API_TAGS.emailLogin.name)
+@ApiPageErrors('rate_limited')
 @Controller('auth/device/approve')
 export class ApprovePageController {
   private readonly serverHost: string;
@@ -31,6 +34,15 @@ export class ApprovePageController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'The page behind the emailed link',
+    description: 'Names the account and the device and asks to approve; it approves nothing itself, since mail scanners fetch links.',
+  })
+  @ApiQuery({ name: 'token', required: true, schema: { type: 'string' }, description: 'From the emailed link: selector.secret.' })
+  @ApiHtmlPage(200, 'The approval form: the account, the device, the server and when the request expires, with Approve and "Not me, deny".')
+  @ApiHtmlPage(400, 'The token is missing or malformed: a page saying the link is not valid.')
+  @ApiHtmlPage(404, 'No login has this link: a page saying the link is not valid.')
+  @ApiHtmlPage(410, 'The link has expired, was denied, or was already used: a page saying so.')
   async show(@Query('token') token: unknown, @Res() reply: FastifyReply): Promise<void> {
     const state = await this.logins.inspect(token);
     if (state.kind !== 'valid') return sendPage(reply, approvePage(state, this.serverHost));
@@ -39,6 +51,24 @@ export class ApprovePageController {
   }
 
   @Post()
+  @ApiOperation({
+    summary: 'Approve or deny a login (the form of the approval page)',
+    description:
+      "Approve (the default) completes the login: the client's next poll receives its API key. decision=deny (the \"Not me, deny\" button) ends it instead: the client's poll answers 410 expired.",
+  })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['token'],
+      properties: { token: { type: 'string' }, decision: { type: 'string', enum: ['approve', 'deny'], default: 'approve' } },
+    },
+  })
+  @ApiHtmlPage(200, 'A page saying the device is signed in, or (deny) that it was not.')
+  @ApiHtmlPage(400, 'The token is missing or malformed: a page saying the link is not valid.')
+  @ApiHtmlPage(403, 'Sign-ups are off and the email has no account: a page saying so.')
+  @ApiHtmlPage(404, 'No login has this link: a page saying the link is not valid.')
+  @ApiHtmlPage(410, 'The link has expired, was denied, or was already used: a page saying so.')
   async decide(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
     const token = formField(body, 'token');
     const outcome = formField(body, 'decision') === 'deny' ? await this.logins.deny(token) : await this.logins.approve(token);
