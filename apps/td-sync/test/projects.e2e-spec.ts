@@ -48,7 +48,7 @@ describeEachBackend('projects (PROTOCOL.md, Projects)', (backend) => {
 
       const members = await listMembers(server, owner, project.id);
       expect(members).toEqual([
-        { project_id: project.id, user_id: owner.userId, role: 'owner', invited_by: '', created_at: expect.stringMatching(TIMESTAMP) },
+        { project_id: project.id, user_id: owner.userId, email: owner.email, role: 'owner', invited_by: '', created_at: expect.stringMatching(TIMESTAMP) },
       ]);
     });
 
