@@ -69,7 +69,7 @@ export class SqliteMembershipsRepository extends MembershipsRepository {
     return this.byProject.all(projectId);
   }
 
-  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string): Promise<MemberAdded> {
+  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string | null): Promise<MemberAdded> {
     return this.addMember({ project_id: projectId, user_id: userId, role, invited_by: invitedBy, created_at: new Date().toISOString() });
   }
 
