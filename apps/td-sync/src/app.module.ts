@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdminModule } from '@td-sync/admin';
 import { AuthModule, BearerGuard } from '@td-sync/auth';
 import { RateLimitGuard, RateLimitModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
@@ -28,6 +29,7 @@ export class AppModule {
         AuthModule,
         ProjectsModule,
         SyncModule,
+        AdminModule,
         HealthModule,
         RateLimitModule,
       ],

@@ -16,6 +16,8 @@ export interface UserSummary extends User {
 export interface UserListQuery {
   /** Keys count as active while `expires_at` is after this instant. */
   now: string;
+  /** Only this account. */
+  id?: string;
   /** Only addresses containing this text (compared lower-cased). */
   emailContains?: string;
   /** Only ids after this one. */

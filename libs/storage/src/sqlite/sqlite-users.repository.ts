@@ -12,7 +12,7 @@ const SUMMARY = `
     coalesce((SELECT group_concat(k.scopes) FROM api_keys k WHERE k.user_id = u.id AND k.revoked_at IS NULL AND k.expires_at > @now), '') AS active_key_scopes,
     (SELECT max(k.last_used_at) FROM api_keys k WHERE k.user_id = u.id) AS last_used_at
   FROM users u
-  WHERE (@contains IS NULL OR instr(u.email, @contains) > 0) AND (@after IS NULL OR u.id > @after)
+  WHERE (@id IS NULL OR u.id = @id) AND (@contains IS NULL OR instr(u.email, @contains) > 0) AND (@after IS NULL OR u.id > @after)
   ORDER BY u.id
   LIMIT @limit`;
 
@@ -20,7 +20,7 @@ export class SqliteUsersRepository extends UsersRepository {
   private readonly byEmail: Statement<[string], User>;
   private readonly byId: Statement<[string], User>;
   private readonly insertUnlessPresent: Statement<[User]>;
-  private readonly summaries: Statement<[{ now: string; contains: string | null; after: string | null; limit: number }], UserSummary>;
+  private readonly summaries: Statement<[{ now: string; id: string | null; contains: string | null; after: string | null; limit: number }], UserSummary>;
   private readonly disable: Statement<[string | null, string], User>;
 
   constructor(db: Database) {
@@ -55,6 +55,7 @@ export class SqliteUsersRepository extends UsersRepository {
   async list(query: UserListQuery): Promise<UserSummary[]> {
     return this.summaries.all({
       now: query.now,
+      id: query.id ?? null,
       contains: query.emailContains?.toLowerCase() ?? null,
       after: query.afterId ?? null,
       limit: query.limit ?? -1,
