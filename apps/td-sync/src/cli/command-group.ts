@@ -9,7 +9,7 @@ export class CommandGroup implements Command {
     readonly name: string,
     readonly summary: string,
     description: string,
-    private readonly commands: Command[],
+    readonly commands: readonly Command[],
   ) {
     const width = Math.max(...commands.map((command) => command.name.length));
     this.usage = [

@@ -2,8 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { ConfigValidationError } from '../config/config-validation-error';
-import { SyncConfig } from '../config/sync-config';
-import { createApp } from '../create-app';
+import type { SyncConfig } from '../config/sync-config';
 import { defineCommand } from './define-command';
 
 export const serveCommand = defineCommand({
@@ -22,6 +21,8 @@ SYNC_SHUTDOWN_TIMEOUT, closes its databases and exits 0.`,
  * exit code 2); any other start-up failure as "failed to start: ...".
  */
 async function serve(): Promise<number> {
+  // Loaded here, not above: the operator's commands never load the HTTP stack.
+  const [{ createApp }, { SyncConfig }] = await Promise.all([import('../create-app'), import('../config/sync-config')]);
   let app: NestFastifyApplication;
   try {
     app = await createApp();
