@@ -5,6 +5,7 @@ import { AdminModule } from '@td-sync/admin';
 import { AuthModule, BearerGuard } from '@td-sync/auth';
 import { RateLimitGuard, RateLimitModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
+import { RateLimitCounters, StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
 import { LoggerModule } from 'nestjs-pino';
 import { SyncConfig } from './config/sync-config';
@@ -31,7 +32,8 @@ export class AppModule {
         SyncModule,
         AdminModule,
         HealthModule,
-        RateLimitModule,
+        // Counted where storage keeps them: memory with SQLite, shared by every node with PostgreSQL.
+        RateLimitModule.forRoot({ imports: [StorageModule], useExisting: RateLimitCounters }),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goApiKey, GoEventRow, writeGoDataDir } from './support/go-data-dir';
 import { expectError, http } from './support/http';
-import { startTestServer, TestServer } from './support/test-server';
+import { describeEachBackend, startTestServer, TestServer } from './support/test-server';
 import { CommandResult, jsonOf, runTdSync } from './support/td-sync-command';
 
 const ANN = 'u_00000000000000a1';
@@ -57,11 +57,13 @@ interface ImportReport {
  * which td clients keep their keys and cursors: the same events under the
  * same seqs with the same payload bytes.
  */
-describe('td-sync import-go', () => {
+describeEachBackend('td-sync import-go', (backend) => {
   let goDir: string;
   let server: TestServer;
   let imported: CommandResult;
   const get = <T = unknown>(path: string, apiKey: string) => http<T>(server.url, 'GET', path, { apiKey });
+  /** The command line on the running server's storage. */
+  const td = (...args: string[]) => runTdSync(server.dataDir, args, server.database ? { SYNC_DATABASE_URL: server.database.url } : {});
 
   beforeAll(async () => {
     goDir = mkdtempSync(join(tmpdir(), 'td-sync-go-data-'));
@@ -100,8 +102,8 @@ describe('td-sync import-go', () => {
       },
     });
     // td-sync is already running on the empty target when the operator imports.
-    server = await startTestServer({ SYNC_RATE_LIMIT_PULL: '0', SYNC_RATE_LIMIT_PUSH: '0', SYNC_RATE_LIMIT_OTHER: '0' });
-    imported = await runTdSync(server.dataDir, ['import-go', '--from', goDir, '--json']);
+    server = await startTestServer({ SYNC_RATE_LIMIT_PULL: '0', SYNC_RATE_LIMIT_PUSH: '0', SYNC_RATE_LIMIT_OTHER: '0' }, { backend });
+    imported = await td('import-go', '--from', goDir, '--json');
   });
   afterAll(async () => {
     await server?.close();
@@ -206,11 +208,11 @@ describe('td-sync import-go', () => {
   });
 
   it('refuses a target that is no longer empty, unless --force, and then skips what is already here', async () => {
-    const refused = await runTdSync(server.dataDir, ['import-go', '--from', goDir]);
+    const refused = await td('import-go', '--from', goDir);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^td-sync: this server already has users or projects: import into an empty one, or pass --force/);
 
-    const again = jsonOf<ImportReport>(await runTdSync(server.dataDir, ['import-go', '--from', goDir, '--force', '--json']));
+    const again = jsonOf<ImportReport>(await td('import-go', '--from', goDir, '--force', '--json'));
     expect(again.users).toEqual({ imported: 0, existing: 3, skipped: 0 });
     expect(again.keys).toMatchObject({ imported: 0, existing: 4 });
     expect(again.projects.map((p) => [p.id, p.status, p.reason])).toEqual([
@@ -236,12 +238,12 @@ describe('td-sync import-go', () => {
           [fine]: [event(1, 'd', '1', '{"id":"td-1"}', '2026-01-31 08:00:00+00:00', '2026-01-31 08:00:00')],
         },
       });
-      const result = await runTdSync(server.dataDir, ['import-go', '--from', brokenDir, '--force']);
+      const result = await td('import-go', '--from', brokenDir, '--force');
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`${broken}: failed: event 2: payload is not JSON`);
       expect(result.stdout).toMatch(new RegExp(`${broken} +${broken} +failed: event 2: payload is not JSON +0 +0 +0`));
       expect(result.stdout).toMatch(new RegExp(`${fine} +${fine} +imported +1 +1 +1`));
-      expect(existsSync(join(server.dataDir, 'projects', broken))).toBe(false);
+      if (backend === 'sqlite') expect(existsSync(join(server.dataDir, 'projects', broken))).toBe(false);
       const admin = keys.annAdmin.key;
       expectError(await get(`/v1/admin/projects/${broken}`, admin), 404, 'not_found');
       expect((await get<Record<string, unknown>>(`/v1/admin/projects/${fine}/sync/status`, admin)).body).toMatchObject({ event_count: 1 });
@@ -251,7 +253,7 @@ describe('td-sync import-go', () => {
   });
 
   it('names a directory that is not a Go data directory in one line', async () => {
-    const result = await runTdSync(server.dataDir, ['import-go', '--from', join(goDir, 'projects')]);
+    const result = await td('import-go', '--from', join(goDir, 'projects'));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^td-sync: \S+server\.db not found: --from must name the Go server's data directory/);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);

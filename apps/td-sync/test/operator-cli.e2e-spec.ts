@@ -1,4 +1,6 @@
-import { existsSync, rmSync } from 'node:fs';
+import { createTestDatabase, TestDatabase } from '@td-sync/testing';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../src/cli/command';
 import { CommandGroup } from '../src/cli/command-group';
@@ -6,6 +8,7 @@ import { COMMANDS, runCli, USAGE } from '../src/cli/run-cli';
 import { http } from './support/http';
 import { spawnServer, SpawnedServer } from './support/spawned-server';
 import { jsonOf, runTdSync } from './support/td-sync-command';
+import { describeEachBackend } from './support/test-server';
 
 interface UserJson {
   id: string;
@@ -43,15 +46,90 @@ const push = (server: SpawnedServer, apiKey: string, projectId: string, ids: num
     },
   });
 
+/** `td-sync` as an operator types it: help, and what it says to arguments and settings it cannot use. */
+describe('td-sync command line: help and usage', () => {
+  let dir: string;
+  const td = (...args: string[]) => runTdSync(dir, args);
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Every command line there is, from the dispatcher's own table, run in this process: help opens no database. */
+  const helpLines = COMMANDS.flatMap((command) => [
+    command.name,
+    ...(command instanceof CommandGroup ? command.commands.map((sub) => `${command.name} ${sub.name}`) : []),
+  ]);
+
+  it.each(helpLines)('td-sync %s --help prints its usage and exits 0', async (line) => {
+    const words = line.split(' ');
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { out: (text) => out.push(text), err: (text) => err.push(text) };
+    expect(await runCli([...words, '--help'], io)).toBe(0);
+    expect(err).toEqual([]);
+    expect(out.join('')).toMatch(new RegExp(`^Usage: td-sync ${words.join(' ')}( |\\n)`));
+  });
+
+  it('td-sync --help lists every command (in a process of its own)', async () => {
+    const result = await td('--help');
+    expect(result).toEqual({ code: 0, stdout: USAGE, stderr: '' });
+    for (const command of COMMANDS) expect(result.stdout).toContain(`  ${command.name} `);
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['users'], /missing command: one of list, create, disable, enable/],
+    [['users', 'purge'], /unknown command "users purge"/],
+    [['users', 'create'], /missing <email>/],
+    [['users', 'create', 'a@example.com', 'b@example.com'], /unexpected argument "b@example.com"/],
+    [['keys', 'list', '--everyone'], /--everyone/],
+    [['keys', 'list', '--user'], /--user/],
+    [['projects', 'purge-deleted', '--older-than', 'a while'], /--older-than must be an age/],
+    [['import-go'], /--from <Go data directory> is required/],
+    [['members', 'add', 'p_0000000000000001', 'a@example.com', 'admin'], /role must be one of owner, writer, reader/],
+    [['users', 'create', 'not-an-address'], /not an email address/],
+  ])('td-sync %j is a usage error: one line on stderr, exit code 2', async (args, message) => {
+    const result = await td(...args);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses bad settings as the server does: one line naming the variable, exit code 2', async () => {
+    const result = await runTdSync(dir, ['users', 'list'], { SYNC_MAX_OPEN_PROJECTS: 'lots' });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining('SYNC_MAX_OPEN_PROJECTS')]);
+  });
+
+  it('serve runs the server, as no command does, and stops on SIGTERM', async () => {
+    const served = await spawnServer({ args: ['serve'] });
+    try {
+      expect((await http(served.url, 'GET', '/healthz')).status).toBe(200);
+      served.process.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
+      expect(served.stdout.join('\n')).toMatch(/stopped cleanly/);
+    } finally {
+      served.process.kill('SIGKILL');
+      rmSync(served.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 /**
  * `td-sync <command>` as an operator runs it: the built command in a process
  * of its own, on the database of a server that is running at the same time
- * (SQLite in WAL mode), whose answers show each change at once.
+ * (SQLite in WAL mode, or the same PostgreSQL database), whose answers show
+ * each change at once.
  */
-describe('td-sync command line', () => {
+describeEachBackend('td-sync command line', (backend) => {
   let server: SpawnedServer;
   let dir: string;
-  const td = (...args: string[]) => runTdSync(dir, args);
+  let database: TestDatabase | undefined;
+  let env: Record<string, string>;
+  const td = (...args: string[]) => runTdSync(dir, args, env);
 
   /** A user made by the command line, with a key minted by it. */
   async function userWithKey(email: string, ...options: string[]): Promise<{ user: UserJson; key: KeyJson & { api_key: string } }> {
@@ -61,63 +139,16 @@ describe('td-sync command line', () => {
   }
 
   beforeAll(async () => {
-    server = await spawnServer();
+    database = backend === 'postgres' ? await createTestDatabase() : undefined;
+    env = database ? { SYNC_DATABASE_URL: database.url } : {};
+    server = await spawnServer({ env });
     dir = server.dataDir;
   });
   afterAll(async () => {
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     rmSync(dir, { recursive: true, force: true });
-  });
-
-  describe('help and usage', () => {
-    /** Every command line there is, from the dispatcher's own table, run in this process: help opens no database. */
-    const helpLines = COMMANDS.flatMap((command) => [
-      command.name,
-      ...(command instanceof CommandGroup ? command.commands.map((sub) => `${command.name} ${sub.name}`) : []),
-    ]);
-
-    it.each(helpLines)('td-sync %s --help prints its usage and exits 0', async (line) => {
-      const words = line.split(' ');
-      const out: string[] = [];
-      const err: string[] = [];
-      const io: CliIo = { out: (text) => out.push(text), err: (text) => err.push(text) };
-      expect(await runCli([...words, '--help'], io)).toBe(0);
-      expect(err).toEqual([]);
-      expect(out.join('')).toMatch(new RegExp(`^Usage: td-sync ${words.join(' ')}( |\\n)`));
-    });
-
-    it('td-sync --help lists every command (in a process of its own)', async () => {
-      const result = await td('--help');
-      expect(result).toEqual({ code: 0, stdout: USAGE, stderr: '' });
-      for (const command of COMMANDS) expect(result.stdout).toContain(`  ${command.name} `);
-    });
-
-    it.each([
-      [['frobnicate'], /unknown command "frobnicate"/],
-      [['users'], /missing command: one of list, create, disable, enable/],
-      [['users', 'purge'], /unknown command "users purge"/],
-      [['users', 'create'], /missing <email>/],
-      [['users', 'create', 'a@example.com', 'b@example.com'], /unexpected argument "b@example.com"/],
-      [['keys', 'list', '--everyone'], /--everyone/],
-      [['keys', 'list', '--user'], /--user/],
-      [['projects', 'purge-deleted', '--older-than', 'a while'], /--older-than must be an age/],
-      [['import-go'], /--from <Go data directory> is required/],
-      [['members', 'add', 'p_0000000000000001', 'a@example.com', 'admin'], /role must be one of owner, writer, reader/],
-      [['users', 'create', 'not-an-address'], /not an email address/],
-    ])('td-sync %j is a usage error: one line on stderr, exit code 2', async (args, message) => {
-      const result = await td(...args);
-      expect(result.code).toBe(2);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(message);
-      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-    });
-
-    it('refuses bad settings as the server does: one line naming the variable, exit code 2', async () => {
-      const result = await runTdSync(dir, ['users', 'list'], { SYNC_MAX_OPEN_PROJECTS: 'lots' });
-      expect(result.code).toBe(2);
-      expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining('SYNC_MAX_OPEN_PROJECTS')]);
-    });
+    await database?.drop();
   });
 
   describe('users', () => {
@@ -223,7 +254,7 @@ describe('td-sync command line', () => {
       expect(shown.code).toBe(0);
       expect(shown.stdout).toMatch(/^id: +p_[0-9a-f]{16}$/m);
       expect(shown.stdout).toMatch(/^events: +3 \(last seq 3, newest \S+\)$/m);
-      expect(shown.stdout).toMatch(/^size on disk: +\d+\.\d KiB \(\d+ bytes\)$/m);
+      expect(shown.stdout).toMatch(/^size on disk: +(\d+ B|\d+\.\d [KMG]iB \(\d+ bytes\))$/m);
       expect(shown.stdout).toMatch(new RegExp(`^${owner.user.id} +ivan@example\\.com +owner +\\S+$`, 'm'));
 
       const detail = jsonOf<Record<string, unknown>>(await td('projects', 'show', projectId, '--json'));
@@ -266,11 +297,12 @@ describe('td-sync command line', () => {
       expect((await td('projects', 'purge-deleted')).stdout).toBe('no project was deleted more than 30d ago\n');
       const dryRun = jsonOf<Array<{ id: string; purged: boolean }>>(await td('projects', 'purge-deleted', '--older-than', '0', '--dry-run', '--json'));
       expect(dryRun).toContainEqual(expect.objectContaining({ id: gone, purged: false }));
-      expect(existsSync(join(dir, 'projects', gone, 'events.db'))).toBe(true);
+      expect(jsonOf<{ event_count: number }>(await td('projects', 'show', gone, '--json')).event_count).toBe(2);
+      if (backend === 'sqlite') expect(existsSync(join(dir, 'projects', gone, 'events.db'))).toBe(true);
 
       const purged = await td('projects', 'purge-deleted', '--older-than', '0');
       expect(purged.stdout).toMatch(new RegExp(`${gone} +Old +\\S+ +yes`));
-      expect(existsSync(join(dir, 'projects', gone))).toBe(false);
+      if (backend === 'sqlite') expect(existsSync(join(dir, 'projects', gone))).toBe(false);
       expect((await td('projects', 'list', '--deleted', '--json')).stdout).not.toContain(gone);
       expect(await td('projects', 'show', gone)).toMatchObject({ code: 1 });
 
@@ -279,18 +311,5 @@ describe('td-sync command line', () => {
       expect((await push(server, owner.key.api_key, kept, [1])).status).toBe(200);
       expect((await http(server.url, 'GET', '/healthz')).status).toBe(200);
     });
-  });
-
-  it('serve runs the server, as no command does, and stops on SIGTERM', async () => {
-    const served = await spawnServer({ args: ['serve'] });
-    try {
-      expect((await http(served.url, 'GET', '/healthz')).status).toBe(200);
-      served.process.kill('SIGTERM');
-      expect(await served.exited).toBe(0);
-      expect(served.stdout.join('\n')).toMatch(/stopped cleanly/);
-    } finally {
-      served.process.kill('SIGKILL');
-      rmSync(served.dataDir, { recursive: true, force: true });
-    }
   });
 });

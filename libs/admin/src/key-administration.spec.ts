@@ -1,6 +1,7 @@
 import { ConflictException, NotFoundException } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { StorageOptionsModule } from '@td-sync/storage';
+import { createTestDatabase, TestDatabase } from '@td-sync/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,23 +9,30 @@ import { AdminServicesModule } from './admin-services.module';
 import { KeyAdministration } from './key-administration';
 import { UserAdministration } from './user-administration';
 
-/** Naming a key by its display prefix, on a real server database. */
-describe('KeyAdministration.revoke by prefix', () => {
+/** Naming a key by its display prefix, on a real server database of each backend. */
+describe.each(['sqlite', 'postgres'] as const)('KeyAdministration.revoke by prefix (%s)', (backend) => {
   let dir: string;
+  let database: TestDatabase | undefined;
   let moduleRef: TestingModule;
   let keys: KeyAdministration;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'td-sync-keys-admin-'));
-    moduleRef = await Test.createTestingModule({
-      imports: [StorageOptionsModule.forRoot({ serverDbPath: join(dir, 'server.db'), projectDataDir: join(dir, 'projects'), maxOpenProjects: 4 }), AdminServicesModule],
-    }).compile();
+    database = backend === 'postgres' ? await createTestDatabase() : undefined;
+    const storage = {
+      serverDbPath: join(dir, 'server.db'),
+      projectDataDir: join(dir, 'projects'),
+      maxOpenProjects: 4,
+      database: database && { url: database.url, poolSize: 2, connectTimeoutMs: 10_000 },
+    };
+    moduleRef = await Test.createTestingModule({ imports: [StorageOptionsModule.forRoot(storage), AdminServicesModule] }).compile();
     await moduleRef.init();
     keys = moduleRef.get(KeyAdministration);
     await moduleRef.get(UserAdministration).create('owner@example.com');
   });
   afterEach(async () => {
     await moduleRef.close();
+    await database?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 

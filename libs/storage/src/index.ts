@@ -8,6 +8,8 @@ export { StorageOptionsModule } from './storage-options.module';
 export { STORAGE_OPTIONS } from './storage-options';
 export type { StorageOptions } from './storage-options';
 export { StorageConnection } from './storage-connection';
+export { waitForStorage } from './wait-for-storage';
+export { StorageUnavailableError } from './storage-unavailable.error';
 export { isProjectId } from './project-id';
 
 export type { User, NewUser } from './records/user';
@@ -29,6 +31,8 @@ export { MembershipsRepository } from './repositories/memberships.repository';
 export type { MemberAdded, MemberChanged, MembershipChangeRule } from './repositories/memberships.repository';
 export { EventStore, PushOutcome, PAGE_BYTE_BUDGET } from './repositories/event-store';
 export type { AppendResult, EventLogStatus, EventLogSummary, EventPage, EventPageRequest, PushBatch, PushEvent, StoredEvent } from './repositories/event-store';
+export { RateLimitCounters } from './repositories/rate-limit-counters';
+export type { RateLimitWindow } from './repositories/rate-limit-counters';
 
 export { GoDataDirectory, GoDataDirectoryError, GoEventLog } from './go-import/go-data-directory';
 export type { GoApiKey, GoEvent, GoMembership, GoProject, GoTime, GoUser } from './go-import/go-records';

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { waitForStorage } from '@td-sync/storage';
 import type { AddressInfo } from 'node:net';
 import { ConfigValidationError } from '../config/config-validation-error';
 import type { SyncConfig } from '../config/sync-config';
@@ -18,13 +19,23 @@ SYNC_SHUTDOWN_TIMEOUT, closes its databases and exits 0.`,
 /**
  * Starts the server and resolves with the exit code once it has stopped. A
  * configuration error is thrown as is (the dispatcher prints it as one line,
- * exit code 2); any other start-up failure as "failed to start: ...".
+ * exit code 2); any other start-up failure, such as a database that does not
+ * answer within SYNC_DATABASE_CONNECT_TIMEOUT (one line per attempt
+ * meanwhile), as "failed to start: ..." (exit code 1).
  */
 async function serve(): Promise<number> {
   // Loaded here, not above: the operator's commands never load the HTTP stack.
-  const [{ createApp }, { SyncConfig }] = await Promise.all([import('../create-app'), import('../config/sync-config')]);
+  // (Relative paths only: the build rewrites @td-sync/... in static imports alone.)
+  const [{ createApp }, { SyncConfig }, { storageOptionsFrom }] = await Promise.all([
+    import('../create-app'),
+    import('../config/sync-config'),
+    import('../config/library-options'),
+  ]);
   let app: NestFastifyApplication;
   try {
+    // Before Nest is built, which holds its log lines until then: a node
+    // waiting for its database says so as it waits.
+    await waitForStorage(storageOptionsFrom(SyncConfig.fromEnv(process.env)), (line) => process.stderr.write(`td-sync: ${line}\n`));
     app = await createApp();
   } catch (error) {
     if (error instanceof ConfigValidationError) throw error;
