@@ -34,5 +34,11 @@ export type { AppendResult, EventLogStatus, EventLogSummary, EventPage, EventPag
 export { RateLimitCounters } from './repositories/rate-limit-counters';
 export type { RateLimitWindow } from './repositories/rate-limit-counters';
 
+export { migrateSqliteToPostgres } from './migration/sqlite-to-postgres';
+export type { MigrationProgress, MigrationSummary, ProjectOutcome, SqliteToPostgresOptions } from './migration/sqlite-to-postgres';
+export { locateSqliteData } from './migration/sqlite-data-location';
+export type { SqliteDataLocation } from './migration/sqlite-data-location';
+export { MigrationRefused } from './migration/migration-refused';
+
 export { GoDataDirectory, GoDataDirectoryError, GoEventLog } from './go-import/go-data-directory';
 export type { GoApiKey, GoEvent, GoMembership, GoProject, GoTime, GoUser } from './go-import/go-records';

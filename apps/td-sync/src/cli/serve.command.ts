@@ -26,10 +26,11 @@ SYNC_SHUTDOWN_TIMEOUT, closes its databases and exits 0.`,
 async function serve(): Promise<number> {
   // Loaded here, not above: the operator's commands never load the HTTP stack.
   // (Relative paths only: the build rewrites @td-sync/... in static imports alone.)
-  const [{ createApp }, { SyncConfig }, { storageOptionsFrom }] = await Promise.all([
+  const [{ createApp }, { SyncConfig }, { storageOptionsFrom }, { PublishedApiDocument }] = await Promise.all([
     import('../create-app'),
     import('../config/sync-config'),
     import('../config/library-options'),
+    import('../openapi/published-api-document'),
   ]);
   let app: NestFastifyApplication;
   try {
@@ -64,6 +65,8 @@ async function serve(): Promise<number> {
   // The bound address, not app.getUrl(), which names [::1] for "every interface".
   const { address, port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`listening on http://${address.includes(':') ? `[${address}]` : address}:${port}`);
+  // Built now, once: it costs the start nothing, and no request waits for it later.
+  app.get(PublishedApiDocument).prepare();
   return stopped;
 }
 
