@@ -1,5 +1,7 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { KeyAdministration, UserAdministration } from '@td-sync/admin';
-import { expectError, http } from './support/http';
+import { expectError, http, HttpResult } from './support/http';
+import { OpenApiConformance } from './support/openapi-conformance';
 import { addMember, createProject, newCaller } from './support/projects';
 import { makeEvents, push } from './support/sync';
 import { Caller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
@@ -38,11 +40,28 @@ interface AdminKey {
 describeEachBackend('Admin API', (backend) => {
   let server: TestServer;
   let admin: Caller;
+  let conformance: OpenApiConformance;
+  let templates: Array<{ template: string; pattern: RegExp }>;
 
-  const get = <T = unknown>(path: string, apiKey = admin.apiKey) => http<T>(server.url, 'GET', path, { apiKey });
+  /** Every answer of an admin route is held to the API reference (/openapi.json), errors included. */
+  async function request<T = unknown>(method: string, path: string, apiKey?: string): Promise<HttpResult<T>> {
+    const result = await http<T>(server.url, method, path, { apiKey });
+    if (path.startsWith('/v1/admin/')) {
+      const bare = path.split('?')[0];
+      const matching = templates.filter(({ pattern }) => pattern.test(bare));
+      expect(matching).toHaveLength(1);
+      conformance.check(method, matching[0].template, result);
+    }
+    return result;
+  }
+  const get = <T = unknown>(path: string, apiKey = admin.apiKey) => request<T>('GET', path, apiKey);
+  const del = (path: string, apiKey = admin.apiKey) => request('DELETE', path, apiKey);
 
   beforeAll(async () => {
     server = await startTestServer({ SYNC_RATE_LIMIT_OTHER: '0' }, { backend });
+    const reference = (await http<OpenAPIObject>(server.url, 'GET', '/openapi.json')).body;
+    conformance = new OpenApiConformance(reference);
+    templates = Object.keys(reference.paths).map((template) => ({ template, pattern: new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`) }));
     const operator = await server.app.get(UserAdministration).create('operator@example.com');
     const { key } = await server.app.get(KeyAdministration).create(operator.email, { admin: true });
     admin = { userId: operator.id, email: operator.email, apiKey: key };
@@ -66,8 +85,8 @@ describeEachBackend('Admin API', (backend) => {
       const project = await createProject(server, member);
       const [key] = (await get<{ data: AdminKey[] }>(`/v1/admin/users/${member.userId}/keys`)).body.data;
       for (const [method, path] of routes({ user: member.userId, key: key.id, project: project.id })) {
-        expectError(await http(server.url, method, path), 401, 'unauthorized');
-        const refused = await http<{ message: string }>(server.url, method, path, { apiKey: member.apiKey });
+        expectError(await request(method, path), 401, 'unauthorized');
+        const refused = await request<{ message: string }>(method, path, member.apiKey);
         expectError(refused, 403, 'forbidden');
         expect(refused.body.message).toMatch(/admin key/);
       }
@@ -172,15 +191,15 @@ describeEachBackend('Admin API', (backend) => {
       const keyId = keys.body.data[0].id;
 
       // Not this user's key, or no such user: 404, and the key still works.
-      expectError(await http(server.url, 'DELETE', `/v1/admin/users/${other.userId}/keys/${keyId}`, { apiKey: admin.apiKey }), 404, 'not_found');
-      expectError(await http(server.url, 'DELETE', `/v1/admin/users/u_ffffffffffffffff/keys/${keyId}`, { apiKey: admin.apiKey }), 404, 'not_found');
-      expectError(await http(server.url, 'DELETE', `/v1/admin/users/${user.userId}/keys/k_ffffffffffffffff`, { apiKey: admin.apiKey }), 404, 'not_found');
+      expectError(await del(`/v1/admin/users/${other.userId}/keys/${keyId}`), 404, 'not_found');
+      expectError(await del(`/v1/admin/users/u_ffffffffffffffff/keys/${keyId}`), 404, 'not_found');
+      expectError(await del(`/v1/admin/users/${user.userId}/keys/k_ffffffffffffffff`), 404, 'not_found');
       expect((await get('/v1/projects', user.apiKey)).status).toBe(200);
 
-      const revoked = await http(server.url, 'DELETE', `/v1/admin/users/${user.userId}/keys/${keyId}`, { apiKey: admin.apiKey });
+      const revoked = await del(`/v1/admin/users/${user.userId}/keys/${keyId}`);
       expect({ status: revoked.status, body: revoked.text }).toEqual({ status: 204, body: '' });
       expectError(await get('/v1/projects', user.apiKey), 401, 'unauthorized');
-      expect((await http(server.url, 'DELETE', `/v1/admin/users/${user.userId}/keys/${keyId}`, { apiKey: admin.apiKey })).status).toBe(204);
+      expect((await del(`/v1/admin/users/${user.userId}/keys/${keyId}`)).status).toBe(204);
       expect((await get<{ data: AdminKey[] }>(`/v1/admin/users/${user.userId}/keys`)).body.data).toEqual([
         expect.objectContaining({ id: keyId, status: 'revoked', revoked_at: expect.any(String) }),
       ]);

@@ -67,7 +67,10 @@ export interface AdminSyncStatus {
   last_event_time?: string;
 }
 
-export interface AdminProjectDetail extends AdminProjectView, AdminSyncStatus {
+export interface AdminProjectDetail extends AdminProjectView {
+  event_count: number;
+  last_server_seq: number;
+  /** Server time of the newest event (the reference server's name for it). */
   last_event_at: string | null;
   /** Bytes of the project's event log in storage. */
   size_bytes: number;

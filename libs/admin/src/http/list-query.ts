@@ -12,6 +12,11 @@ export interface ListQuery {
   afterId: string | undefined;
 }
 
+/** A whole list in the reference server's envelope. */
+export interface ListOf<T> {
+  data: T[];
+}
+
 /** A listing page in the reference server's shape. */
 export interface Page<T> {
   data: T[];
