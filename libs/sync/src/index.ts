@@ -1,2 +1,3 @@
 export { SyncModule } from './sync.module';
 export { SyncCounters } from './sync-counters';
+export { normalizeRfc3339 } from './rfc3339';

@@ -13,6 +13,7 @@ export class SqliteMembershipsRepository extends MembershipsRepository {
   /** The project of the id (if any) and the caller's role in it (if any), in one indexed query. */
   private readonly access: Statement<[string, string], [string | null, ProjectRole | null]>;
   private readonly byProject: Statement<[string], Membership>;
+  private readonly byUser: Statement<[string], Membership>;
   private readonly addMember: Transaction<(membership: Membership) => MemberAdded>;
   private readonly changeRole: Transaction<(projectId: string, userId: string, role: ProjectRole | null, rule: MembershipChangeRule) => MemberChanged>;
 
@@ -22,6 +23,7 @@ export class SqliteMembershipsRepository extends MembershipsRepository {
       .prepare(`SELECT p.deleted_at, m.role FROM projects p LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = ? WHERE p.id = ?`)
       .raw() as unknown as Statement<[string, string], [string | null, ProjectRole | null]>;
     this.byProject = db.prepare(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE project_id = ? ORDER BY created_at, rowid`);
+    this.byUser = db.prepare(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = ? ORDER BY created_at, rowid`);
 
     const live = db.prepare('SELECT 1 FROM projects WHERE id = ? AND deleted_at IS NULL');
     const userExists = db.prepare('SELECT 1 FROM users WHERE id = ?');
@@ -69,7 +71,11 @@ export class SqliteMembershipsRepository extends MembershipsRepository {
     return this.byProject.all(projectId);
   }
 
-  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string): Promise<MemberAdded> {
+  async listForUser(userId: string): Promise<Membership[]> {
+    return this.byUser.all(userId);
+  }
+
+  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string | null): Promise<MemberAdded> {
     return this.addMember({ project_id: projectId, user_id: userId, role, invited_by: invitedBy, created_at: new Date().toISOString() });
   }
 
