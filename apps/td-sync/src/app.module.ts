@@ -11,6 +11,7 @@ import { SyncConfig } from './config/sync-config';
 import { HealthModule } from './health/health.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { loggerParams } from './logging';
+import { OpenApiModule } from './openapi/openapi.module';
 
 /**
  * Wires the libraries together. The configuration module (see
@@ -32,6 +33,7 @@ export class AppModule {
         HealthModule,
         // Counted where storage keeps them: memory with SQLite, shared by every node with PostgreSQL.
         RateLimitModule.forRoot({ imports: [StorageModule], useExisting: RateLimitCounters }),
+        OpenApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

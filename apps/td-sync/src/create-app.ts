@@ -10,6 +10,8 @@ import { registerBodyParsers } from './http/body-parsers';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
+import { buildOpenApiDocument } from './openapi/build-openapi-document';
+import { PublishedApiDocument } from './openapi/published-api-document';
 
 /** PROTOCOL.md: bodies over 10 MiB are refused with 413. */
 export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -58,6 +60,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     }),
   );
   await app.init();
+  app.get(PublishedApiDocument).buildWith(() => buildOpenApiDocument(app));
   return app;
 }
 

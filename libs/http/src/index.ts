@@ -2,7 +2,8 @@
  * The HTTP contract every route shares (PROTOCOL.md): error codes, the error
  * body and the protocol exception, @Public, rate-limit tiers with their
  * decorator, guard and store, the request's augmentations (rawBody, user), the
- * clock, and the one JSON scanner. It depends on no other lib of td-sync.
+ * clock, the one JSON scanner, and the decorators that document all of it in
+ * the OpenAPI reference. It depends on no other lib of td-sync.
  */
 export type { ErrorCode } from './error-code';
 export { ProtocolException } from './protocol.exception';
@@ -42,3 +43,13 @@ export { RATE_LIMIT_COUNTERS } from './rate-limit/window-counters';
 export type { WindowCounters, CountedWindow } from './rate-limit/window-counters';
 export { RateLimitGuard, IP_KEYED_TIERS } from './rate-limit/rate-limit.guard';
 export { FixedWindowStore, windowRecord } from './rate-limit/fixed-window-store';
+export { ApiErrors, ApiPageErrors } from './openapi/api-errors.decorator';
+export type { ErrorUse } from './openapi/api-errors.decorator';
+export { ApiBearerKey, BEARER_KEY_SCHEME } from './openapi/api-bearer-key.decorator';
+export { ApiHtmlPage } from './openapi/api-html-page.decorator';
+export { API_TAGS } from './openapi/api-tags';
+export { ErrorBodyDto } from './openapi/error-body.dto';
+export { errorResponses } from './openapi/error-responses';
+export type { ErrorAnswerKind, ErrorCauses } from './openapi/error-responses';
+export { ERROR_STATUSES, ERROR_CODES } from './openapi/error-statuses';
+export type { ErrorStatus } from './openapi/error-statuses';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
+import { Pool, PoolClient, QueryArrayConfig, QueryConfig, QueryResultRow } from 'pg';
 import type { PostgresOptions } from '../storage-options';
 import { StorageUnavailableError } from '../storage-unavailable.error';
 import { describeDatabase } from './describe-database';
@@ -56,11 +56,12 @@ export class PostgresDatabase {
     return database;
   }
 
-  async query<R extends QueryResultRow = QueryResultRow>(config: QueryConfig | string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+  /** One statement on a connection of the pool (`rowMode: 'array'` for rows as arrays, typed by the caller as R). */
+  async query<R = QueryResultRow>(config: QueryConfig | QueryArrayConfig | string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
     const client = await this.connect();
     let lost: Error | undefined;
     try {
-      return await client.query<R>(config as QueryConfig, values);
+      return (await client.query(config as QueryConfig, values)) as unknown as { rows: R[]; rowCount: number | null };
     } catch (error) {
       lost = connectionLost(error);
       throw lost ? this.unavailable(lost) : error;
