@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectError, http } from './support/http';
 import { loginViaUserCode, LoggedIn } from './support/login';
+import { eventsPartitionsWanted, migrateWithPartitionedEvents } from './support/partitioned-events';
 import { storedRow, storedRows } from './support/stored-rows';
 import { startTestServer, TestServer } from './support/test-server';
 
@@ -56,6 +57,8 @@ describe('migrate-to-postgres (SQLite built over HTTP, then served from PostgreS
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'td-sync-move-up-'));
     database = await createTestDatabase();
+    const partitions = eventsPartitionsWanted();
+    if (partitions) await migrateWithPartitionedEvents(database.url, partitions, ENV);
   });
 
   afterEach(async () => {
