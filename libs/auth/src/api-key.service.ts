@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, type AuthenticatedUser } from '@td-sync/http';
-import { ApiKey, ApiKeysRepository } from '@td-sync/storage';
+import { ApiKey, ApiKeyListing, ApiKeysRepository } from '@td-sync/storage';
 import { generateApiKey, isWellFormedApiKey } from './api-key-format';
 import { parseScopes, SYNC_SCOPE } from './api-key-scopes';
 import { randomHex, sha256Hex } from './secrets';
@@ -27,7 +27,7 @@ export class ApiKeyService {
     private readonly clock: Clock,
   ) {}
 
-  /** A completed device login gets name `device-auth` and scope `sync`, which are the defaults. */
+  /** A completed device login's key is named after the device (or `device-auth`) and has scope `sync`, the defaults. */
   async issue(userId: string, name = 'device-auth', scopes: string[] = [SYNC_SCOPE]): Promise<IssuedKey> {
     const { key, displayPrefix } = generateApiKey();
     const now = this.clock.now();
@@ -62,6 +62,11 @@ export class ApiKeyService {
       await this.keys.touchLastUsed(row.key_id, nowIso);
     }
     return { ok: true, caller: { id: row.user_id, email: row.email, apiKeyId: row.key_id, scopes: parseScopes(row.scopes) } };
+  }
+
+  /** The stored record of a key (no secret), or undefined. */
+  find(keyId: string): Promise<ApiKeyListing | undefined> {
+    return this.keys.findById(keyId);
   }
 
   async revoke(keyId: string): Promise<void> {

@@ -17,17 +17,20 @@ import { LoginController } from './login/login.controller';
 import { UserCodeLoginService } from './login/user-code-login.service';
 import { ApprovePageController } from './pages/approve-page.controller';
 import { VerifyPageController } from './pages/verify-page.controller';
+import { MeController } from './self-service/me.controller';
+import { MeService } from './self-service/me.service';
 
 /**
- * Device login (both flows, with their pages) and the Bearer guard, over
- * AccountsModule (users and API keys). The app registers the guard globally,
- * before the rate limiter, which keys on what it resolves; @Public() routes
- * skip it. AuthOptions come from the app's configuration (AUTH_OPTIONS). The
- * cleanup job needs ScheduleModule.forRoot() in the application.
+ * Device login (both flows, with their pages), the Bearer guard and
+ * self-service (/v1/me), over AccountsModule (users and API keys). The app
+ * registers the guard globally, before the rate limiter, which keys on what it
+ * resolves; @Public() routes skip it. AuthOptions come from the app's
+ * configuration (AUTH_OPTIONS). The cleanup job needs ScheduleModule.forRoot()
+ * in the application.
  */
 @Module({
   imports: [StorageModule, ClockModule, AccountsModule],
-  controllers: [LoginController, DeviceLoginController, VerifyPageController, ApprovePageController],
+  controllers: [LoginController, DeviceLoginController, VerifyPageController, ApprovePageController, MeController],
   providers: [
     { provide: EmailSender, inject: [AUTH_OPTIONS], useFactory: (auth: AuthOptions) => createEmailSender(auth.email) },
     AuthRequestStore,
@@ -38,6 +41,7 @@ import { VerifyPageController } from './pages/verify-page.controller';
     EmailOutbox,
     AuthRequestCleanup,
     BearerGuard,
+    MeService,
   ],
   // AccountsModule re-exported: whoever imports AuthModule gets UsersService and ApiKeyService.
   exports: [AccountsModule, BearerGuard],

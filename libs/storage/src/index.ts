@@ -8,15 +8,18 @@ export { StorageOptionsModule } from './storage-options.module';
 export { STORAGE_OPTIONS } from './storage-options';
 export type { StorageOptions } from './storage-options';
 export { StorageConnection } from './storage-connection';
+export type { StorageGauges, PoolGauges } from './storage-gauges';
+export { StorageMetrics } from './storage-metrics';
 export { waitForStorage } from './wait-for-storage';
 export { StorageUnavailableError } from './storage-unavailable.error';
 export { isProjectId } from './project-id';
+export { describeDatabase } from './postgres/describe-database';
 
 export type { User, NewUser } from './records/user';
 export type { ApiKey } from './records/api-key';
 export type { AuthRequest, AuthFlow, AuthRequestStatus } from './records/auth-request';
 export type { Project } from './records/project';
-export type { Membership, ProjectRole } from './records/membership';
+export type { Member, Membership, ProjectRole } from './records/membership';
 
 export type { AccessDecision } from './repositories/access-decision';
 export { UsersRepository } from './repositories/users.repository';

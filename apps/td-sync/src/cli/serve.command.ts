@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { waitForStorage } from '@td-sync/storage';
+import { StorageConnection, waitForStorage } from '@td-sync/storage';
 import type { AddressInfo } from 'node:net';
 import { ConfigValidationError } from '../config/config-validation-error';
+import { baseUrlWarning, startupSummary } from '../startup/startup-summary';
+import { serverVersion } from '../startup/version';
 import type { SyncConfig } from '../config/sync-config';
 import { defineCommand } from './define-command';
 
@@ -64,7 +66,12 @@ async function serve(): Promise<number> {
   }
   // The bound address, not app.getUrl(), which names [::1] for "every interface".
   const { address, port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(`listening on http://${address.includes(':') ? `[${address}]` : address}:${port}`);
+  const listeningOn = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const version = serverVersion();
+  // One line with everything an operator checks at start (tests and the benchmark wait for "listening on").
+  logger.log(startupSummary(config, version, listeningOn, app.get(StorageConnection).gauges()), `td-sync ${version} listening on ${listeningOn}`);
+  const warning = baseUrlWarning(config, port);
+  if (warning) logger.warn(warning);
   // Built now, once: it costs the start nothing, and no request waits for it later.
   app.get(PublishedApiDocument).prepare();
   return stopped;

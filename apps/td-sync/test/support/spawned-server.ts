@@ -92,7 +92,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   };
   if (options.waitUntilListening !== false) {
     const line = await server.waitForLine(/listening on http/);
-    server.url = /(http:\/\/[^\s"]+)/.exec(line)![1];
+    server.url = /listening on (http:\/\/[^\s"]+)/.exec(line)![1];
   }
   return server;
 }

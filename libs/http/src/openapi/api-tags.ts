@@ -16,6 +16,7 @@ export const API_TAGS = {
   },
   projects: { name: 'projects', description: 'Projects the caller is a member of. Roles: owner > writer > reader.' },
   members: { name: 'members', description: "A project's members and their roles. A project never loses its last owner." },
+  selfService: { name: 'self-service', description: 'The caller and the key they call with: who am I, and logging a device out (revoking its key).' },
   sync: {
     name: 'sync',
     description:

@@ -4,6 +4,7 @@ import { ClockModule } from '../clock.module';
 import { FixedWindowStore } from './fixed-window-store';
 import { RATE_LIMITS, RateLimits } from './rate-limit-options';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RateLimitMetricsModule } from './rate-limit-metrics.module';
 import { RATE_LIMIT_COUNTERS } from './window-counters';
 
 const ONE_MINUTE_MS = 60_000;
@@ -45,9 +46,10 @@ export class RateLimitModule {
           }),
         }),
         store,
+        RateLimitMetricsModule,
       ],
       providers: [RateLimitGuard],
-      exports: [ThrottlerModule, store, RateLimitGuard],
+      exports: [ThrottlerModule, store, RateLimitGuard, RateLimitMetricsModule],
     };
   }
 }

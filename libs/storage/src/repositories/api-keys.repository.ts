@@ -24,6 +24,7 @@ export abstract class ApiKeysRepository {
   /** Every authenticated request runs this: the key and its user in one indexed lookup. Revoked keys are found too. */
   abstract findByHash(keyHash: string): Promise<ApiKeyWithOwner | undefined>;
 
+  /** The key's stored record (never its secret), for showing a key to its holder; undefined for an unknown id. */
   abstract touchLastUsed(keyId: string, at: string): Promise<void>;
 
   abstract revoke(keyId: string, at: string): Promise<void>;
