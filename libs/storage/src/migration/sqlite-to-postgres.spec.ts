@@ -162,7 +162,7 @@ describe('migrateSqliteToPostgres (real SQLite files, real PostgreSQL)', () => {
     expect(await pg.apiKeys.findByHash('b'.repeat(64))).toMatchObject({ expires_at: '2026-06-30T00:00:00Z', last_used_at: '2026-02-01T10:00:00.5Z', user_id: WRITER });
     expect(await pg.apiKeys.findByHash('c'.repeat(64))).toMatchObject({ revoked_at: '2026-02-02T00:00:00Z' });
     expect(await pg.authRequests.findBySelector('sel1')).toMatchObject({ id: 'ar_1', flow: 'email_link', email_sent: true, status: 'pending', code_challenge: 'challenge' });
-    expect(await pg.users.findById(WRITER)).toEqual({ id: WRITER, email: 'writer@example.com', created_at: TIME });
+    expect(await pg.users.findById(WRITER)).toEqual({ id: WRITER, email: 'writer@example.com', created_at: TIME, disabled_at: null });
 
     expect((await pg.projects.listLiveFor(WRITER)).map((p) => [p.id, p.name, p.description])).toEqual([
       [P1, 'one', 'about one'],
