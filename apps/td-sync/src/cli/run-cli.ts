@@ -4,12 +4,13 @@ import type { CliIo, Command } from './command';
 import { importGoCommand } from './import-go.command';
 import { keysCommand } from './keys.command';
 import { membersCommand } from './members.command';
+import { migrateToPostgresCommand } from './migrate-to-postgres.command';
 import { projectsCommand } from './projects.command';
 import { serveCommand } from './serve.command';
 import { usersCommand } from './users.command';
 import { UsageError } from './usage-error';
 
-export const COMMANDS: readonly Command[] = [serveCommand, usersCommand, keysCommand, projectsCommand, membersCommand, importGoCommand];
+export const COMMANDS: readonly Command[] = [serveCommand, usersCommand, keysCommand, projectsCommand, membersCommand, importGoCommand, migrateToPostgresCommand];
 
 const width = Math.max(...COMMANDS.map((command) => command.name.length));
 
