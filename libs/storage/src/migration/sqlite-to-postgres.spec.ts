@@ -91,15 +91,17 @@ describe('migrateSqliteToPostgres (real SQLite files, real PostgreSQL)', () => {
   };
 
   /**
-   * A deployment as the SQLite backend leaves it: two users, keys (one
-   * revoked, one used), a login in progress, two live projects and a deleted
-   * one with members and events (duplicates, a 64-bit id, odd payloads).
+   * A deployment as the SQLite backend leaves it: two users and a disabled
+   * one, keys (one revoked, one used), a login in progress, two live projects
+   * and a deleted one with members and events (duplicates, a 64-bit id, odd
+   * payloads).
    */
   async function buildSqliteDeployment(): Promise<void> {
     const sqlite = await openSqliteBackend(sqliteOptions());
     try {
       await sqlite.users.findOrCreate({ id: OWNER, email: 'owner@example.com', created_at: TIME });
       await sqlite.users.findOrCreate({ id: WRITER, email: 'writer@example.com', created_at: TIME });
+      await sqlite.users.insertIfAbsent({ id: 'u_00000000000000d4', email: 'disabled@example.com', created_at: TIME, disabled_at: TIME });
       await sqlite.apiKeys.insert({ id: 'k_00000000000000a1', user_id: OWNER, key_hash: 'a'.repeat(64), key_prefix: 'AbCdEfGh', name: 'laptop', scopes: 'sync', expires_at: '2027-01-31T08:15:02.123Z', last_used_at: null, revoked_at: null, created_at: TIME });
       await sqlite.apiKeys.insert({ id: 'k_00000000000000b2', user_id: WRITER, key_hash: 'b'.repeat(64), key_prefix: 'IjKlMnOp', name: 'device-auth', scopes: 'sync', expires_at: '2026-06-30T00:00:00Z', last_used_at: null, revoked_at: null, created_at: TIME });
       await sqlite.apiKeys.touchLastUsed('k_00000000000000b2', '2026-02-01T10:00:00.5Z');
@@ -141,7 +143,7 @@ describe('migrateSqliteToPostgres (real SQLite files, real PostgreSQL)', () => {
     const summary = await migrate({ onProgress: (p) => progress.push(p), pageSize: 7 });
 
     expect(summary).toEqual({
-      serverRows: { users: 2, api_keys: 3, auth_requests: 1 },
+      serverRows: { users: 3, api_keys: 3, auth_requests: 1 },
       projects: { copied: 3, 'already-copied': 0, 'copied-without-events': 0 },
       events: 7 + 120 + 1,
     });
@@ -158,11 +160,22 @@ describe('migrateSqliteToPostgres (real SQLite files, real PostgreSQL)', () => {
     expect(progress.filter((p) => p.kind === 'project-events' && p.projectId === P2).map((p) => (p as { copied: number }).copied).at(-1)).toBe(120);
 
     const pg = await openPostgres();
-    expect(await pg.apiKeys.findByHash('a'.repeat(64))).toEqual({ key_id: 'k_00000000000000a1', expires_at: '2027-01-31T08:15:02.123Z', revoked_at: null, last_used_at: null, user_id: OWNER, email: 'owner@example.com' });
+    expect(await pg.apiKeys.findByHash('a'.repeat(64))).toEqual({
+      key_id: 'k_00000000000000a1',
+      scopes: 'sync',
+      expires_at: '2027-01-31T08:15:02.123Z',
+      revoked_at: null,
+      last_used_at: null,
+      user_id: OWNER,
+      email: 'owner@example.com',
+      user_disabled_at: null,
+    });
     expect(await pg.apiKeys.findByHash('b'.repeat(64))).toMatchObject({ expires_at: '2026-06-30T00:00:00Z', last_used_at: '2026-02-01T10:00:00.5Z', user_id: WRITER });
     expect(await pg.apiKeys.findByHash('c'.repeat(64))).toMatchObject({ revoked_at: '2026-02-02T00:00:00Z' });
     expect(await pg.authRequests.findBySelector('sel1')).toMatchObject({ id: 'ar_1', flow: 'email_link', email_sent: true, status: 'pending', code_challenge: 'challenge' });
-    expect(await pg.users.findById(WRITER)).toEqual({ id: WRITER, email: 'writer@example.com', created_at: TIME });
+    expect(await pg.users.findById(WRITER)).toEqual({ id: WRITER, email: 'writer@example.com', created_at: TIME, disabled_at: null });
+    // A user the operator disabled stays disabled (users.disabled_at).
+    expect(await pg.users.findById('u_00000000000000d4')).toMatchObject({ disabled_at: TIME });
 
     expect((await pg.projects.listLiveFor(WRITER)).map((p) => [p.id, p.name, p.description])).toEqual([
       [P1, 'one', 'about one'],
