@@ -148,6 +148,28 @@ describe('deploy/Dockerfile', () => {
     expect(only(build!.instructions, 'ARG').map((a) => a.args)).toContain('TARGETARCH');
   });
 
+  it('puts a `td-sync` command on PATH that runs the program the image serves with', () => {
+    const install = only(runtime.instructions, 'RUN').find((r) => r.args.includes('/usr/local/bin/td-sync'));
+    expect(install).toBeDefined();
+    const [, entry] = execForm(only(runtime.instructions, 'CMD')[0].args);
+    expect(install!.args).toContain(`exec node ${entry} "$@"`);
+    // The same shell commands, with the image's paths moved to a temp dir and this checkout's build.
+    const built = join(REPO_ROOT, 'dist/apps/td-sync/src/main.js');
+    if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first (npm test does)`);
+    const tmp = makeTempDir('td-sync-command');
+    try {
+      const command = join(tmp, 'td-sync');
+      const script = install!.args.replaceAll('/usr/local/bin/td-sync', command).replaceAll('/app/', `${REPO_ROOT}/`);
+      expect(spawnSync('/bin/sh', ['-c', script]).status).toBe(0);
+      expect(statSync(command).mode & 0o777).toBe(0o755);
+      const help = spawnSync(command, ['users', '--help'], { encoding: 'utf8', env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}` } });
+      expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(help.stdout).toMatch(/^Usage: td-sync users <command>/);
+    } finally {
+      removeDir(tmp);
+    }
+  });
+
   it('runs as the unprivileged node user with /data and /backups as volumes', () => {
     const users = only(runtime.instructions, 'USER').map((u) => u.args);
     expect(users).toEqual(['node']);

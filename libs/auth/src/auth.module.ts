@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClockModule } from '@td-sync/http';
 import { StorageModule } from '@td-sync/storage';
-import { ApiKeyService } from './api-key.service';
+import { AccountsModule } from './accounts.module';
 import { AUTH_OPTIONS, AuthOptions } from './auth-options';
 import { BearerGuard } from './bearer.guard';
 import { createEmailSender } from './email/create-email-sender';
@@ -19,22 +19,20 @@ import { ApprovePageController } from './pages/approve-page.controller';
 import { VerifyPageController } from './pages/verify-page.controller';
 import { MeController } from './self-service/me.controller';
 import { MeService } from './self-service/me.service';
-import { UsersService } from './users.service';
 
 /**
- * Device login (both flows, with their pages), API keys, users, the Bearer
- * guard and self-service (/v1/me). The app registers the guard globally, before the rate limiter, which
- * keys on what it resolves; @Public() routes skip it. AuthOptions come from
- * the app's configuration (AUTH_OPTIONS). The cleanup job needs
- * ScheduleModule.forRoot() in the application.
+ * Device login (both flows, with their pages), the Bearer guard and
+ * self-service (/v1/me), over AccountsModule (users and API keys). The app
+ * registers the guard globally, before the rate limiter, which keys on what it
+ * resolves; @Public() routes skip it. AuthOptions come from the app's
+ * configuration (AUTH_OPTIONS). The cleanup job needs ScheduleModule.forRoot()
+ * in the application.
  */
 @Module({
-  imports: [StorageModule, ClockModule],
+  imports: [StorageModule, ClockModule, AccountsModule],
   controllers: [LoginController, DeviceLoginController, VerifyPageController, ApprovePageController, MeController],
   providers: [
     { provide: EmailSender, inject: [AUTH_OPTIONS], useFactory: (auth: AuthOptions) => createEmailSender(auth.email) },
-    UsersService,
-    ApiKeyService,
     AuthRequestStore,
     LoginAccounts,
     LoginCompletion,
@@ -45,6 +43,7 @@ import { UsersService } from './users.service';
     BearerGuard,
     MeService,
   ],
-  exports: [UsersService, ApiKeyService, BearerGuard],
+  // AccountsModule re-exported: whoever imports AuthModule gets UsersService and ApiKeyService.
+  exports: [AccountsModule, BearerGuard],
 })
 export class AuthModule {}

@@ -22,6 +22,11 @@ export const API_TAGS = {
     description:
       "Replication: push events, pull them back in server_seq order, and the log's status. Payloads are stored and returned exactly as sent.",
   },
+  admin: {
+    name: 'admin',
+    description:
+      "For keys with the admin scope (minted only by `td-sync keys create --admin`; any other key gets 403): every user, key and project of the server. Paths and field names follow the upstream Go server's admin API.",
+  },
   health: { name: 'health', description: 'Probes and counters for operators. Public and never rate limited.' },
   docs: { name: 'docs', description: 'This reference: the OpenAPI document and a browsable view of it. Public and never rate limited.' },
 } as const satisfies Record<string, { name: string; description: string }>;

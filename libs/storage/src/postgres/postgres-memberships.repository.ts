@@ -51,7 +51,16 @@ export class PostgresMembershipsRepository extends MembershipsRepository {
     return rows;
   }
 
-  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string): Promise<MemberAdded> {
+  async listForUser(userId: string): Promise<Membership[]> {
+    const { rows } = await this.db.query<Membership>({
+      name: 'memberships_list_for_user',
+      text: `SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 ORDER BY created_at, insertion_order`,
+      values: [userId],
+    });
+    return rows;
+  }
+
+  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string | null): Promise<MemberAdded> {
     return this.db.transaction(async (client) => {
       if (!(await lockProjectCounter(client, projectId)) || !(await isLive(client, projectId))) return { kind: 'project_not_found' };
       const user = await client.query({ name: 'memberships_user_exists', text: 'SELECT 1 FROM users WHERE id = $1', values: [userId] });

@@ -31,8 +31,11 @@ export abstract class MembershipsRepository {
   /** The project's members with their emails, oldest first. */
   abstract list(projectId: string): Promise<Member[]>;
 
-  /** Adds `userId` with `role` to a live project; stamps `created_at`. */
-  abstract add(projectId: string, userId: string, role: ProjectRole, invitedBy: string): Promise<MemberAdded>;
+  /** The user's memberships in every project, live or deleted, oldest first. */
+  abstract listForUser(userId: string): Promise<Membership[]>;
+
+  /** Adds `userId` with `role` to a live project; stamps `created_at`. `invitedBy` is null when the operator added them. */
+  abstract add(projectId: string, userId: string, role: ProjectRole, invitedBy: string | null): Promise<MemberAdded>;
 
   abstract updateRole(projectId: string, userId: string, role: ProjectRole, rule: MembershipChangeRule): Promise<MemberChanged>;
 

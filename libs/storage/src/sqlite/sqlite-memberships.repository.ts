@@ -13,6 +13,7 @@ export class SqliteMembershipsRepository extends MembershipsRepository {
   /** The project of the id (if any) and the caller's role in it (if any), in one indexed query. */
   private readonly access: Statement<[string, string], [string | null, ProjectRole | null]>;
   private readonly byProject: Statement<[string], Member>;
+  private readonly byUser: Statement<[string], Membership>;
   private readonly addMember: Transaction<(membership: Membership) => MemberAdded>;
   private readonly changeRole: Transaction<(projectId: string, userId: string, role: ProjectRole | null, rule: MembershipChangeRule) => MemberChanged>;
 
@@ -25,6 +26,7 @@ export class SqliteMembershipsRepository extends MembershipsRepository {
       `SELECT m.project_id, m.user_id, u.email, m.role, m.invited_by, m.created_at
        FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY m.created_at, m.rowid`,
     );
+    this.byUser = db.prepare(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = ? ORDER BY created_at, rowid`);
 
     const live = db.prepare('SELECT 1 FROM projects WHERE id = ? AND deleted_at IS NULL');
     const userExists = db.prepare('SELECT 1 FROM users WHERE id = ?');
@@ -72,7 +74,11 @@ export class SqliteMembershipsRepository extends MembershipsRepository {
     return this.byProject.all(projectId);
   }
 
-  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string): Promise<MemberAdded> {
+  async listForUser(userId: string): Promise<Membership[]> {
+    return this.byUser.all(userId);
+  }
+
+  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string | null): Promise<MemberAdded> {
     return this.addMember({ project_id: projectId, user_id: userId, role, invited_by: invitedBy, created_at: new Date().toISOString() });
   }
 
