@@ -1,18 +1,28 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { BearerAuthenticator } from '@td-sync/auth';
+import { InflightBodyBudget, RateLimiter } from '@td-sync/http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { checkDataPaths } from './config/data-paths';
 import { Env } from './config/sync-config';
 import { SyncConfigModule } from './config/sync-config.module';
 import { MetricsService } from './health/metrics.service';
+import { BODY_LIMIT_BYTES } from './http/body-limit';
 import { registerBodyParsers } from './http/body-parsers';
+import { ConnectionGovernor } from './http/connection-governor';
+import { connectionLimitFor, readDescriptorLimit } from './http/descriptor-limit';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
+import { registerRequestAdmission } from './http/request-admission';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
+import { declareRoutePolicies } from './http/route-policies';
 
-/** PROTOCOL.md: bodies over 10 MiB are refused with 413. */
-export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+export { BODY_LIMIT_BYTES };
+
+/** How often Node looks for connections past their header or request timeout (its default, 30 s, would let them overstay that long). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 /**
  * Builds the Nest application on Fastify with everything every route shares.
@@ -21,6 +31,7 @@ export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
  */
 export async function createApp(envOverrides: Env = {}): Promise<NestFastifyApplication> {
   const { module: configModule, config } = await SyncConfigModule.load(envOverrides);
+  checkDataPaths(config);
 
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -34,9 +45,17 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     // Requests that never reach a route still get the PROTOCOL.md error body.
     clientErrorHandler: answerUnparsableRequest,
     frameworkErrors: answerFrameworkError,
-    // A client that trickles a request (slowloris) is cut off; a 10 MiB push
-    // over a slow link still has ample time.
-    requestTimeout: 120_000,
+    // Timeouts of seconds (README, "Limits and hardening"): a connection that
+    // is idle between requests, one that trickles its headers (slowloris) and
+    // one whose whole request, body included, has not arrived in time are
+    // closed, the last two with a 408.
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
     routerOptions: { ignoreTrailingSlash: true },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(configModule), adapter, {
@@ -48,8 +67,23 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  registerBodyParsers(fastify);
+  const descriptorLimit = readDescriptorLimit();
+  const connections = new ConnectionGovernor(config.maxConnections ?? connectionLimitFor(descriptorLimit));
+  connections.attach(fastify.server);
+  app.get(Logger).log(
+    `at most ${connections.maxConnections} connections (${config.maxConnections ? 'SYNC_MAX_CONNECTIONS' : `from the descriptor limit ${descriptorLimit}`}), ` +
+      `${config.maxInflightBodyBytes} bytes of request bodies in flight`,
+    'Limits',
+  );
   registerRequestLifecycle(fastify, app.get(MetricsService));
+  registerRequestAdmission(fastify, {
+    authenticator: app.get(BearerAuthenticator),
+    limiter: app.get(RateLimiter),
+    budget: new InflightBodyBudget(config.maxInflightBodyBytes),
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+  });
+  registerBodyParsers(fastify);
+  declareRoutePolicies(app);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

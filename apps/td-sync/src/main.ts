@@ -7,8 +7,9 @@ import { SyncConfig } from './config/sync-config';
 import { createApp } from './create-app';
 
 /**
- * Starts td-sync. A configuration error ends the start with one line and exit
- * code 2; SIGTERM/SIGINT stop it gracefully (see shutdownOn).
+ * Starts td-sync. A configuration error (a value it cannot use, a data path it
+ * cannot write) ends the start with one line in the configured log format and
+ * exit code 2; SIGTERM/SIGINT stop it gracefully (see shutdownOn).
  */
 async function main(): Promise<void> {
   let app: NestFastifyApplication;
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     app = await createApp();
   } catch (error) {
     if (error instanceof ConfigValidationError) {
-      process.stderr.write(`td-sync: ${error.message}\n`);
+      process.stderr.write(startFailureLine(`td-sync: ${error.message}`, error.logFormat));
       process.exit(2);
     }
     throw error;
@@ -71,6 +72,12 @@ function shutdownOn(signals: NodeJS.Signals[], app: NestFastifyApplication, conf
     }
   };
   for (const signal of signals) process.on(signal, (s: NodeJS.Signals) => void stop(s));
+}
+
+/** One line on stderr: a JSON log line (pino's shape, level fatal) or, with SYNC_LOG_FORMAT=text, the plain message. */
+function startFailureLine(message: string, format: 'json' | 'text'): string {
+  if (format === 'text') return `${message}\n`;
+  return `${JSON.stringify({ level: 60, time: new Date().toISOString(), service: 'td-sync', msg: message })}\n`;
 }
 
 main().catch((error: unknown) => {

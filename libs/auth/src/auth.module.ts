@@ -3,7 +3,7 @@ import { ClockModule } from '@td-sync/http';
 import { StorageModule } from '@td-sync/storage';
 import { ApiKeyService } from './api-key.service';
 import { AUTH_OPTIONS, AuthOptions } from './auth-options';
-import { BearerGuard } from './bearer.guard';
+import { BearerAuthenticator } from './bearer-authenticator';
 import { createEmailSender } from './email/create-email-sender';
 import { EmailOutbox } from './email/email-outbox';
 import { EmailSender } from './email/email-sender';
@@ -21,8 +21,8 @@ import { UsersService } from './users.service';
 
 /**
  * Device login (both flows, with their pages), API keys, users and the Bearer
- * guard. The app registers the guard globally, before the rate limiter, which
- * keys on what it resolves; @Public() routes skip it. AuthOptions come from
+ * check. The app runs the check before a request's body is read, then the rate
+ * limiter, which keys on what it resolves; @Public() routes skip it. AuthOptions come from
  * the app's configuration (AUTH_OPTIONS). The cleanup job needs
  * ScheduleModule.forRoot() in the application.
  */
@@ -40,8 +40,8 @@ import { UsersService } from './users.service';
     EmailLinkLoginService,
     EmailOutbox,
     AuthRequestCleanup,
-    BearerGuard,
+    BearerAuthenticator,
   ],
-  exports: [UsersService, ApiKeyService, BearerGuard],
+  exports: [UsersService, ApiKeyService, BearerAuthenticator],
 })
 export class AuthModule {}

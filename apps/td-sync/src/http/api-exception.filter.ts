@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { describeException, errorBody } from '@td-sync/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -7,7 +7,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * (describeException: a ProtocolException keeps its code, any other
  * HttpException gets the code of its status). Anything that is not an
  * HttpException is a bug or a fault: it is logged with its stack and answered
- * with a generic 500, since its message may hold SQL or file paths.
+ * with a generic 500, since its message may hold SQL or file paths. A 503 is a
+ * deliberate "come back later" (too many bodies in flight), not a fault: its
+ * request line says enough.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -18,7 +20,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { status, code, message } = describeException(exception);
-    if (status >= 500) {
+    if (status >= 500 && !(exception instanceof HttpException && status === 503)) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(
         { request_id: request.id, method: request.method, path: request.url.split('?')[0], err },

@@ -27,6 +27,8 @@ export interface SpawnOptions {
   waitUntilListening?: boolean;
   /** Run the server as this user (and group of the same id); the spec must be root to use it. */
   uid?: number;
+  /** Start it under this descriptor limit, soft and hard (as `ulimit -n` in its shell), so Node cannot raise it. */
+  descriptorLimit?: number;
 }
 
 /**
@@ -40,7 +42,11 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   // Another user must be able to reach the checkout: a clone in a `mktemp -d`
   // directory is mode 700.
   const restoreModes = options.uid !== undefined ? letOthersTraverse(dirname(BUILT_MAIN)) : () => undefined;
-  const child = spawn(process.execPath, [BUILT_MAIN], {
+  const [command, args] =
+    options.descriptorLimit === undefined
+      ? [process.execPath, [BUILT_MAIN]]
+      : ['sh', ['-c', `ulimit -n ${options.descriptorLimit} && exec "$0" "$@"`, process.execPath, BUILT_MAIN]];
+  const child = spawn(command, args, {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH,

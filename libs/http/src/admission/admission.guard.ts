@@ -1,0 +1,17 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type {} from './admission-refusal';
+
+/**
+ * The first global guard: answers a request the admission stage refused
+ * (see admission-refusal.ts) with that refusal. Everything was decided
+ * before the body; this only hands the answer to Nest's exception filters.
+ */
+@Injectable()
+export class AdmissionGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const refusal = context.switchToHttp().getRequest<FastifyRequest>().admissionRefusal;
+    if (refusal) throw refusal;
+    return true;
+  }
+}
