@@ -73,7 +73,7 @@ export class SyncConfig {
       other: limit('SYNC_RATE_LIMIT_OTHER', 300),
     };
     this.trustedProxies = read.parse('SYNC_TRUSTED_PROXIES', '', 'a comma-separated list of IP addresses or CIDRs such as 10.0.0.0/8', parseCidrList);
-    this.maxInflightBodyBytes = read.parse('SYNC_MAX_INFLIGHT_BODY_BYTES', '64MiB', 'a size of at least 10MiB (one full body), such as 64MiB', (v) => {
+    this.maxInflightBodyBytes = read.parse('SYNC_MAX_INFLIGHT_BODY_BYTES', '16MiB', 'a size of at least 10MiB (one full body), such as 16MiB', (v) => {
       const bytes = parseByteSize(v);
       return bytes !== undefined && bytes >= BODY_LIMIT_BYTES ? bytes : undefined;
     });
