@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, HttpException } from '@nestjs/common';
 import { CHECKS_OWN_JSON_SHAPE, findUnstorableText, jsonShapeProblem } from '@td-sync/http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -49,21 +49,28 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
   });
 }
 
+/**
+ * Reads and parses an admitted request's body. A body that cannot be read
+ * or parsed (413, 400) refuses the request the way the admission stage does,
+ * through AdmissionGuard, so that the route's filters answer: the browser
+ * pages with a page, like every other refusal of theirs.
+ */
 function readBody(request: FastifyRequest, payload: IncomingMessage, done: Done, parse: (request: FastifyRequest, body: Buffer) => unknown): void {
   if (request.admissionRefusal !== undefined || request.is404) return done(null, undefined);
+  const refuse = (error: unknown) => {
+    request.admissionRefusal = error instanceof HttpException ? error : new BadRequestException('the request body could not be read');
+    done(null, undefined);
+  };
   const length = request.headers['content-length'];
-  readRequestBody(payload, length === undefined ? undefined : Number(length), BODY_LIMIT_BYTES).then(
-    (body) => {
-      let parsed: unknown;
-      try {
-        parsed = parse(request, body);
-      } catch (error) {
-        return done(error as Error);
-      }
-      done(null, parsed);
-    },
-    (error: Error) => done(error),
-  );
+  readRequestBody(payload, length === undefined ? undefined : Number(length), BODY_LIMIT_BYTES).then((body) => {
+    let parsed: unknown;
+    try {
+      parsed = parse(request, body);
+    } catch (error) {
+      return refuse(error);
+    }
+    done(null, parsed);
+  }, refuse);
 }
 
 function parseForm(_request: FastifyRequest, body: Buffer): unknown {

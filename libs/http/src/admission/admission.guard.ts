@@ -3,9 +3,10 @@ import type { FastifyRequest } from 'fastify';
 import type {} from './admission-refusal';
 
 /**
- * The first global guard: answers a request the admission stage refused
- * (see admission-refusal.ts) with that refusal. Everything was decided
- * before the body; this only hands the answer to Nest's exception filters.
+ * The first global guard: answers a request refused before its handler (see
+ * admission-refusal.ts) with that refusal. Everything was decided before the
+ * body or by its parser; this only hands the answer to the route's exception
+ * filters.
  */
 @Injectable()
 export class AdmissionGuard implements CanActivate {
