@@ -4,12 +4,14 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '@td-sync/auth';
 import { AdmissionGuard, RateLimitModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
+import { RateLimitCounters, StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
 import { LoggerModule } from 'nestjs-pino';
 import { SyncConfig } from './config/sync-config';
 import { HealthModule } from './health/health.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { loggerParams } from './logging';
+import { OpenApiModule } from './openapi/openapi.module';
 
 /**
  * Wires the libraries together. The configuration module (see
@@ -29,7 +31,9 @@ export class AppModule {
         ProjectsModule,
         SyncModule,
         HealthModule,
-        RateLimitModule,
+        // Counted where storage keeps them: memory with SQLite, shared by every node with PostgreSQL.
+        RateLimitModule.forRoot({ imports: [StorageModule], useExisting: RateLimitCounters }),
+        OpenApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

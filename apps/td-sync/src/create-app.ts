@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BearerAuthenticator } from '@td-sync/auth';
 import { InflightBodyBudget, RateLimiter } from '@td-sync/http';
+import { projectDatabaseBudget, readOpenFileLimit } from '@td-sync/storage';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { checkDataPaths } from './config/data-paths';
@@ -12,12 +13,14 @@ import { MetricsService } from './health/metrics.service';
 import { BODY_LIMIT_BYTES } from './http/body-limit';
 import { registerBodyParsers } from './http/body-parsers';
 import { ConnectionGovernor } from './http/connection-governor';
-import { connectionLimitFor, readDescriptorLimit } from './http/descriptor-limit';
+import { connectionLimitFor } from './http/connection-limit';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
 import { registerRequestAdmission } from './http/request-admission';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
 import { declareRoutePolicies } from './http/route-policies';
+import { buildOpenApiDocument } from './openapi/build-openapi-document';
+import { PublishedApiDocument } from './openapi/published-api-document';
 
 export { BODY_LIMIT_BYTES };
 
@@ -67,8 +70,9 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  const descriptorLimit = readDescriptorLimit();
-  const connections = new ConnectionGovernor(config.maxConnections ?? connectionLimitFor(descriptorLimit));
+  const descriptorLimit = readOpenFileLimit().descriptors;
+  const { reserve } = projectDatabaseBudget(descriptorLimit, config.maxOpenProjects);
+  const connections = new ConnectionGovernor(config.maxConnections ?? connectionLimitFor(reserve));
   connections.attach(fastify.server);
   app.get(Logger).log(
     `at most ${connections.maxConnections} connections (${config.maxConnections ? 'SYNC_MAX_CONNECTIONS' : `from the descriptor limit ${descriptorLimit}`}), ` +
@@ -92,6 +96,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     }),
   );
   await app.init();
+  app.get(PublishedApiDocument).buildWith(() => buildOpenApiDocument(app));
   return app;
 }
 

@@ -2,18 +2,26 @@ import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
+import { waitForStorage } from '@td-sync/storage';
 import { ConfigValidationError } from './config/config-validation-error';
+import { storageOptionsFrom } from './config/library-options';
 import { SyncConfig } from './config/sync-config';
 import { createApp } from './create-app';
+import { PublishedApiDocument } from './openapi/published-api-document';
 
 /**
  * Starts td-sync. A configuration error (a value it cannot use, a data path it
  * cannot write) ends the start with one line in the configured log format and
- * exit code 2; SIGTERM/SIGINT stop it gracefully (see shutdownOn).
+ * exit code 2; a database that does not answer within
+ * SYNC_DATABASE_CONNECT_TIMEOUT (one line per attempt meanwhile) with exit
+ * code 1; SIGTERM/SIGINT stop it gracefully (see shutdownOn).
  */
 async function main(): Promise<void> {
   let app: NestFastifyApplication;
   try {
+    // Before Nest is built, which holds its log lines until then: a node
+    // waiting for its database says so as it waits.
+    await waitForStorage(storageOptionsFrom(SyncConfig.fromEnv(process.env)), (line) => process.stderr.write(`td-sync: ${line}\n`));
     app = await createApp();
   } catch (error) {
     if (error instanceof ConfigValidationError) {
@@ -41,6 +49,8 @@ async function main(): Promise<void> {
   // The bound address, not app.getUrl(), which names [::1] for "every interface".
   const { address, port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`listening on http://${address.includes(':') ? `[${address}]` : address}:${port}`);
+  // Built now, once: it costs the start nothing, and no request waits for it later.
+  app.get(PublishedApiDocument).prepare();
 }
 
 /**

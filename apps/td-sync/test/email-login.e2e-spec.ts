@@ -2,11 +2,11 @@ import { Logger } from '@nestjs/common';
 import { EmailOutbox } from '@td-sync/auth';
 import { AuthRequestsRepository } from '@td-sync/storage';
 import { createHash } from 'node:crypto';
-import { serverCount, serverRow } from './support/database-files';
 import { expectError, http, HttpResult } from './support/http';
 import { newPkcePair, PkcePair } from './support/login';
 import { Mailbox, ReceivedEmail, startMailbox } from './support/mailbox';
-import { createCaller, startTestServer, TestServer } from './support/test-server';
+import { storedCount, storedRow } from './support/stored-rows';
+import { createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 import { travelForward } from './support/time-travel';
 
 const NO_RATE_LIMITS = { SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_AUTH_POLL: '0' };
@@ -50,19 +50,22 @@ function approve(server: TestServer, token: string): Promise<HttpResult<string>>
   });
 }
 
-describe('email-approved PKCE device login, email over real SMTP', () => {
+describeEachBackend('email-approved PKCE device login, email over real SMTP', (backend) => {
   let mailbox: Mailbox;
   let server: TestServer;
 
   beforeAll(async () => {
     mailbox = await startMailbox();
-    server = await startTestServer({
-      ...NO_RATE_LIMITS,
-      SYNC_BASE_URL: BASE_URL,
-      SYNC_EMAIL_PROVIDER: 'smtp',
-      SYNC_SMTP_URL: mailbox.url,
-      SYNC_EMAIL_FROM: 'td-sync <noreply@sync.example.test>',
-    });
+    server = await startTestServer(
+      {
+        ...NO_RATE_LIMITS,
+        SYNC_BASE_URL: BASE_URL,
+        SYNC_EMAIL_PROVIDER: 'smtp',
+        SYNC_SMTP_URL: mailbox.url,
+        SYNC_EMAIL_FROM: 'td-sync <noreply@sync.example.test>',
+      },
+      { backend },
+    );
   });
   afterAll(async () => {
     await server.close();
@@ -153,7 +156,7 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     travelForward(server, 61_000); // past the one-email-a-minute limit
     const second = await deviceStart(server, email, logins[1]);
     const secondLink = tokenOf(approvePath(await mailbox.next(email)));
-    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(0);
+    expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(0);
 
     const pages = await Promise.all([approve(server, firstLink), approve(server, secondLink)]);
     for (const page of pages) expect(page.text).toContain('Sign-in approved');
@@ -163,7 +166,7 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     ]);
     expect(polls.map((p) => p.body.status)).toEqual(['complete', 'complete']);
     expect(polls[0].body.user_id).toBe(polls[1].body.user_id);
-    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
+    expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
   });
 
   it('approves once: a second POST of the form says the link was used', async () => {
@@ -265,19 +268,22 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
   });
 });
 
-describe('email-approved login with signups off', () => {
+describeEachBackend('email-approved login with signups off', (backend) => {
   let mailbox: Mailbox;
   let server: TestServer;
 
   beforeAll(async () => {
     mailbox = await startMailbox();
-    server = await startTestServer({
-      ...NO_RATE_LIMITS,
-      SYNC_BASE_URL: BASE_URL,
-      SYNC_ALLOW_SIGNUP: 'false',
-      SYNC_EMAIL_PROVIDER: 'smtp',
-      SYNC_SMTP_URL: mailbox.url,
-    });
+    server = await startTestServer(
+      {
+        ...NO_RATE_LIMITS,
+        SYNC_BASE_URL: BASE_URL,
+        SYNC_ALLOW_SIGNUP: 'false',
+        SYNC_EMAIL_PROVIDER: 'smtp',
+        SYNC_SMTP_URL: mailbox.url,
+      },
+      { backend },
+    );
   });
   afterAll(async () => {
     await server.close();
@@ -299,7 +305,7 @@ describe('email-approved login with signups off', () => {
     await server.app.get(EmailOutbox).idle();
     expect(mailbox.received.filter((m) => m.to.includes('stranger@example.com'))).toHaveLength(0);
     expect((await devicePoll(server, unknown.body.device_code, unknownPkce.verifier)).body).toEqual({ status: 'pending' });
-    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', 'stranger@example.com')).toBe(0);
+    expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', 'stranger@example.com')).toBe(0);
 
     travelForward(server, FIFTEEN_MINUTES + 1000);
     expectError(await devicePoll(server, unknown.body.device_code, unknownPkce.verifier), 410, 'expired');
@@ -314,14 +320,14 @@ describe('email-approved login with signups off', () => {
   });
 });
 
-describe('email delivery failures and the log provider', () => {
+describeEachBackend('email delivery failures and the log provider', (backend) => {
   afterEach(() => jest.restoreAllMocks());
 
   it('answers 200 when the SMTP relay is down, logs the failure without the link, and leaves the address unthrottled', async () => {
     const mailbox = await startMailbox();
     const deadUrl = mailbox.url;
     await mailbox.close(); // nothing listens on that port any more
-    const server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: deadUrl });
+    const server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: deadUrl }, { backend });
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     try {
       const started = await deviceStart(server, 'offline@example.com', newPkcePair());
@@ -330,8 +336,8 @@ describe('email delivery failures and the log provider', () => {
       const logged = errors.mock.calls.map((call) => String(call[0])).join('\n');
       expect(logged).toContain('offline@example.com');
       expect(logged).not.toContain('token=');
-      // Read from the file: SQLite keeps the flag as 0 or 1.
-      const row = serverRow<{ email_sent: number }>(server.dataDir, 'SELECT email_sent FROM auth_requests WHERE email = ?', 'offline@example.com');
+      // Read from the database: 0 or 1, as SQLite keeps the flag.
+      const row = await storedRow<{ email_sent: number }>(server, 'SELECT email_sent FROM auth_requests WHERE email = ?', 'offline@example.com');
       expect(row.email_sent).toBe(0);
     } finally {
       await server.close();
@@ -340,7 +346,7 @@ describe('email delivery failures and the log provider', () => {
 
   it('with SYNC_EMAIL_PROVIDER=log writes the message, link included, to the server log', async () => {
     const logs = jest.spyOn(Logger.prototype, 'log');
-    const server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_BASE_URL: BASE_URL });
+    const server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_BASE_URL: BASE_URL }, { backend });
     try {
       const pkce = newPkcePair();
       const started = await deviceStart(server, 'solo@example.com', pkce, 'desk');
@@ -356,6 +362,32 @@ describe('email delivery failures and the log provider', () => {
   });
 
   it('refuses to start with the smtp provider and no SMTP URL, naming the setting', async () => {
-    await expect(startTestServer({ SYNC_EMAIL_PROVIDER: 'smtp' })).rejects.toThrow(/SYNC_SMTP_URL/);
+    await expect(startTestServer({ SYNC_EMAIL_PROVIDER: 'smtp' }, { backend })).rejects.toThrow(/SYNC_SMTP_URL/);
+  });
+});
+
+/** PostgreSQL mode: the one-email-per-address-per-minute rule is decided by the database, whichever nodes the starts reach. */
+describe('the one-email-a-minute rule across nodes (postgres)', () => {
+  let mailbox: Mailbox;
+  let nodes: TestServer[];
+
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    const env = { ...NO_RATE_LIMITS, SYNC_BASE_URL: BASE_URL, SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: mailbox.url };
+    const first = await startTestServer(env, { backend: 'postgres' });
+    nodes = [first, await startTestServer(env, { backend: 'postgres', database: first.database })];
+  });
+  afterAll(async () => {
+    for (const node of nodes.reverse()) await node.close();
+    await mailbox.close();
+  });
+
+  it('sends one email for simultaneous starts of one address through two nodes', async () => {
+    const email = 'spread@example.com';
+    const starts = await Promise.all(Array.from({ length: 8 }, (_, i) => deviceStart(nodes[i % 2], email, newPkcePair())));
+    for (const start of starts) expect(start.status).toBe(200);
+    await Promise.all(nodes.map((node) => node.app.get(EmailOutbox).idle()));
+    expect(mailbox.received.filter((m) => m.to.includes(email))).toHaveLength(1);
+    expect(await storedCount(nodes[1], 'SELECT count(*) FROM auth_requests WHERE email = ? AND email_sent', email)).toBe(1);
   });
 });

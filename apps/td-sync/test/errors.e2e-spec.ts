@@ -1,13 +1,13 @@
 import { expectError, http } from './support/http';
-import { createCaller, startTestServer, TestServer } from './support/test-server';
+import { createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
-describe('HTTP behaviour shared by every route', () => {
+describeEachBackend('HTTP behaviour shared by every route', (backend) => {
   let server: TestServer;
   /** Bodies of authenticated routes are read only once the key is checked. */
   let authorization: { authorization: string };
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { backend });
     authorization = { authorization: `Bearer ${(await createCaller(server, 'errors@example.com')).apiKey}` };
   });
   afterAll(() => server.close());
@@ -65,11 +65,11 @@ describe('HTTP behaviour shared by every route', () => {
   });
 });
 
-describe('request bodies', () => {
+describeEachBackend('request bodies', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { backend });
   });
   afterAll(() => server.close());
 

@@ -13,13 +13,13 @@ import {
   USER_ID,
 } from './support/projects';
 import { atLeast, describeRoleTable, roleOf, RouteCase } from './support/role-table';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
+import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
-describe('members (PROTOCOL.md, Members)', () => {
+describeEachBackend('members (PROTOCOL.md, Members)', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { backend });
   });
   afterAll(() => server.close());
 

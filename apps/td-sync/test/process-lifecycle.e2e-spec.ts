@@ -1,6 +1,8 @@
+import { createTestDatabase, TestDatabase } from '@td-sync/testing';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { http } from './support/http';
 import { loginViaUserCode } from './support/login';
 import { spawnServer, SpawnedServer } from './support/spawned-server';
@@ -102,3 +104,91 @@ describe('td-sync process', () => {
     expect(server.stdout.join('\n')).toMatch(/shutdown timeout reached/);
   });
 });
+
+/** The built server on PostgreSQL (SYNC_DATABASE_URL): waiting for the database, stopping, dying. */
+describe('td-sync process with PostgreSQL', () => {
+  const started: SpawnedServer[] = [];
+  let database: TestDatabase;
+  const spawnTracked = async (...args: Parameters<typeof spawnServer>) => {
+    const server = await spawnServer(...args);
+    started.push(server);
+    return server;
+  };
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+  afterEach(async () => {
+    for (const server of started.splice(0)) {
+      if (server.process.exitCode === null && server.process.signalCode === null) server.process.kill('SIGKILL');
+      await server.exited;
+      rmSync(server.dataDir, { recursive: true, force: true });
+    }
+    await database.drop();
+  });
+
+  const pushOne = (url: string, apiKey: string, projectId: string, id: number) =>
+    http(url, 'POST', `/v1/projects/${projectId}/sync/push`, {
+      apiKey,
+      body: {
+        device_id: 'dev',
+        session_id: 'ses',
+        events: [{ client_action_id: id, action_type: 'create', entity_type: 'issues', entity_id: `td-${id}`, payload: { n: id }, client_timestamp: '2026-01-31T08:15:02Z' }],
+      },
+    });
+
+  it('retries a database that does not answer, one line per attempt naming it without the password, then exits 1', async () => {
+    const server = await spawnTracked({
+      env: { SYNC_DATABASE_URL: 'postgres://td:n0t-this-one@127.0.0.1:1/td_sync', SYNC_DATABASE_CONNECT_TIMEOUT: '1200ms' },
+      waitUntilListening: false,
+    });
+    expect(await server.exited).toBe(1);
+    const waits = server.stderr.filter((line) => line.startsWith('td-sync: PostgreSQL at 127.0.0.1:1/td_sync does not answer (attempt '));
+    expect(waits.length).toBeGreaterThanOrEqual(2);
+    expect(server.stderr.at(-1)).toMatch(/^td-sync: failed to start: PostgreSQL at 127\.0\.0\.1:1\/td_sync did not answer within 1 s \(\d+ attempts\)/);
+    expect(server.stderr).toHaveLength(waits.length + 1);
+    expect([...server.stdout, ...server.stderr].join('\n')).not.toContain('n0t-this-one');
+  });
+
+  it('refuses a malformed SYNC_DATABASE_URL with one line and exit 2', async () => {
+    const server = await spawnTracked({ env: { SYNC_DATABASE_URL: 'postgres://td:secret@db:5432/td?sslmode=maybe' }, waitUntilListening: false });
+    expect(await server.exited).toBe(2);
+    expect(server.stderr).toEqual(['td-sync: invalid SYNC_DATABASE_URL="postgres://td:***@db:5432/td?sslmode=maybe": expected a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/td_sync']);
+  });
+
+  it('starts once the database answers, drains on SIGTERM, closes its connections and exits 0', async () => {
+    const server = await spawnTracked({ env: { SYNC_DATABASE_URL: database.url, SYNC_CODE_LOGIN: 'direct' } });
+    const { apiKey } = await loginViaUserCode(server, 'pg-shutdown@example.com');
+    const project = await http<{ id: string }>(server.url, 'POST', '/v1/projects', { apiKey, body: { name: 'shutdown' } });
+    expect((await pushOne(server.url, apiKey, project.body.id, 1)).status).toBe(200);
+    expect(await connectionsOf(database)).toBeGreaterThan(0);
+    server.process.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.stdout.join('\n')).toMatch(/stopped cleanly/);
+    expect(await connectionsOf(database)).toBe(0);
+  });
+
+  it('keeps every acknowledged push when killed with SIGKILL: a 200 means committed', async () => {
+    const first = await spawnTracked({ env: { SYNC_DATABASE_URL: database.url, SYNC_CODE_LOGIN: 'direct' } });
+    const { apiKey } = await loginViaUserCode(first, 'pg-kill@example.com');
+    const project = await http<{ id: string }>(first.url, 'POST', '/v1/projects', { apiKey, body: { name: 'kill' } });
+    for (let id = 1; id <= 5; id++) expect((await pushOne(first.url, apiKey, project.body.id, id)).status).toBe(200);
+    first.process.kill('SIGKILL');
+    await first.exited;
+
+    const second = await spawnTracked({ env: { SYNC_DATABASE_URL: database.url } });
+    const pulled = await http<{ events: { server_seq: number; payload: unknown }[] }>(second.url, 'GET', `/v1/projects/${project.body.id}/sync/pull`, { apiKey });
+    expect(pulled.body.events.map((e) => [e.server_seq, e.payload])).toEqual([1, 2, 3, 4, 5].map((n) => [n, { n }]));
+  });
+});
+
+/** Connections to the database other than this one's own query. */
+async function connectionsOf(database: TestDatabase): Promise<number> {
+  const client = new Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}

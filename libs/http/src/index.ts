@@ -4,7 +4,9 @@
  * decorator, limiter and store, what is decided before a body is read (route
  * policies, client address keys, the in-flight body budget, the guard that
  * answers a refusal), the request's augmentations (rawBody, user,
- * admissionRefusal), the clock, and the one JSON scanner. It depends on no other lib of td-sync.
+ * admissionRefusal), the clock, the one JSON scanner, and the decorators that
+ * document all of it in the OpenAPI reference. It depends on no other lib of
+ * td-sync.
  */
 export type { ErrorCode } from './error-code';
 export { ProtocolException } from './protocol.exception';
@@ -41,7 +43,6 @@ export type { RateLimits } from './rate-limit/rate-limit-options';
 export { RateLimitModule } from './rate-limit/rate-limit.module';
 export { RateLimiter, RATE_LIMIT_WINDOW_MS } from './rate-limit/rate-limiter';
 export type { RateLimitCount } from './rate-limit/rate-limiter';
-export { FixedWindowStore } from './rate-limit/fixed-window-store';
 export { clientAddressKey } from './client-address';
 export { findUnstorableText, isUnstorableText } from './unstorable-text';
 export { ROUTE_POLICY, routePolicyOf } from './admission/route-policy';
@@ -49,3 +50,17 @@ export type { RoutePolicy } from './admission/route-policy';
 export { InflightBodyBudget } from './admission/inflight-body-budget';
 export { AdmissionGuard } from './admission/admission.guard';
 export type {} from './admission/admission-refusal';
+export type { RateLimitCountersSource } from './rate-limit/rate-limit.module';
+export { RATE_LIMIT_COUNTERS } from './rate-limit/window-counters';
+export type { WindowCounters, CountedWindow } from './rate-limit/window-counters';
+export { FixedWindowStore, windowRecord } from './rate-limit/fixed-window-store';
+export { ApiErrors, ApiPageErrors } from './openapi/api-errors.decorator';
+export type { ErrorUse } from './openapi/api-errors.decorator';
+export { ApiBearerKey, BEARER_KEY_SCHEME } from './openapi/api-bearer-key.decorator';
+export { ApiHtmlPage } from './openapi/api-html-page.decorator';
+export { API_TAGS } from './openapi/api-tags';
+export { ErrorBodyDto } from './openapi/error-body.dto';
+export { errorResponses } from './openapi/error-responses';
+export type { ErrorAnswerKind, ErrorCauses } from './openapi/error-responses';
+export { ERROR_STATUSES, ERROR_CODES } from './openapi/error-statuses';
+export type { ErrorStatus } from './openapi/error-statuses';

@@ -8,7 +8,12 @@ export { StorageOptionsModule } from './storage-options.module';
 export { STORAGE_OPTIONS } from './storage-options';
 export type { StorageOptions } from './storage-options';
 export { StorageConnection } from './storage-connection';
+export { waitForStorage } from './wait-for-storage';
+export { StorageUnavailableError } from './storage-unavailable.error';
 export { isProjectId } from './project-id';
+// The descriptor limit and the share of it the project databases leave to everything else (the app caps connections within it).
+export { readOpenFileLimit } from './open-file-limit';
+export { projectDatabaseBudget } from './project-database-budget';
 
 export type { User } from './records/user';
 export type { ApiKey } from './records/api-key';
@@ -28,3 +33,11 @@ export { MembershipsRepository } from './repositories/memberships.repository';
 export type { MemberAdded, MemberChanged, MembershipChangeRule } from './repositories/memberships.repository';
 export { EventStore, PushOutcome, PAGE_BYTE_BUDGET } from './repositories/event-store';
 export type { AppendResult, EventLogStatus, EventPage, EventPageRequest, PushBatch, PushEvent } from './repositories/event-store';
+export { RateLimitCounters } from './repositories/rate-limit-counters';
+export type { RateLimitWindow } from './repositories/rate-limit-counters';
+
+export { migrateSqliteToPostgres } from './migration/sqlite-to-postgres';
+export type { MigrationProgress, MigrationSummary, ProjectOutcome, SqliteToPostgresOptions } from './migration/sqlite-to-postgres';
+export { locateSqliteData } from './migration/sqlite-data-location';
+export type { SqliteDataLocation } from './migration/sqlite-data-location';
+export { MigrationRefused } from './migration/migration-refused';

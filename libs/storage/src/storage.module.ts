@@ -4,6 +4,7 @@ import { AuthRequestsRepository } from './repositories/auth-requests.repository'
 import { EventStore } from './repositories/event-store';
 import { MembershipsRepository } from './repositories/memberships.repository';
 import { ProjectsRepository } from './repositories/projects.repository';
+import { RateLimitCounters } from './repositories/rate-limit-counters';
 import { UsersRepository } from './repositories/users.repository';
 import { openStorageBackend } from './open-storage-backend';
 import type { StorageBackend } from './storage-backend';
@@ -40,8 +41,18 @@ const part = <T>(provide: abstract new (...args: never[]) => T, pick: (backend: 
     part(ProjectsRepository, (backend) => backend.projects),
     part(MembershipsRepository, (backend) => backend.memberships),
     part(EventStore, (backend) => backend.events),
+    part(RateLimitCounters, (backend) => backend.rateLimitCounters),
   ],
-  exports: [StorageConnection, UsersRepository, ApiKeysRepository, AuthRequestsRepository, ProjectsRepository, MembershipsRepository, EventStore],
+  exports: [
+    StorageConnection,
+    UsersRepository,
+    ApiKeysRepository,
+    AuthRequestsRepository,
+    ProjectsRepository,
+    MembershipsRepository,
+    EventStore,
+    RateLimitCounters,
+  ],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(STORAGE_BACKEND) private readonly backend: StorageBackend) {}

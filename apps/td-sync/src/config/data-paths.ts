@@ -10,9 +10,11 @@ import type { SyncConfig } from './sync-config';
  * data directory, creating the directories if they are missing. A path it
  * cannot use stops the start at once with one line naming the variable,
  * rather than a server that starts "healthy" and fails every project
- * creation, or a stack trace that names no setting.
+ * creation, or a stack trace that names no setting. With PostgreSQL
+ * (SYNC_DATABASE_URL) these paths are not used, and not checked.
  */
 export function checkDataPaths(config: SyncConfig): void {
+  if (config.databaseUrl !== undefined) return;
   const fail = (variable: string, value: string, reason: string) => {
     const error = new ConfigValidationError(variable, value, `a path td-sync can create and write files in (${reason})`);
     error.logFormat = config.logFormat;

@@ -35,6 +35,11 @@ export class SyncConfig {
   readonly codeLogin: CodeLoginMode;
   readonly rateLimits: RateLimits;
   readonly trustedProxies: string[];
+  /** PostgreSQL instead of SQLite for everything when set (postgres:// or postgresql://). */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  /** How long a start keeps retrying a database that does not answer before giving up. */
+  readonly databaseConnectTimeoutMs: number;
   /** Connection limits and timeouts: see the README's "Limits and hardening". */
   readonly maxInflightBodyBytes: number;
   /** Undefined: derived from the process's descriptor limit at start (see connectionLimitFor). */
@@ -73,6 +78,9 @@ export class SyncConfig {
       other: limit('SYNC_RATE_LIMIT_OTHER', 300),
     };
     this.trustedProxies = read.parse('SYNC_TRUSTED_PROXIES', '', 'a comma-separated list of IP addresses or CIDRs such as 10.0.0.0/8', parseCidrList);
+    this.databaseUrl = read.secretUrl('SYNC_DATABASE_URL', 'a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/td_sync', parseDatabaseUrl);
+    this.databasePoolSize = read.parse('SYNC_DATABASE_POOL_SIZE', '10', 'a positive integer (connections to PostgreSQL per node)', (v) => parseInteger(v, 1));
+    this.databaseConnectTimeoutMs = read.parse('SYNC_DATABASE_CONNECT_TIMEOUT', '60s', 'a duration such as 30s or 2m', parseDurationMs);
     this.maxInflightBodyBytes = read.parse('SYNC_MAX_INFLIGHT_BODY_BYTES', '16MiB', 'a size of at least 10MiB (one full body), such as 16MiB', (v) => {
       const bytes = parseByteSize(v);
       return bytes !== undefined && bytes >= BODY_LIMIT_BYTES ? bytes : undefined;
@@ -113,6 +121,19 @@ class EnvReader {
     const value = raw === undefined || raw.trim() === '' ? fallback : raw.trim();
     const parsed = parse(value);
     if (parsed === undefined) throw new ConfigValidationError(name, raw ?? '', accepts);
+    return parsed;
+  }
+
+  /**
+   * An optional URL that may carry a password: unset or blank is undefined,
+   * and a refused value is echoed with its password masked, since the
+   * message goes to the log.
+   */
+  secretUrl(name: string, accepts: string, parse: (value: string) => string | undefined): string | undefined {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const parsed = parse(raw.trim());
+    if (parsed === undefined) throw new ConfigValidationError(name, maskPassword(raw), accepts);
     return parsed;
   }
 
@@ -165,6 +186,33 @@ function parseSmtpUrl(value: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/**
+ * A PostgreSQL connection URL as node-postgres reads it: postgres:// or
+ * postgresql://, a host (or a `host` parameter naming a socket directory)
+ * and, if any, an `sslmode` it knows. (The URL parser refuses a bad port.)
+ */
+function parseDatabaseUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return undefined;
+  if (url.hostname === '' && !url.searchParams.get('host')) return undefined;
+  const sslmode = url.searchParams.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) return undefined;
+  return value;
+}
+
+/** The text with the password of a URL-like `scheme://user:password@host` replaced by `***`. */
+function maskPassword(text: string): string {
+  // Greedy up to the authority's last '@': a password may hold an unescaped one.
+  return text.replace(/^([^:/?#]+:\/\/[^:@/?#]*:)[^/?#]*@/, '$1***@');
 }
 
 function parseFromAddress(value: string): string | undefined {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigValidationError } from '../../src/config/config-validation-error';
 import { spawnServer, SpawnedServer } from '../support/spawned-server';
-import { startTestServer } from '../support/test-server';
+import { backends, startTestServer } from '../support/test-server';
 
 /**
  * Issue 18, low: an unusable SYNC_SERVER_DB_PATH used to cost ~30 s of retries
@@ -72,5 +72,17 @@ describe('a data path the server cannot use', () => {
     mkdirSync(dir);
     await expect(startTestServer({ SYNC_PROJECT_DATA_DIR: join(blocker, 'projects') }, { dataDir: dir })).rejects.toBeInstanceOf(ConfigValidationError);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  (backends().includes('postgres') ? it : it.skip)('leaves the SQLite paths alone with PostgreSQL, which does not use them', async () => {
+    const server = await startTestServer(
+      { SYNC_SERVER_DB_PATH: join(blocker, 'server.db'), SYNC_PROJECT_DATA_DIR: join(blocker, 'projects') },
+      { backend: 'postgres' },
+    );
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiKeyService, UsersService } from '@td-sync/auth';
+import { createTestDatabase, TestDatabase } from '@td-sync/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,21 +9,25 @@ import { createApp } from '../../src/create-app';
 import { capturedLogs } from './log-capture';
 
 /**
- * The storage backends the protocol suites run against. Only SQLite exists
- * today; a PostgreSQL backend (SYNC_DATABASE_URL) joins this list, and
- * `startTestServer` learns to provision it, without touching the suites that
- * use `describeEachBackend`.
+ * The storage backends the protocol suites run against: SQLite files, and
+ * PostgreSQL (SYNC_DATABASE_URL) on this jest worker's embedded cluster, a
+ * fresh database per server. TD_SYNC_TEST_BACKENDS=sqlite (or postgres)
+ * narrows a run to one of them while working on the other.
  */
-export type Backend = 'sqlite';
+export type Backend = 'sqlite' | 'postgres';
+
+const ALL_BACKENDS: readonly Backend[] = ['sqlite', 'postgres'];
 
 export function backends(): readonly Backend[] {
-  return ['sqlite'];
+  const wanted = process.env.TD_SYNC_TEST_BACKENDS?.split(',').map((name) => name.trim());
+  return wanted ? ALL_BACKENDS.filter((backend) => wanted.includes(backend)) : ALL_BACKENDS;
 }
 
 /**
  * `describe` once per backend, titled `<title> (<backend>)`. Suites that
- * assert only over HTTP use it and pass the backend to `startTestServer`;
- * suites that read the SQLite files themselves stay plain `describe`.
+ * assert only over HTTP (or through storage's repositories) use it and pass
+ * the backend to `startTestServer`; suites that read the SQLite files
+ * themselves stay plain `describe`.
  */
 export function describeEachBackend(title: string, suite: (backend: Backend) => void): void {
   for (const backend of backends()) describe(`${title} (${backend})`, () => suite(backend));
@@ -35,6 +40,11 @@ export interface TestServerOptions {
    * server and start another on the same files; the caller removes it.
    */
   dataDir?: string;
+  /**
+   * For 'postgres': serve this database (another server's) instead of a
+   * fresh one, as a second node of the same deployment; its owner drops it.
+   */
+  database?: TestDatabase;
 }
 
 export interface TestServer {
@@ -43,14 +53,17 @@ export interface TestServer {
   backend: Backend;
   /** Temp directory of this server's files (SQLite databases, project databases); removed by close(). */
   dataDir: string;
+  /** The server's PostgreSQL database (backend 'postgres'); dropped by close() unless it was given. */
+  database: TestDatabase | undefined;
   close(): Promise<void>;
 }
 
 /**
- * The real application on a fresh temp data directory, listening on a free
- * loopback port. `env` overrides any SYNC_* setting. The directory is removed
- * on close(), and at once if the app fails to start (specs of start-up
- * errors would otherwise leave one behind per run). Its log lines go to
+ * The real application on a fresh temp data directory (and, for PostgreSQL,
+ * a fresh database), listening on a free loopback port. `env` overrides any
+ * SYNC_* setting. The directory is removed and the database dropped on
+ * close(), and at once if the app fails to start (specs of start-up errors
+ * would otherwise leave one behind per run). Its log lines go to
  * `capturedLogs` (support/log-capture.ts), not to the output.
  */
 export async function startTestServer(env: Env = {}, options: TestServerOptions = {}): Promise<TestServer> {
@@ -60,18 +73,26 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
   const removeDataDir = () => {
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
+  const ownsDatabase = options.database === undefined;
+  let database = backend === 'postgres' ? options.database : undefined;
+  const dropDatabase = async () => {
+    if (ownsDatabase) await database?.drop();
+  };
   let app: NestFastifyApplication | undefined;
   try {
+    if (backend === 'postgres') database ??= await createTestDatabase();
     app = await createApp({
       SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
       SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
       SYNC_LOG_LEVEL: 'error',
+      ...(database ? { SYNC_DATABASE_URL: database.url } : {}),
       ...env,
     });
     capturedLogs.install();
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await dropDatabase().catch(() => undefined);
     removeDataDir();
     throw error;
   }
@@ -82,11 +103,13 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
     url,
     backend,
     dataDir,
+    database,
     async close() {
       try {
         await started.close();
       } finally {
         removeDataDir();
+        await dropDatabase();
       }
     },
   };

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post, Query, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Public, RateLimit } from '@td-sync/http';
+import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { API_TAGS, ApiHtmlPage, ApiPageErrors, Public, RateLimit } from '@td-sync/http';
 import { UserCodeLoginService, VerifyOutcome } from '../login/user-code-login.service';
 import { HtmlErrorPageFilter } from './html-error-page.filter';
 import { formField, sendHtml } from './html-reply';
@@ -13,18 +14,32 @@ export const INVALID_CODE_MESSAGE = 'Invalid or expired code.';
 @Public()
 @RateLimit('auth')
 @UseFilters(HtmlErrorPageFilter)
+@ApiTags(API_TAGS.codeLogin.name)
+@ApiPageErrors('rate_limited')
+@ApiHtmlPage(410, 'Typed-code logins are off on this server (SYNC_CODE_LOGIN=off): a page saying so.')
 @Controller('auth/verify')
 export class VerifyPageController {
   constructor(private readonly logins: UserCodeLoginService) {}
 
   /** `?code=ABC234` pre-fills the field (td may print such a link). */
   @Get()
+  @ApiOperation({ summary: 'The page where a person types the code td shows', description: 'An HTML form that posts user_code to this same path.' })
+  @ApiQuery({ name: 'code', required: false, schema: { type: 'string' }, description: 'Pre-fills the field.' })
+  @ApiHtmlPage(200, 'The form.')
   show(@Query('code') code: unknown, @Res() reply: FastifyReply): void {
     if (!this.logins.enabled) return sendDisabledPage(reply);
     sendHtml(reply, verifyPage({ kind: 'form', code: typeof code === 'string' ? code : undefined }));
   }
 
   @Post()
+  @ApiOperation({
+    summary: 'Submit a typed code (the form of the verification page)',
+    description:
+      'Matched case-insensitively, ignoring spaces and dashes. Depending on SYNC_CODE_LOGIN, a valid code completes the login (direct) or sends a confirmation link to the login\'s email (confirm).',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({ schema: { type: 'object', required: ['user_code'], properties: { user_code: { type: 'string', example: 'ABC-234' } } } })
+  @ApiHtmlPage(200, 'A page with the outcome: connected, check your email, or "Invalid or expired code." with the form again.')
   async submit(@Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
     const typed = formField(body, 'user_code');
     const outcome = await this.logins.verify(typed);

