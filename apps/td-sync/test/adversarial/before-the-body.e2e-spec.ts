@@ -3,7 +3,7 @@ import { storedEvents } from '../support/database-files';
 import { http, HttpResult } from '../support/http';
 import { RawConnection, requestHead } from '../support/raw-connection';
 import type { RawResponse } from '../support/raw-http';
-import { Caller, createCaller, startTestServer, TestServer } from '../support/test-server';
+import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from '../support/test-server';
 import { travelForward } from '../support/time-travel';
 import { createProject, makeEvents } from '../support/sync';
 import { capturedLogs, ERROR } from '../support/log-capture';
@@ -198,11 +198,11 @@ describe('rate limits before the body', () => {
   });
 });
 
-describe('IPv6 clients behind a trusted proxy', () => {
+describeEachBackend('IPv6 clients behind a trusted proxy', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ SYNC_TRUSTED_PROXIES: '127.0.0.1/32,::1', SYNC_RATE_LIMIT_AUTH: '3' });
+    server = await startTestServer({ SYNC_TRUSTED_PROXIES: '127.0.0.1/32,::1', SYNC_RATE_LIMIT_AUTH: '3' }, { backend });
   });
   afterAll(() => server.close());
 
