@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { SyncConfig } from '../../apps/td-sync/src/config/sync-config';
 import { composeSchemaErrors, composeVariables, envFileValues } from './support/compose-files';
@@ -77,6 +78,21 @@ describe('deploy/docker-compose.postgres.yml', () => {
     expect(node.environment.SYNC_DATABASE_URL).toContain('${POSTGRES_PASSWORD:?');
   });
 
+  it('passes every setting the server reads from .env.postgres, but those this file fixes or SQLite alone reads, with the server\'s own defaults', () => {
+    // Fixed here: the listen address (the image's), the database URL (the bundled
+    // PostgreSQL's), the trusted proxy (the proxy's network); read only by SQLite: the paths and the open-database cap.
+    const notPassed = ['SYNC_LISTEN_ADDR', 'SYNC_DATABASE_URL', 'SYNC_TRUSTED_PROXIES', 'SYNC_SERVER_DB_PATH', 'SYNC_PROJECT_DATA_DIR', 'SYNC_MAX_OPEN_PROJECTS'];
+    const expected = [...knownSyncVariables()].filter((name) => !notPassed.includes(name)).sort();
+    const fromEnvFile = Object.keys(node.environment).filter((name) => !notPassed.includes(name)).sort();
+    expect(fromEnvFile).toEqual(expected);
+    const defaults = SyncConfig.fromEnv({});
+    for (const name of fromEnvFile) {
+      expect({ name, value: node.environment[name] }).toEqual({ name, value: `\${${name}:-${composeVariables(composeText).get(name)}}` });
+      const sameAsUnset = isDeepStrictEqual(SyncConfig.fromEnv({ [name]: composeVariables(composeText).get(name) }), defaults);
+      expect({ name, sameAsUnset }).toEqual({ name, sameAsUnset: true });
+    }
+  });
+
   it('starts the nodes once PostgreSQL is ready, and the proxy once the nodes are', () => {
     expect(node.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     expect(proxy.depends_on).toEqual({ 'td-sync': { condition: 'service_healthy' } });
@@ -93,7 +109,8 @@ describe('deploy/docker-compose.postgres.yml', () => {
   it('reaches the nodes only through the proxy, which the nodes trust for client addresses', () => {
     expect(node.ports).toBeUndefined();
     expect(postgres.ports).toBeUndefined();
-    expect(proxy.ports).toEqual(['${TD_SYNC_PORT:-8080}:8080']);
+    // On 127.0.0.1 unless TD_SYNC_BIND says otherwise: a TLS reverse proxy on the host goes in front.
+    expect(proxy.ports).toEqual(['${TD_SYNC_BIND:-127.0.0.1}:${TD_SYNC_PORT:-8080}:8080']);
     const [network] = Object.values(compose.networks);
     expect(node.environment.SYNC_TRUSTED_PROXIES).toBe(network.ipam.config[0].subnet);
     for (const service of [postgres, node, proxy]) expect(service.networks).toEqual(Object.keys(compose.networks));

@@ -5,7 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
+import { SyncConfig } from '../../apps/td-sync/src/config/sync-config';
 import { composeSchemaErrors, composeVariables as composeVariablesOf, envFileValues } from './support/compose-files';
 import { DEPLOY_DIR, REPO_ROOT } from './support/deploy-support';
 import { copyParts, parseDockerfile } from './support/dockerfile-model';
@@ -58,13 +60,27 @@ describe('deploy/docker-compose.yml', () => {
     expect(copy && `/app/${copy.destination.replace(/^\.\//, '')}litestream.yml`).toBe(target);
   });
 
-  it('runs the image on the one platform it is built for', () => {
-    expect(service.platform).toBe('linux/amd64');
+  it('builds for the host\'s own architecture, which the image supports on amd64 and arm64', () => {
+    expect(service.platform).toBeUndefined();
   });
 
-  it('publishes the container port and checks health like the image does', () => {
-    expect(service.ports).toEqual(['${TD_SYNC_PORT:-8080}:8080']);
+  it('publishes the container port on 127.0.0.1 by default, and checks health like the image does', () => {
+    expect(service.ports).toEqual(['${TD_SYNC_BIND:-127.0.0.1}:${TD_SYNC_PORT:-8080}:8080']);
     expect(service.healthcheck.test).toEqual(['CMD', 'node', '/app/deploy/healthcheck.js']);
+  });
+
+  it('passes every setting the server reads from deploy/.env, but those the image fixes, with the server\'s own defaults', () => {
+    const fixedByImage = ['SYNC_LISTEN_ADDR', 'SYNC_SERVER_DB_PATH', 'SYNC_PROJECT_DATA_DIR'];
+    const expected = [...knownSyncVariables()].filter((name) => !fixedByImage.includes(name)).sort();
+    const passed = Object.keys(service.environment).filter((name) => name.startsWith('SYNC_')).sort();
+    expect(passed).toEqual(expected);
+    for (const name of passed) expect({ name, value: service.environment[name] }).toEqual({ name, value: `\${${name}:-${composeVariables().get(name)}}` });
+    // Each default means what the server assumes when the variable is unset.
+    const serverDefaults = SyncConfig.fromEnv({});
+    for (const name of passed) {
+      const sameAsUnset = isDeepStrictEqual(SyncConfig.fromEnv({ [name]: composeVariables().get(name) }), serverDefaults);
+      expect({ name, sameAsUnset }).toEqual({ name, sameAsUnset: true });
+    }
   });
 
   it('waits longer for a stop than the server drains', () => {
@@ -89,7 +105,7 @@ describe('deploy/docker-compose.yml', () => {
 describe('deploy/.env.example', () => {
   it('covers the settings the operator guide names', () => {
     const values = envExampleValues();
-    for (const name of ['TD_SYNC_PORT', 'SYNC_BASE_URL', 'SYNC_ALLOW_SIGNUP', 'SYNC_SHUTDOWN_TIMEOUT', 'SYNC_EMAIL_PROVIDER', 'SYNC_SMTP_URL', 'SYNC_EMAIL_FROM']) {
+    for (const name of ['TD_SYNC_PORT', 'TD_SYNC_BIND', 'SYNC_BASE_URL', 'SYNC_ALLOW_SIGNUP', 'SYNC_SHUTDOWN_TIMEOUT', 'SYNC_EMAIL_PROVIDER', 'SYNC_SMTP_URL', 'SYNC_EMAIL_FROM']) {
       expect(values.has(name)).toBe(true);
     }
   });

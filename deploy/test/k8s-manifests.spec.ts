@@ -74,7 +74,8 @@ describe('deploy/k8s', () => {
     // A read-only root file system still needs somewhere for the rendered Litestream config.
     expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(podSpec.volumes).toContainEqual(expect.objectContaining({ name: 'tmp', emptyDir: expect.anything() }));
-    expect(podSpec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64' });
+    // The image runs on amd64 and arm64 nodes alike.
+    expect(podSpec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     for (const resource of ['requests', 'limits']) {
       expect(Object.keys(container.resources[resource]).sort()).toEqual(['cpu', 'memory']);
     }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdminModule } from '@td-sync/admin';
 import { AuthModule } from '@td-sync/auth';
 import { AdmissionGuard, RateLimitModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
@@ -30,6 +31,7 @@ export class AppModule {
         AuthModule,
         ProjectsModule,
         SyncModule,
+        AdminModule,
         HealthModule,
         // Counted where storage keeps them: memory with SQLite, shared by every node with PostgreSQL.
         RateLimitModule.forRoot({ imports: [StorageModule], useExisting: RateLimitCounters }),

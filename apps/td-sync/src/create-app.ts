@@ -10,6 +10,7 @@ import { checkDataPaths } from './config/data-paths';
 import { Env } from './config/sync-config';
 import { SyncConfigModule } from './config/sync-config.module';
 import { MetricsService } from './health/metrics.service';
+import { PrometheusMetrics } from './health/prometheus-metrics.service';
 import { BODY_LIMIT_BYTES } from './http/body-limit';
 import { registerBodyParsers } from './http/body-parsers';
 import { ConnectionGovernor } from './http/connection-governor';
@@ -21,6 +22,7 @@ import { registerRequestLifecycle } from './http/request-lifecycle';
 import { declareRoutePolicies } from './http/route-policies';
 import { buildOpenApiDocument } from './openapi/build-openapi-document';
 import { PublishedApiDocument } from './openapi/published-api-document';
+import { FrameworkQuietLogger } from './startup/framework-quiet-logger';
 
 export { BODY_LIMIT_BYTES };
 
@@ -66,7 +68,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     bodyParser: false,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new FrameworkQuietLogger(app.get(Logger)));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -74,12 +76,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
   const { reserve } = projectDatabaseBudget(descriptorLimit, config.maxOpenProjects);
   const connections = new ConnectionGovernor(config.maxConnections ?? connectionLimitFor(reserve));
   connections.attach(fastify.server);
-  app.get(Logger).log(
-    `at most ${connections.maxConnections} connections (${config.maxConnections ? 'SYNC_MAX_CONNECTIONS' : `from the descriptor limit ${descriptorLimit}`}), ` +
-      `${config.maxInflightBodyBytes} bytes of request bodies in flight`,
-    'Limits',
-  );
-  registerRequestLifecycle(fastify, app.get(MetricsService));
+  registerRequestLifecycle(fastify, app.get(MetricsService), app.get(PrometheusMetrics));
   registerRequestAdmission(fastify, {
     authenticator: app.get(BearerAuthenticator),
     limiter: app.get(RateLimiter),

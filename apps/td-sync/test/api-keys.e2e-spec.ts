@@ -119,7 +119,8 @@ describeEachBackend('API keys and the Bearer guard', (backend) => {
   it('leaves public routes public: health, metrics and every login route answer without a key', async () => {
     expect((await http(server.url, 'GET', '/healthz')).status).toBe(200);
     expect((await http(server.url, 'GET', '/auth/verify')).status).toBe(200);
-    expect((await http(server.url, 'GET', '/auth/device/approve')).status).toBe(200);
+    // The link's page itself answers: without a token it is a 400 page saying the link is not valid.
+    expect((await http(server.url, 'GET', '/auth/device/approve')).status).toBe(400);
     for (const path of ['/v1/auth/login/start', '/v1/auth/login/poll', '/v1/auth/device/start', '/v1/auth/device/poll']) {
       expectError(await http(server.url, 'POST', path, { body: {} }), 400, 'bad_request');
     }

@@ -115,7 +115,7 @@ describeEachBackend('typed-code device login (POST /v1/auth/login/*, /auth/verif
     expectError(await poll(server, verifiedThenLate.body.device_code), 410, 'expired');
     expectError(await poll(server, neverVerified.body.device_code), 410, 'expired');
     const page = await submitUserCode(server, neverVerified.body.user_code);
-    expect(page.status).toBe(200);
+    expect(page.status).toBe(404);
     expect(page.text).toContain('Invalid or expired code.');
   });
 
@@ -220,21 +220,31 @@ describeEachBackend('the verify page (GET and POST /auth/verify)', (backend) => 
   });
 
   it.each([
-    ['an unknown code', 'ZZZZZZ'],
-    ['a code with letters outside the alphabet', 'ABC10O'],
-    ['a code of the wrong length', 'ABC2345'],
-  ])('answers %s with an HTML page saying "Invalid or expired code."', async (_case, code) => {
+    ['an unknown code', 'ZZZZZZ', 404],
+    ['a code with letters outside the alphabet', 'ABC10O', 400],
+    ['a code of the wrong length', 'ABC2345', 400],
+  ])('answers %s (%s) with an HTML page saying "Invalid or expired code.", status %d', async (_case, code, status) => {
     const page = await submitUserCode(server, code);
-    expect(page.status).toBe(200);
+    expect(page.status).toBe(status);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.text).toContain('Invalid or expired code.');
   });
 
-  it('asks for a code when the field is empty or missing', async () => {
-    expect((await submitUserCode(server, '  ')).text).toContain('Please enter a code.');
+  it('asks for a code, with status 400, when the field is empty or missing', async () => {
+    const empty = await submitUserCode(server, '  ');
+    expect(empty.status).toBe(400);
+    expect(empty.text).toContain('Please enter a code.');
     const missing = await http<string>(server.url, 'POST', '/auth/verify', { body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(missing.status).toBe(400);
     expect(missing.headers.get('content-type')).toMatch(/^text\/html/);
     expect(missing.text).toContain('Please enter a code.');
+  });
+
+  it('names the server on the form, so a person can check it against the address td printed', async () => {
+    const page = await http<string>(server.url, 'GET', '/auth/verify');
+    // The host of SYNC_BASE_URL (here its default), which is what td was told to use.
+    expect(page.text).toContain("Check that td printed this server's address: <strong>localhost:8080</strong>");
+    expect(page.text).toContain('<footer>td-sync server <strong>localhost:8080</strong></footer>');
   });
 
   it('answers HTML, never the JSON error body, to a JSON body', async () => {
@@ -296,7 +306,7 @@ describeEachBackend('typed-code login with signups off', (backend) => {
       const started = await start(open, 'latecomer@example.com');
       expect(started.status).toBe(200);
       const page = await submitUserCode(server, started.body.user_code);
-      expect(page.status).toBe(200);
+      expect(page.status).toBe(403);
       expect(page.text).toContain('Signups are disabled');
       expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', 'latecomer@example.com')).toBe(0);
       expect((await poll(server, started.body.device_code)).body).toEqual({ status: 'pending' });

@@ -42,13 +42,16 @@ function tokenOf(path: string): string {
   return new URL(path, BASE_URL).searchParams.get('token')!;
 }
 
-/** What the page's Approve button sends. */
-function approve(server: TestServer, token: string): Promise<HttpResult<string>> {
+/** What the page's Approve button sends (a form from before the deny button sends no decision, and approves too). */
+function approve(server: TestServer, token: string, decision?: 'approve' | 'deny'): Promise<HttpResult<string>> {
   return http<string>(server.url, 'POST', '/auth/device/approve', {
-    body: new URLSearchParams({ token }).toString(),
+    body: new URLSearchParams(decision ? { token, decision } : { token }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
 }
+
+/** What the page's "Not me, deny" button sends. */
+const deny = (server: TestServer, token: string) => approve(server, token, 'deny');
 
 describeEachBackend('email-approved PKCE device login, email over real SMTP', (backend) => {
   let mailbox: Mailbox;
@@ -125,9 +128,69 @@ describeEachBackend('email-approved PKCE device login, email over real SMTP', (b
     expectError(await devicePoll(server, started.body.device_code, pkce.verifier), 410, 'expired');
     expect((await http(server.url, 'GET', '/v1/projects', { apiKey: done.body.api_key })).status).toBe(200);
 
-    // The link is spent too.
-    expect((await http<string>(server.url, 'GET', path)).text).toContain('already been used');
-    expect((await approve(server, tokenOf(path))).text).toContain('already been used');
+    // The link is spent too, and its page says so with 410.
+    for (const spent of [await http<string>(server.url, 'GET', path), await approve(server, tokenOf(path))]) {
+      expect(spent.status).toBe(410);
+      expect(spent.text).toContain('already been used');
+    }
+  });
+
+  it('names the server and the request\'s expiry on the link\'s page', async () => {
+    const pkce = newPkcePair();
+    const before = Date.now();
+    await deviceStart(server, 'where@example.com', pkce, 'desk');
+    const page = await http<string>(server.url, 'GET', approvePath(await mailbox.next('where@example.com')));
+    expect(page.text).toContain('<dt>Server</dt><dd>sync.example.test</dd>');
+    const [, hhmm, minutes] = /<dt>Expires<\/dt><dd>at (\d{2}:\d{2}) UTC, in (\d+) minutes<\/dd>/.exec(page.text) ?? [];
+    expect(Number(minutes)).toBe(15);
+    // The time shown is 15 minutes after the start, to the minute.
+    const expected = [before + FIFTEEN_MINUTES, Date.now() + FIFTEEN_MINUTES].map((t) => new Date(t).toISOString().slice(11, 16));
+    expect(expected).toContain(hhmm);
+    expect(page.text).toContain('<footer>td-sync server <strong>sync.example.test</strong></footer>');
+  });
+
+  it('"Not me, deny" ends the login: its poll answers 410 expired, the link approves nothing after, and no key is issued', async () => {
+    const pkce = newPkcePair();
+    const keysBefore = await storedCount(server, 'SELECT count(*) FROM api_keys');
+    const started = await deviceStart(server, 'denier@example.com', pkce, 'unknown-laptop');
+    const token = tokenOf(approvePath(await mailbox.next('denier@example.com')));
+    expect((await devicePoll(server, started.body.device_code, pkce.verifier)).body).toEqual({ status: 'pending' });
+
+    const denied = await deny(server, token);
+    expect(denied.status).toBe(200);
+    expect(denied.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(denied.text).toContain('Sign-in denied');
+    expect(denied.text).toContain('<strong>unknown-laptop</strong> was not signed in');
+    expect(denied.text).not.toContain('<form');
+
+    expectError(await devicePoll(server, started.body.device_code, pkce.verifier), 410, 'expired');
+    for (const after of [await http<string>(server.url, 'GET', `/auth/device/approve?token=${token}`), await approve(server, token), await deny(server, token)]) {
+      expect(after.status).toBe(410);
+      expect(after.text).toContain('has expired');
+    }
+    expectError(await devicePoll(server, started.body.device_code, pkce.verifier), 410, 'expired');
+    expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', 'denier@example.com')).toBe(0);
+    expect(await storedCount(server, 'SELECT count(*) FROM api_keys')).toBe(keysBefore);
+  });
+
+  it('cannot deny a login that was already approved', async () => {
+    const pkce = newPkcePair();
+    const started = await deviceStart(server, 'approved-first@example.com', pkce);
+    const token = tokenOf(approvePath(await mailbox.next('approved-first@example.com')));
+    expect((await approve(server, token, 'approve')).text).toContain('Sign-in approved');
+    const late = await deny(server, token);
+    expect(late.status).toBe(410);
+    expect(late.text).toContain('already been used');
+    expect((await devicePoll(server, started.body.device_code, pkce.verifier)).body).toMatchObject({ status: 'complete' });
+  });
+
+  it('logs a login email held back by the one-a-minute rule, with the recipient and never the link', async () => {
+    const logs = jest.spyOn(Logger.prototype, 'log');
+    await deviceStart(server, 'held@example.com', newPkcePair());
+    await mailbox.next('held@example.com');
+    await deviceStart(server, 'held@example.com', newPkcePair());
+    const held = logs.mock.calls.map((call) => String(call[0])).filter((text) => text.includes('held back'));
+    expect(held).toEqual(['login email to held@example.com held back: one went to that address less than a minute ago']);
   });
 
   it('stores only hashes of the device code and the link secret', async () => {
@@ -200,8 +263,10 @@ describeEachBackend('email-approved PKCE device login, email over real SMTP', (b
     const path = approvePath(await mailbox.next('slow@example.com'));
     travelForward(server, FIFTEEN_MINUTES + 1000);
     expectError(await devicePoll(server, started.body.device_code, pkce.verifier), 410, 'expired');
-    expect((await http<string>(server.url, 'GET', path)).text).toContain('has expired');
-    expect((await approve(server, tokenOf(path))).text).toContain('has expired');
+    for (const page of [await http<string>(server.url, 'GET', path), await approve(server, tokenOf(path))]) {
+      expect(page.status).toBe(410);
+      expect(page.text).toContain('has expired');
+    }
   });
 
   it('refuses a verified login polled after its 15 minutes with 410 expired', async () => {
@@ -213,12 +278,12 @@ describeEachBackend('email-approved PKCE device login, email over real SMTP', (b
   });
 
   it.each([
-    ['no token', '/auth/device/approve'],
-    ['a malformed token', '/auth/device/approve?token=nonsense'],
-    ['an unknown selector', `/auth/device/approve?token=${'0'.repeat(24)}.${'a'.repeat(32)}`],
-  ])('answers a link with %s with an HTML page saying it is not valid', async (_case, path) => {
+    ['no token', '/auth/device/approve', 400],
+    ['a malformed token', '/auth/device/approve?token=nonsense', 400],
+    ['an unknown selector', `/auth/device/approve?token=${'0'.repeat(24)}.${'a'.repeat(32)}`, 404],
+  ])('answers a link with %s (%s) with an HTML page saying it is not valid, status %d', async (_case, path, status) => {
     const page = await http<string>(server.url, 'GET', path);
-    expect(page.status).toBe(200);
+    expect(page.status).toBe(status);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.text).toContain('not valid');
     expect(page.text).not.toContain('<form');
@@ -229,8 +294,10 @@ describeEachBackend('email-approved PKCE device login, email over real SMTP', (b
     const started = await deviceStart(server, 'guessed@example.com', pkce);
     const [selector] = tokenOf(approvePath(await mailbox.next('guessed@example.com'))).split('.');
     const forged = `${selector}.${'Z'.repeat(32)}`;
-    expect((await http<string>(server.url, 'GET', `/auth/device/approve?token=${forged}`)).text).toContain('not valid');
-    expect((await approve(server, forged)).text).toContain('not valid');
+    for (const page of [await http<string>(server.url, 'GET', `/auth/device/approve?token=${forged}`), await approve(server, forged), await deny(server, forged)]) {
+      expect(page.status).toBe(404);
+      expect(page.text).toContain('not valid');
+    }
     expect((await devicePoll(server, started.body.device_code, pkce.verifier)).body).toEqual({ status: 'pending' });
   });
 

@@ -1,18 +1,21 @@
-import { ApiKeysRepository, locateSqliteData, migrateSqliteToPostgres, MigrationProgress } from '@td-sync/storage';
+import { ApiKeysRepository } from '@td-sync/storage';
 import { createTestDatabase, TestDatabase } from '@td-sync/testing';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectError, http } from './support/http';
 import { loginViaUserCode, LoggedIn } from './support/login';
+import { eventsPartitionsWanted, migrateWithPartitionedEvents } from './support/partitioned-events';
 import { storedRow, storedRows } from './support/stored-rows';
-import { startTestServer, TestServer } from './support/test-server';
+import { BUILT_MAIN } from './support/spawned-server';
+import { createCaller, startTestServer, TestServer } from './support/test-server';
 
 /**
  * Moving up (issue 13): a deployment built on SQLite through the HTTP API
  * (logins, keys, projects, members, many events with duplicates and odd
- * payload spellings) is stopped, copied into PostgreSQL by
- * migrate-to-postgres, and served from there. Users keep their keys (expiry
+ * payload spellings) is stopped, copied into PostgreSQL by the built
+ * `td-sync migrate-to-postgres`, and served from there. Users keep their keys (expiry
  * and all), clients keep their cursors: every answer a client could ask for
  * is the same text as before, and the next push continues each project's seqs.
  */
@@ -56,6 +59,8 @@ describe('migrate-to-postgres (SQLite built over HTTP, then served from PostgreS
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'td-sync-move-up-'));
     database = await createTestDatabase();
+    const partitions = eventsPartitionsWanted();
+    if (partitions) await migrateWithPartitionedEvents(database.url, partitions, ENV);
   });
 
   afterEach(async () => {
@@ -116,10 +121,29 @@ describe('migrate-to-postgres (SQLite built over HTTP, then served from PostgreS
     await sqlite.close();
     servers.splice(servers.indexOf(sqlite), 1);
 
-    const progress: MigrationProgress[] = [];
-    const summary = await migrateSqliteToPostgres({ ...locateSqliteData(dataDir), databaseUrl: database.url, onProgress: (p) => progress.push(p) });
-    expect(summary).toMatchObject({ serverRows: { users: 5, api_keys: 5 }, projects: { copied: 3 }, events: 2404 + 30 + 5 });
-    expect(progress.filter((p) => p.kind === 'project').map((p) => p.projectId)).toEqual([alpha, beta, gone]);
+    // td-sync migrate-to-postgres, as an operator runs it: the built command line.
+    const copy = await runBuilt(['migrate-to-postgres', '--from', dataDir, '--to', database.url]);
+    expect(copy.code).toBe(0);
+    const target = `127.0.0.1:${new URL(database.url).port}/${database.name}`;
+    expect(copy.stderr.split('\n')).toEqual([
+      `copying ${join(dataDir, 'server.db')} into PostgreSQL at ${target}: 3 projects`,
+      expect.stringMatching(/^users: 5, API keys: 5, logins in progress: \d+$/),
+      `project 1/3 ${alpha}: copied 2,404 events up to seq 2,404`,
+      `project 2/3 ${beta}: copied 30 events up to seq 30`,
+      `project 3/3 ${gone}: copied 5 events up to seq 5`,
+      '',
+    ]);
+    expect(copy.stdout).toBe('done: 3 projects copied, 2,439 events\nstart td-sync with SYNC_DATABASE_URL set to this database\n');
+    expect(copy.stdout + copy.stderr).not.toContain(new URL(database.url).password);
+
+    // A second run finds the target holding data: refused, unless resuming, which finds every project done.
+    const again = await runBuilt(['migrate-to-postgres', '--from', join(dataDir, 'server.db'), '--to', database.url]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^td-sync: PostgreSQL at \S+ already holds data \(5 users, 5 api_keys, \d+ auth_requests, 3 projects, 7 memberships, 2439 events\)\..*--resume/);
+    const resumed = await runBuilt(['migrate-to-postgres', '--from', dataDir, '--to', database.url, '--resume', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`project 1/3 ${alpha}: already copied (2,404 events up to seq 2,404)`);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ projects: { copied: 0, 'already-copied': 3 }, events: 0 });
 
     const postgres = await startTestServer(ENV, { backend: 'postgres', database });
     servers.push(postgres);
@@ -135,7 +159,50 @@ describe('migrate-to-postgres (SQLite built over HTTP, then served from PostgreS
     const nextBeta = JSON.parse(await pushTextTo(postgres, owner, beta, pushBody('laptop', [31]))) as { acks: Array<{ server_seq: number }> };
     expect(nextBeta.acks).toEqual([{ client_action_id: 31, server_seq: 31 }]);
   }, 180_000);
+
+  it('takes the server\'s own settings for what it is not told, and says what it needs', async () => {
+    const sqlite = await startTestServer(ENV, { dataDir });
+    await createCaller(sqlite, 'only@example.com');
+    await sqlite.close();
+    servers.splice(0);
+
+    const missing = await runBuilt(['migrate-to-postgres']);
+    expect({ code: missing.code, stderr: missing.stderr }).toEqual({
+      code: 2,
+      stderr: 'td-sync: --to <postgres:// URL> is required (or SYNC_DATABASE_URL) (see `td-sync migrate-to-postgres --help`)\n',
+    });
+    expect((await runBuilt(['migrate-to-postgres', '--to', 'mysql://db/x', '--from', dataDir])).code).toBe(2);
+    const nowhere = await runBuilt(['migrate-to-postgres', '--to', database.url, '--from', join(dataDir, 'nothing')]);
+    expect({ code: nowhere.code, stderr: nowhere.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('nothing does not exist') });
+    const help = await runBuilt(['migrate-to-postgres', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: td-sync migrate-to-postgres \[options\]\n/);
+
+    const fromSettings = await runBuilt(['migrate-to-postgres'], {
+      SYNC_DATABASE_URL: database.url,
+      SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
+      SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
+    });
+    expect({ code: fromSettings.code, stderr: fromSettings.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('0 projects') });
+    expect(fromSettings.stdout).toMatch(/^done: 0 projects copied, 0 events\n/);
+    expect(await storedRows(await startTestServer(ENV, { backend: 'postgres', database }).then((s) => (servers.push(s), s)), 'SELECT email FROM users')).toEqual([
+      { email: 'only@example.com' },
+    ]);
+  });
 });
+
+/** The built `td-sync` with these arguments, in an environment with no SYNC_* settings but `env`. */
+function runBuilt(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BUILT_MAIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 async function pushTextTo(server: TestServer, user: LoggedIn, projectId: string, body: string): Promise<string> {
   const result = await http(server.url, 'POST', `/v1/projects/${projectId}/sync/push`, { apiKey: user.apiKey, body });

@@ -211,9 +211,14 @@ describe('API reference (/openapi.json and /docs)', () => {
     expect((await call('POST', '/v1/projects/{id}/members', { id }, { ...owner, body: { email: 'x@example.com', role: 'admin' } })).status).toBe(400);
     expect((await call('GET', '/v1/projects/{id}/members', { id }, writer)).body).toHaveLength(2);
     const graceId = grace.body.user_id as string;
-    expect((await call('PATCH', '/v1/projects/{id}/members/{userId}', { id, userId: graceId }, { ...owner, body: { role: 'reader' } })).body).toEqual({ status: 'updated' });
-    expect((await call('PATCH', '/v1/projects/{id}/members/{userId}', { id, userId: ada.body.user_id }, { ...owner, body: { role: 'reader' } })).status).toBe(400);
-    expect((await call('PATCH', '/v1/projects/{id}/members/{userId}', { id, userId: graceId }, { ...owner, body: { role: 'writer' } })).status).toBe(200);
+    expect((await call('PATCH', '/v1/projects/{id}/members/{member}', { id, member: 'grace@example.com' }, { ...owner, body: { role: 'writer' } })).status).toBe(200);
+    expect((await call('PATCH', '/v1/projects/{id}/members/{member}', { id, member: 'nobody@example.com' }, { ...owner, body: { role: 'writer' } })).status).toBe(404);
+
+    // Self-service.
+    expect((await call('GET', '/v1/me', {}, writer)).body).toMatchObject({ user_id: graceId, email: 'grace@example.com', key: { name: 'laptop' } });
+    expect((await call('PATCH', '/v1/projects/{id}/members/{member}', { id, member: graceId }, { ...owner, body: { role: 'reader' } })).body).toEqual({ status: 'updated' });
+    expect((await call('PATCH', '/v1/projects/{id}/members/{member}', { id, member: ada.body.user_id }, { ...owner, body: { role: 'reader' } })).status).toBe(400);
+    expect((await call('PATCH', '/v1/projects/{id}/members/{member}', { id, member: graceId }, { ...owner, body: { role: 'writer' } })).status).toBe(200);
 
     // Sync: an empty log, a push with a duplicate and an empty entity_id, pages, status.
     expect((await call('GET', '/v1/projects/{id}/sync/status', { id }, writer)).body).toEqual({ event_count: 0, last_server_seq: 0 });
@@ -239,11 +244,27 @@ describe('API reference (/openapi.json and /docs)', () => {
     expect((await call('POST', '/v1/projects/{id}/sync/push', { id }, { ...writer, body: tooLarge })).status).toBe(413);
 
     // Leaving and deleting.
-    expect((await call('DELETE', '/v1/projects/{id}/members/{userId}', { id, userId: ada.body.user_id }, owner)).status).toBe(400);
-    expect((await call('DELETE', '/v1/projects/{id}/members/{userId}', { id, userId: graceId }, owner)).status).toBe(204);
+    expect((await call('DELETE', '/v1/projects/{id}/members/{member}', { id, member: ada.body.user_id }, owner)).status).toBe(400);
+    expect((await call('DELETE', '/v1/projects/{id}/members/{member}', { id, member: graceId }, owner)).status).toBe(204);
     expect((await call('DELETE', '/v1/projects/{id}', { id }, owner)).status).toBe(204);
     expect((await call('GET', '/v1/projects/{id}/members', { id }, owner)).status).toBe(404);
     expect((await call('GET', '/metricz')).body.push_events_accepted).toBe(2);
+    expect((await call('GET', '/metrics')).text).toContain('td_sync_pushed_events_total{outcome="accepted"} 2');
+    expect((await call('DELETE', '/v1/me/keys/current', {}, writer)).status).toBe(204);
+    expect((await call('GET', '/v1/me', {}, writer)).status).toBe(401);
+  });
+
+  it('describes what the login pages answer, errors and "Not me, deny" included', async () => {
+    expect((await call('POST', '/auth/verify', {}, form({ user_code: '' }))).status).toBe(400);
+    expect((await call('POST', '/auth/verify', {}, form({ user_code: 'ZZZZZZ' }))).status).toBe(404);
+    expect((await call('GET', '/auth/device/approve', {}, { query: '?token=nonsense' })).status).toBe(400);
+    expect((await call('GET', '/auth/device/approve', {}, { query: `?token=${'0'.repeat(24)}.${'a'.repeat(32)}` })).status).toBe(404);
+    const pkce = newPkcePair();
+    await call('POST', '/v1/auth/device/start', {}, { body: { email: 'denier@example.com', code_challenge: pkce.challenge, code_challenge_method: 'S256' } });
+    const token = APPROVE_LINK.exec((await mailbox.next('denier@example.com')).text)![1];
+    expect((await call('POST', '/auth/device/approve', {}, form({ token, decision: 'deny' }))).status).toBe(200);
+    expect((await call('GET', '/auth/device/approve', {}, { query: `?token=${token}` })).status).toBe(410);
+    expect((await call('POST', '/auth/device/approve', {}, form({ token }))).status).toBe(410);
   });
 
   it('serves Swagger UI at /docs from its own files, under a strict content security policy', async () => {

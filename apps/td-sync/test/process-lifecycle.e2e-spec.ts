@@ -1,5 +1,5 @@
 import { createTestDatabase, TestDatabase } from '@td-sync/testing';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -46,6 +46,62 @@ describe('td-sync process', () => {
     expect(JSON.parse(line)).toMatchObject({ request_id: requestId, method: 'GET', path: '/healthz', status: 200 });
     expect(typeof JSON.parse(line).duration_ms).toBe('number');
     expect(server.stdout.filter((l) => l.includes(requestId))).toHaveLength(1);
+  });
+
+  it('starts with one info line naming the version, addresses, storage, email, sign-up, code login and limits, and no secrets', async () => {
+    const server = await spawnTracked({
+      env: {
+        SYNC_BASE_URL: 'https://sync.example.com',
+        SYNC_EMAIL_PROVIDER: 'smtp',
+        SYNC_SMTP_URL: 'smtp://mailer:relay-password@smtp.example.com:587',
+        SYNC_ALLOW_SIGNUP: 'false',
+        SYNC_RATE_LIMIT_PUSH: '90',
+      },
+    });
+    const version = (JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+    const info = server.stdout.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 30);
+    // Before any request, the start logs exactly this one info line.
+    expect(info).toHaveLength(1);
+    expect(info[0]).toMatchObject({
+      msg: `td-sync ${version} listening on ${server.url}`,
+      version,
+      listen: server.url,
+      base_url: 'https://sync.example.com',
+      storage: {
+        backend: 'sqlite',
+        server_db: join(server.dataDir, 'server.db'),
+        project_data_dir: join(server.dataDir, 'projects'),
+        max_open_projects: 256,
+        project_databases_open_at_most: expect.any(Number),
+        descriptor_limit: expect.any(Number),
+      },
+      email: { provider: 'smtp', smtp_server: 'smtp.example.com:587', from: 'td-sync <noreply@localhost>' },
+      signup: false,
+      code_login: 'confirm',
+      rate_limits_per_minute: { auth: 10, auth_poll: 300, push: 90, pull: 120, other: 300 },
+    });
+    expect(server.stdout.join('\n')).not.toMatch(/relay-password|mailer/);
+    expect(server.stdout.join('\n')).not.toMatch(/InstanceLoader|RouterExplorer|dependencies initialized|Mapped \{/);
+  });
+
+  it('warns at start when SYNC_BASE_URL is still the default while the server listens on another port', async () => {
+    const server = await spawnTracked();
+    const port = new URL(server.url).port;
+    const warning = JSON.parse(await server.waitForLine(/SYNC_BASE_URL is still the default/)) as { level: number; msg: string };
+    expect(warning.level).toBe(40);
+    expect(warning.msg).toContain(`listens on port ${port}`);
+
+    const configured = await spawnTracked({ env: { SYNC_BASE_URL: 'https://sync.example.com' } });
+    expect(configured.stdout.join('\n')).not.toContain('SYNC_BASE_URL is still the default');
+  });
+
+  it('shows Nest\'s module and route lines at SYNC_LOG_LEVEL=debug only', async () => {
+    const server = await spawnTracked({ env: { SYNC_LOG_LEVEL: 'debug' } });
+    const lines = server.stdout.map((line) => JSON.parse(line) as { level: number; context?: string; msg: string });
+    const framework = lines.filter((line) => ['InstanceLoader', 'RouterExplorer', 'RoutesResolver', 'NestFactory', 'NestApplication'].includes(line.context ?? ''));
+    expect(framework.length).toBeGreaterThan(20);
+    expect(framework.every((line) => line.level === 20)).toBe(true);
+    expect(framework.some((line) => line.msg === 'Mapped {/v1/me, GET} route')).toBe(true);
   });
 
   it('writes readable text logs with SYNC_LOG_FORMAT=text', async () => {
@@ -161,6 +217,11 @@ describe('td-sync process with PostgreSQL', () => {
 
   it('starts once the database answers, drains on SIGTERM, closes its connections and exits 0', async () => {
     const server = await spawnTracked({ env: { SYNC_DATABASE_URL: database.url, SYNC_CODE_LOGIN: 'direct' } });
+    // The start-up line names the database by host, port and name, never with its credentials.
+    const started = JSON.parse(await server.waitForLine(/listening on http/)) as { storage: unknown };
+    const url = new URL(database.url);
+    expect(started.storage).toEqual({ backend: 'postgresql', database: `${url.hostname}:${url.port}${url.pathname}`, pool_size: 10 });
+    if (url.password) expect(server.stdout.join('\n')).not.toContain(url.password);
     const { apiKey } = await loginViaUserCode(server, 'pg-shutdown@example.com');
     const project = await http<{ id: string }>(server.url, 'POST', '/v1/projects', { apiKey, body: { name: 'shutdown' } });
     expect((await pushOne(server.url, apiKey, project.body.id, 1)).status).toBe(200);

@@ -92,8 +92,10 @@ describeEachBackend('rate limits', (backend) => {
     expect(start.status).toBe(200);
     const { device_code, interval, expires_in } = start.body as { device_code: string; interval: number; expires_in: number };
     const polls = Math.floor(expires_in / interval);
+    const startedAt = Date.now();
     for (let i = 0; i < polls; i++) {
-      travelForward(server, i * interval * 1000);
+      // The i-th poll at i intervals after the start, however long the real requests take.
+      travelForward(server, startedAt + i * interval * 1000 - Date.now());
       const result = await http(server.url, 'POST', '/v1/auth/login/poll', { body: { device_code } });
       expect({ poll: i, status: result.status }).toEqual({ poll: i, status: 200 });
     }
@@ -142,9 +144,11 @@ describeEachBackend('rate limits', (backend) => {
   });
 
   it('opens a fresh window once the minute has passed', async () => {
+    // The window opens with the first request, at or after this instant.
+    const opened = Date.now();
     await repeat(10, () => startLogin());
     expectLimited(await startLogin(), 10);
-    travelForward(server, 59_000);
+    travelForward(server, opened + 59_000 - Date.now());
     expectLimited(await startLogin(), 10);
     travelForward(server, 60_000);
     const fresh = await startLogin();

@@ -36,7 +36,7 @@ export {
   RBRACKET,
 } from './json-scanner';
 export type { DepthNote } from './json-scanner';
-export { RateLimit, RATE_LIMIT_TIER } from './rate-limit/rate-limit.decorator';
+export { RateLimit, RATE_LIMIT_TIER, RATE_LIMIT_TIERS } from './rate-limit/rate-limit.decorator';
 export type { RateLimitTier } from './rate-limit/rate-limit.decorator';
 export { RATE_LIMITS } from './rate-limit/rate-limit-options';
 export type { RateLimits } from './rate-limit/rate-limit-options';
@@ -54,6 +54,8 @@ export type { RateLimitCountersSource } from './rate-limit/rate-limit.module';
 export { RATE_LIMIT_COUNTERS } from './rate-limit/window-counters';
 export type { WindowCounters, CountedWindow } from './rate-limit/window-counters';
 export { FixedWindowStore, windowRecord } from './rate-limit/fixed-window-store';
+export { RateLimitMetrics } from './rate-limit/rate-limit-metrics';
+export { RateLimitMetricsModule } from './rate-limit/rate-limit-metrics.module';
 export { ApiErrors, ApiPageErrors } from './openapi/api-errors.decorator';
 export type { ErrorUse } from './openapi/api-errors.decorator';
 export { ApiBearerKey, BEARER_KEY_SCHEME } from './openapi/api-bearer-key.decorator';

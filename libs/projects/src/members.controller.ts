@@ -35,25 +35,26 @@ export class MembersController {
     return this.members.list(projectId);
   }
 
-  @Patch(':userId')
+  /** `:member` is the member's user id or email. */
+  @Patch(':member')
   @RequireRole('owner')
   @ApiOperation({ summary: "Change a member's role (owner)" })
-  @ApiParam({ name: 'userId', description: "The member's user id." })
+  @ApiParam({ name: 'member', description: "The member's user id or email." })
   @ApiOkResponse({ type: MemberUpdatedResponseDto })
-  @ApiErrors({ bad_request: 'a role other than owner, writer or reader, or demoting the last owner', not_found: 'the user is not a member' })
-  async updateRole(@Param('id') projectId: string, @Param('userId') userId: string, @Body() body: UpdateMemberDto): Promise<{ status: 'updated' }> {
-    await this.members.updateRole(projectId, userId, body.role);
+  @ApiErrors({ bad_request: 'a role other than owner, writer or reader, or demoting the last owner', not_found: 'the user is not a member (or the email has no account)' })
+  async updateRole(@Param('id') projectId: string, @Param('member') member: string, @Body() body: UpdateMemberDto): Promise<{ status: 'updated' }> {
+    await this.members.updateRole(projectId, member, body.role);
     return { status: 'updated' };
   }
 
-  @Delete(':userId')
+  @Delete(':member')
   @RequireRole('owner')
   @ApiOperation({ summary: 'Remove a member (owner)' })
-  @ApiParam({ name: 'userId', description: "The member's user id." })
+  @ApiParam({ name: 'member', description: "The member's user id or email." })
   @ApiNoContentResponse({ description: 'Removed.' })
-  @ApiErrors({ bad_request: 'removing the last owner', not_found: 'the user is not a member' })
+  @ApiErrors({ bad_request: 'removing the last owner', not_found: 'the user is not a member (or the email has no account)' })
   @HttpCode(HttpStatus.NO_CONTENT)
-  remove(@Param('id') projectId: string, @Param('userId') userId: string): Promise<void> {
-    return this.members.remove(projectId, userId);
+  remove(@Param('id') projectId: string, @Param('member') member: string): Promise<void> {
+    return this.members.remove(projectId, member);
   }
 }

@@ -19,6 +19,13 @@ const LOG_INTERVAL_MS = 60_000;
  * nobody else needs it.
  */
 export class ConnectionGovernor {
+  private static readonly byServer = new WeakMap<Server, ConnectionGovernor>();
+
+  /** The governor attached to `server`, for the start-up line. */
+  static of(server: Server): ConnectionGovernor | undefined {
+    return ConnectionGovernor.byServer.get(server);
+  }
+
   /** Connections with no request in progress, longest idle first (a Set keeps insertion order). */
   private readonly idle = new Set<Socket>();
   /** Connections serving requests, with how many (pipelining can make it more than one). */
@@ -34,6 +41,7 @@ export class ConnectionGovernor {
   }
 
   attach(server: Server): void {
+    ConnectionGovernor.byServer.set(server, this);
     server.on('connection', (socket: Socket) => this.admit(socket));
     server.on('request', (request: IncomingMessage, response: ServerResponse) => this.started(request.socket, response));
   }

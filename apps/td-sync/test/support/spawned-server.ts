@@ -27,6 +27,8 @@ export interface SpawnOptions {
   waitUntilListening?: boolean;
   /** Run the server as this user (and group of the same id); the spec must be root to use it. */
   uid?: number;
+  /** Command-line arguments (none: `td-sync` serves by default). */
+  args?: string[];
   /** Start it under this descriptor limit, soft and hard (as `ulimit -n` in its shell), so Node cannot raise it. */
   descriptorLimit?: number;
 }
@@ -42,10 +44,11 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   // Another user must be able to reach the checkout: a clone in a `mktemp -d`
   // directory is mode 700.
   const restoreModes = options.uid !== undefined ? letOthersTraverse(dirname(BUILT_MAIN)) : () => undefined;
+  const nodeArgs = [BUILT_MAIN, ...(options.args ?? [])];
   const [command, args] =
     options.descriptorLimit === undefined
-      ? [process.execPath, [BUILT_MAIN]]
-      : ['sh', ['-c', `ulimit -n ${options.descriptorLimit} && exec "$0" "$@"`, process.execPath, BUILT_MAIN]];
+      ? [process.execPath, nodeArgs]
+      : ['sh', ['-c', `ulimit -n ${options.descriptorLimit} && exec "$0" "$@"`, process.execPath, ...nodeArgs]];
   const child = spawn(command, args, {
     cwd: dataDir,
     env: {
@@ -96,7 +99,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   };
   if (options.waitUntilListening !== false) {
     const line = await server.waitForLine(/listening on http/);
-    server.url = /(http:\/\/[^\s"]+)/.exec(line)![1];
+    server.url = /listening on (http:\/\/[^\s"]+)/.exec(line)![1];
   }
   return server;
 }

@@ -7,12 +7,15 @@ import { join } from 'node:path';
 import type { Env } from '../../src/config/sync-config';
 import { createApp } from '../../src/create-app';
 import { capturedLogs } from './log-capture';
+import { eventsPartitionsWanted, migrateWithPartitionedEvents } from './partitioned-events';
 
 /**
  * The storage backends the protocol suites run against: SQLite files, and
  * PostgreSQL (SYNC_DATABASE_URL) on this jest worker's embedded cluster, a
  * fresh database per server. TD_SYNC_TEST_BACKENDS=sqlite (or postgres)
- * narrows a run to one of them while working on the other.
+ * narrows a run to one of them while working on the other;
+ * TD_SYNC_TEST_EVENTS_PARTITIONS=N gives every such database an events table
+ * hash-partitioned by project_id (support/partitioned-events.ts).
  */
 export type Backend = 'sqlite' | 'postgres';
 
@@ -80,7 +83,11 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
   };
   let app: NestFastifyApplication | undefined;
   try {
-    if (backend === 'postgres') database ??= await createTestDatabase();
+    if (backend === 'postgres' && database === undefined) {
+      database = await createTestDatabase();
+      const partitions = eventsPartitionsWanted();
+      if (partitions) await migrateWithPartitionedEvents(database.url, partitions, { SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'), ...env });
+    }
     app = await createApp({
       SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
       SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),

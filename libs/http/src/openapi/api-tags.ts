@@ -16,10 +16,16 @@ export const API_TAGS = {
   },
   projects: { name: 'projects', description: 'Projects the caller is a member of. Roles: owner > writer > reader.' },
   members: { name: 'members', description: "A project's members and their roles. A project never loses its last owner." },
+  selfService: { name: 'self-service', description: 'The caller and the key they call with: who am I, and logging a device out (revoking its key).' },
   sync: {
     name: 'sync',
     description:
       "Replication: push events, pull them back in server_seq order, and the log's status. Payloads are stored and returned exactly as sent.",
+  },
+  admin: {
+    name: 'admin',
+    description:
+      "For keys with the admin scope (minted only by `td-sync keys create --admin`; any other key gets 403): every user, key and project of the server. Paths and field names follow the upstream Go server's admin API.",
   },
   health: { name: 'health', description: 'Probes and counters for operators. Public and never rate limited.' },
   docs: { name: 'docs', description: 'This reference: the OpenAPI document and a browsable view of it. Public and never rate limited.' },

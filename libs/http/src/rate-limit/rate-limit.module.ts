@@ -1,6 +1,7 @@
 import { DynamicModule, InjectionToken, Module, ModuleMetadata } from '@nestjs/common';
 import { ClockModule } from '../clock.module';
 import { FixedWindowStore } from './fixed-window-store';
+import { RateLimitMetricsModule } from './rate-limit-metrics.module';
 import { RateLimiter } from './rate-limiter';
 import { RATE_LIMIT_COUNTERS } from './window-counters';
 
@@ -31,9 +32,9 @@ export class RateLimitModule {
     };
     return {
       module: RateLimitModule,
-      imports: [store],
+      imports: [store, RateLimitMetricsModule],
       providers: [RateLimiter],
-      exports: [store, RateLimiter],
+      exports: [store, RateLimiter, RateLimitMetricsModule],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FixedWindowStore } from './fixed-window-store';
+import { RateLimitMetrics } from './rate-limit-metrics';
 import { RATE_LIMITS, RateLimits } from './rate-limit-options';
 import type { RateLimitTier } from './rate-limit.decorator';
 
@@ -30,9 +31,14 @@ export class RateLimiter {
   constructor(
     @Inject(RATE_LIMITS) private readonly limits: RateLimits,
     private readonly store: FixedWindowStore,
+    private readonly metrics: RateLimitMetrics,
   ) {}
 
-  /** Counts one request; undefined when the tier's limit is 0 (off). Logs one warn line per refusal, naming the tracker (never a key). */
+  /**
+   * Counts one request; undefined when the tier's limit is 0 (off). A refusal
+   * is logged once at warn, naming the tracker (never a key), and counted in
+   * /metrics by tier.
+   */
   async count(tier: RateLimitTier, tracker: string): Promise<RateLimitCount | undefined> {
     const limit = this.limits[tier];
     if (!(limit > 0)) return undefined;
@@ -40,6 +46,7 @@ export class RateLimiter {
     const count: RateLimitCount = { limit, remaining: Math.max(0, limit - record.totalHits), resetSeconds: record.timeToExpire };
     if (!record.isBlocked) return count;
     this.logger.warn({ tier, tracker, limit }, `rate limit hit: ${tier} for ${tracker}`);
+    this.metrics.refused.inc({ tier });
     return { ...count, retryAfterSeconds: record.timeToBlockExpire };
   }
 }

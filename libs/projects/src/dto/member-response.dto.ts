@@ -11,6 +11,9 @@ export class MemberResponseDto implements MemberView {
   @ApiProperty({ pattern: '^u_[0-9a-f]{16}$' })
   user_id!: string;
 
+  @ApiProperty({ format: 'email', description: "The member's email, so owners can tell who is who." })
+  email!: string;
+
   @ApiProperty({ enum: PROJECT_ROLES, enumName: 'ProjectRole' })
   role!: ProjectRole;
 

@@ -21,7 +21,6 @@ export function locateSqliteData(from: string, projectDataDir?: string): SqliteD
   if (!existsSync(path)) throw new MigrationRefused(`${from} does not exist: give the SQLite data directory (holding server.db) or the server.db file`);
   const serverDbPath = statSync(path).isDirectory() ? join(path, 'server.db') : path;
   if (!existsSync(serverDbPath) || !statSync(serverDbPath).isFile()) throw new MigrationRefused(`${serverDbPath} does not exist: is ${from} a td-sync data directory?`);
-  const projects = resolve(projectDataDir ?? join(dirname(serverDbPath), 'projects'));
-  if (projectDataDir !== undefined && !existsSync(projects)) throw new MigrationRefused(`the project data directory ${projectDataDir} does not exist`);
-  return { serverDbPath, projectDataDir: projects };
+  // Not required to exist: a deployment without projects has none; a project whose file is missing is caught when it is copied.
+  return { serverDbPath, projectDataDir: resolve(projectDataDir ?? join(dirname(serverDbPath), 'projects')) };
 }

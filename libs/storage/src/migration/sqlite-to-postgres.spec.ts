@@ -137,6 +137,10 @@ describe('migrateSqliteToPostgres (real SQLite files, real PostgreSQL)', () => {
   });
 
   it('copies every event with its seq and exact bytes, and every key, user, login request, project and membership', async () => {
+    // A disabled account (an operator's `td-sync users disable`) stays disabled.
+    const file = new BetterSqlite3(join(dir, 'server.db'));
+    file.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').run('2026-02-03T00:00:00Z', WRITER);
+    file.close();
     const progress: MigrationProgress[] = [];
     const summary = await migrate({ onProgress: (p) => progress.push(p), pageSize: 7 });
 
@@ -158,11 +162,20 @@ describe('migrateSqliteToPostgres (real SQLite files, real PostgreSQL)', () => {
     expect(progress.filter((p) => p.kind === 'project-events' && p.projectId === P2).map((p) => (p as { copied: number }).copied).at(-1)).toBe(120);
 
     const pg = await openPostgres();
-    expect(await pg.apiKeys.findByHash('a'.repeat(64))).toEqual({ key_id: 'k_00000000000000a1', expires_at: '2027-01-31T08:15:02.123Z', revoked_at: null, last_used_at: null, user_id: OWNER, email: 'owner@example.com' });
-    expect(await pg.apiKeys.findByHash('b'.repeat(64))).toMatchObject({ expires_at: '2026-06-30T00:00:00Z', last_used_at: '2026-02-01T10:00:00.5Z', user_id: WRITER });
+    expect(await pg.apiKeys.findByHash('a'.repeat(64))).toEqual({
+      key_id: 'k_00000000000000a1',
+      expires_at: '2027-01-31T08:15:02.123Z',
+      revoked_at: null,
+      last_used_at: null,
+      scopes: 'sync',
+      user_id: OWNER,
+      email: 'owner@example.com',
+      user_disabled_at: null,
+    });
+    expect(await pg.apiKeys.findByHash('b'.repeat(64))).toMatchObject({ expires_at: '2026-06-30T00:00:00Z', last_used_at: '2026-02-01T10:00:00.5Z', user_id: WRITER, user_disabled_at: '2026-02-03T00:00:00Z' });
     expect(await pg.apiKeys.findByHash('c'.repeat(64))).toMatchObject({ revoked_at: '2026-02-02T00:00:00Z' });
     expect(await pg.authRequests.findBySelector('sel1')).toMatchObject({ id: 'ar_1', flow: 'email_link', email_sent: true, status: 'pending', code_challenge: 'challenge' });
-    expect(await pg.users.findById(WRITER)).toEqual({ id: WRITER, email: 'writer@example.com', created_at: TIME });
+    expect(await pg.users.findById(WRITER)).toMatchObject({ id: WRITER, email: 'writer@example.com', created_at: TIME });
 
     expect((await pg.projects.listLiveFor(WRITER)).map((p) => [p.id, p.name, p.description])).toEqual([
       [P1, 'one', 'about one'],

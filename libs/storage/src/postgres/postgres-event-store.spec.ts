@@ -2,7 +2,7 @@ import { createTestDatabase, TestDatabase } from '@td-sync/testing';
 import { Client } from 'pg';
 import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
-import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome } from '../repositories/event-store';
+import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
 import type { StorageBackend } from '../storage-backend';
 import { openPostgresBackend } from './postgres-backend';
 
@@ -264,5 +264,75 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     expect(await nodes[1].projects.softDelete(PROJECT)).toBe(true);
     await expect(nodes[2].events.append(PROJECT, OWNER, batchOf('dev-1', [1]), TIME, atLeast('writer'))).rejects.toThrow('project not found');
     await expect(nodes[2].events.status(PROJECT, OWNER, atLeast('reader'))).rejects.toThrow('project not found');
+  });
+});
+
+/** Events taken over from another server (`td-sync import-go`), with their seqs, on a real PostgreSQL. */
+describe('PostgresEventStore.importEvents', () => {
+  let database: TestDatabase;
+  let node: StorageBackend;
+  const stored = (serverSeq: number, clientActionId: number | bigint = serverSeq): StoredEvent => ({
+    serverSeq,
+    deviceId: 'go-laptop',
+    sessionId: 'ses',
+    clientActionId,
+    actionType: 'create',
+    entityType: 'issues',
+    entityId: `td-${serverSeq}`,
+    payload: `{"seq" : ${serverSeq}}`,
+    clientTimestamp: '2026-01-31T08:15:02.123456789Z',
+    serverTimestamp: `2026-01-31T08:15:0${serverSeq % 10}.000Z`,
+  });
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    node = await openPostgresBackend({ url: database.url, poolSize: 2, connectTimeoutMs: 10_000 });
+    await node.users.findOrCreate({ id: OWNER, email: 'owner@example.com', created_at: TIME });
+  });
+  afterEach(async () => {
+    await node.connection.close();
+    await database.drop();
+  });
+
+  it('stores events before their project exists; the project, once inserted, continues after the highest seq', async () => {
+    await node.events.importEvents(PROJECT, [stored(1), stored(2), stored(5)]);
+    await node.events.importEvents(PROJECT, [stored(8, 9_007_199_254_740_993n)]);
+    await node.projects.insertWithMembers({ id: PROJECT, name: 'imported', description: '', created_at: TIME, updated_at: TIME, deleted_at: null }, [
+      { project_id: PROJECT, user_id: OWNER, role: 'owner', invited_by: null, created_at: TIME },
+    ]);
+    expect(await node.events.summary(PROJECT)).toMatchObject({ eventCount: 4, lastServerSeq: 8, lastEventTime: '2026-01-31T08:15:08.000Z' });
+
+    const pushed = await node.events.append(PROJECT, OWNER, { deviceId: 'go-laptop', sessionId: 'ses', events: [event(9_007_199_254_740_993n), event(1_000)] }, TIME, atLeast('writer'));
+    expect([...pushed.outcomes]).toEqual([PushOutcome.Duplicate, PushOutcome.Acked]);
+    expect([...pushed.serverSeqs]).toEqual([8, 9]);
+    const page = await node.events.page(PROJECT, OWNER, { afterServerSeq: 0, limit: 100, excludeDevice: undefined }, atLeast('reader'));
+    expect(seqsOf(page)).toEqual([1, 2, 5, 8, 9]);
+    expect(page.eventsJson).toContain('"payload":{"seq" : 1},"client_timestamp":"2026-01-31T08:15:02.123456789Z"');
+  });
+
+  it('moves the counter of a project that exists past the events imported into it', async () => {
+    await node.projects.createWithOwner({ id: PROJECT, name: 'p', description: '' }, OWNER);
+    await node.events.importEvents(PROJECT, [stored(3), stored(4)]);
+    expect(await node.events.status(PROJECT, OWNER, atLeast('reader'))).toMatchObject({ eventCount: 2, lastServerSeq: 4 });
+    const pushed = await node.events.append(PROJECT, OWNER, batchOf('client', [1]), TIME, atLeast('writer'));
+    expect([...pushed.serverSeqs]).toEqual([5]);
+  });
+
+  it.each([
+    ['a seq at or below one stored', [[stored(3)], [stored(3)]]],
+    ['seqs out of order within a batch', [[stored(4), stored(2)]]],
+  ])('refuses %s and writes nothing of that batch', async (_, batches) => {
+    const [last] = batches.slice(-1);
+    for (const earlier of batches.slice(0, -1)) await node.events.importEvents(PROJECT, earlier);
+    await expect(node.events.importEvents(PROJECT, last)).rejects.toThrow(/does not ascend/);
+    await node.projects.insertWithMembers({ id: PROJECT, name: 'p', description: '', created_at: TIME, updated_at: TIME, deleted_at: null }, []);
+    expect((await node.events.summary(PROJECT))?.eventCount).toBe(batches.length - 1);
+  });
+
+  it('removeLog deletes the events of a project that never got its row', async () => {
+    await node.events.importEvents(PROJECT, [stored(1), stored(2)]);
+    await node.events.removeLog(PROJECT);
+    await node.projects.insertWithMembers({ id: PROJECT, name: 'p', description: '', created_at: TIME, updated_at: TIME, deleted_at: null }, []);
+    expect(await node.events.summary(PROJECT)).toMatchObject({ eventCount: 0, lastServerSeq: 0 });
   });
 });

@@ -1,8 +1,20 @@
 import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
-import { AppendResult, EventLogStatus, EventPage, EventPageRequest, EventStore, PAGE_BYTE_BUDGET, PushBatch, PushOutcome } from '../repositories/event-store';
+import {
+  AppendResult,
+  EventLogStatus,
+  EventLogSummary,
+  EventPage,
+  EventPageRequest,
+  EventStore,
+  PAGE_BYTE_BUDGET,
+  PushBatch,
+  PushOutcome,
+  StoredEvent,
+} from '../repositories/event-store';
 import { AccessFactsRow, applyDecision } from './postgres-memberships.repository';
 import type { PostgresDatabase } from './postgres-database';
+import { lockProjectCounter } from './project-counter-lock';
 
 /**
  * The access facts a push is decided on, and whether any of the batch's
@@ -43,6 +55,16 @@ const STATUS = `SELECT p.deleted_at IS NULL AS live, m.role, s.last_seq, s.event
 const MAX_DECISIONS = 5;
 
 const UNIQUE_VIOLATION = '23505';
+
+/** The operator's view of a log: its counter, and the bytes its rows take (a scan of the project's events: not for a hot path). */
+const SUMMARY = `SELECT s.last_seq, s.event_count, s.last_event_time,
+    (SELECT coalesce(sum(pg_column_size(e.*)), 0) FROM events e WHERE e.project_id = $1) AS bytes
+  FROM project_seqs s WHERE s.project_id = $1`;
+
+/** Events taken over from another server, with their seqs. */
+const INSERT_STORED = `INSERT INTO events (project_id, server_seq, device_id, session_id, client_action_id, action_type, entity_type,
+                      entity_id, payload, client_timestamp, server_timestamp)
+  SELECT $1, e.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS e`;
 
 /**
  * Every project's event log in one PostgreSQL table, shared by every node.
@@ -124,6 +146,72 @@ export class PostgresEventStore extends EventStore {
       lastServerSeq: Number(row.last_seq ?? 0),
       lastEventTime: row.last_event_time ?? undefined,
     };
+  }
+
+  async summary(projectId: string): Promise<EventLogSummary | undefined> {
+    const { rows } = await this.db.query<{ last_seq: string; event_count: string; last_event_time: string | null; bytes: string }>({
+      name: 'events_summary',
+      text: SUMMARY,
+      values: [projectId],
+    });
+    const row = rows[0];
+    if (!row) return undefined;
+    return { eventCount: Number(row.event_count), lastServerSeq: Number(row.last_seq), lastEventTime: row.last_event_time ?? undefined, bytesOnDisk: Number(row.bytes) };
+  }
+
+  /**
+   * Inserts the events as given, after checking that their seqs ascend past
+   * every stored one; a project that already has its counter row (it exists)
+   * has it locked and moved past them, as a push would. One that does not yet
+   * gets its counter from its events when its row is inserted
+   * (PostgresProjectsRepository.insertWithMembers).
+   */
+  importEvents(projectId: string, events: StoredEvent[]): Promise<void> {
+    return this.db.transaction(async (client) => {
+      const counted = await lockProjectCounter(client, projectId);
+      const { rows } = await client.query<{ highest: string }>({
+        name: 'events_highest_seq',
+        text: 'SELECT coalesce(max(server_seq), 0)::text AS highest FROM events WHERE project_id = $1',
+        values: [projectId],
+      });
+      let previous = BigInt(rows[0].highest);
+      for (const event of events) {
+        const seq = BigInt(event.serverSeq);
+        if (seq <= previous) throw new Error(`server_seq ${seq} does not ascend past ${previous}`);
+        previous = seq;
+      }
+      if (events.length === 0) return;
+      const column = <T>(pick: (event: StoredEvent) => T) => events.map(pick);
+      await client.query({
+        name: 'events_insert_stored',
+        text: INSERT_STORED,
+        values: [
+          projectId,
+          column((e) => String(e.serverSeq)),
+          column((e) => e.deviceId),
+          column((e) => e.sessionId),
+          column((e) => String(e.clientActionId)),
+          column((e) => e.actionType),
+          column((e) => e.entityType),
+          column((e) => e.entityId),
+          column((e) => e.payload),
+          column((e) => e.clientTimestamp),
+          column((e) => e.serverTimestamp),
+        ],
+      });
+      if (counted) {
+        await client.query({
+          name: 'events_counter_after_import',
+          text: 'UPDATE project_seqs SET last_seq = $2, event_count = event_count + $3, last_event_time = $4 WHERE project_id = $1',
+          values: [projectId, String(previous), events.length, events[events.length - 1].serverTimestamp],
+        });
+      }
+    });
+  }
+
+  /** The events of a project that has no row (an import that failed half-way); a project's own removal is purgeDeleted. */
+  async removeLog(projectId: string): Promise<void> {
+    await this.db.query({ name: 'events_remove_log', text: 'DELETE FROM events WHERE project_id = $1', values: [projectId] });
   }
 
   /** The seqs already stored under the batch's ids, by id in decimal. */

@@ -1,10 +1,12 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushOutcome } from '../repositories/event-store';
+import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushOutcome, StoredEvent } from '../repositories/event-store';
 
 type Append = (batch: PushBatch, serverTimestamp: string) => AppendResult;
+type AppendStored = (events: StoredEvent[]) => void;
 
 interface Statements {
   append: Transaction<Append>;
+  appendStored: Transaction<AppendStored>;
   page: Statement;
   pageExcluding: Statement;
   count: Statement;
@@ -52,6 +54,17 @@ export class SqliteEventLog {
     // Only after the commit: a batch that threw was rolled back whole.
     if (statements.eventCount !== undefined) statements.eventCount += result.accepted;
     return result;
+  }
+
+  /**
+   * Appends events that keep the seqs another server gave them, in one
+   * transaction. AUTOINCREMENT then continues after the highest, so the next
+   * push gets a seq no client has seen.
+   */
+  appendStored(db: Database, events: StoredEvent[]): void {
+    const statements = this.statementsFor(db);
+    statements.appendStored.immediate(events);
+    if (statements.eventCount !== undefined) statements.eventCount += events.length;
   }
 
   /**
@@ -171,8 +184,35 @@ function prepare(db: Database): Statements {
     return { accepted, outcomes, serverSeqs };
   });
 
+  const insertStored = db.prepare(
+    `INSERT INTO events (server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const highestSeq = db.prepare('SELECT coalesce(max(server_seq), 0) FROM events').pluck().safeIntegers(true);
+  const appendStored = db.transaction<AppendStored>((events) => {
+    let previous = highestSeq.get() as bigint;
+    for (const event of events) {
+      const seq = BigInt(event.serverSeq);
+      if (seq <= previous) throw new Error(`server_seq ${seq} does not ascend past ${previous}`);
+      previous = seq;
+      insertStored.run(
+        seq,
+        event.deviceId,
+        event.sessionId,
+        event.clientActionId,
+        event.actionType,
+        event.entityType,
+        event.entityId,
+        event.payload,
+        event.clientTimestamp,
+        event.serverTimestamp,
+      );
+    }
+  });
+
   return {
     append,
+    appendStored,
     page: db.prepare(`SELECT server_seq, ${EVENT_JSON} FROM events WHERE server_seq > ? ORDER BY server_seq LIMIT ?`).raw(),
     pageExcluding: db
       .prepare(`SELECT server_seq, ${EVENT_JSON} FROM events WHERE server_seq > ? AND device_id <> ? ORDER BY server_seq LIMIT ?`)

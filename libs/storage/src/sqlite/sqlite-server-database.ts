@@ -3,10 +3,11 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
 import { InitialSchema1764000000000 } from '../migrations/1764000000000-initial-schema';
+import { UserDisabledAt1765000000000 } from '../migrations/1765000000000-user-disabled-at';
 import { applyPragmas, checkpointTruncate } from '../sqlite-pragmas';
 
 /** The server database's migrations, in order; TypeORM records the ones run in its `migrations` table. */
-export const SERVER_MIGRATIONS = [InitialSchema1764000000000];
+export const SERVER_MIGRATIONS = [InitialSchema1764000000000, UserDisabledAt1765000000000];
 
 /**
  * The server database (users, keys, auth requests, projects, memberships) on
