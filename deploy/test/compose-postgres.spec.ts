@@ -132,8 +132,7 @@ describe('deploy/docker-compose.postgres.yml', () => {
 
   it('has nginx drop an idle connection to a node before the node does, so a push never meets one just closed', () => {
     const [, seconds] = /^\s*keepalive_timeout (\d+)s;$/m.exec(nginxConf)!;
-    const environment = node.environment as Record<string, unknown>;
-    const nodeKeepAlive = SyncConfig.fromEnv({ SYNC_KEEP_ALIVE_TIMEOUT: String(environment.SYNC_KEEP_ALIVE_TIMEOUT ?? '') }).keepAliveTimeoutMs;
+    const nodeKeepAlive = SyncConfig.fromEnv({ SYNC_KEEP_ALIVE_TIMEOUT: composeVariables(composeText).get('SYNC_KEEP_ALIVE_TIMEOUT') }).keepAliveTimeoutMs;
     expect(Number(seconds) * 1000).toBeLessThan(nodeKeepAlive);
   });
 });
