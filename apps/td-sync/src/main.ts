@@ -8,4 +8,7 @@ import { runCli } from './cli/run-cli';
  * Exits with the command's code once it is done (for the server, once it has
  * stopped).
  */
-void runCli(process.argv.slice(2)).then((code) => process.exit(code));
+void runCli(process.argv.slice(2)).then((code) => {
+  // Once stdout has taken everything written (a pipe may still hold part of a long --json answer).
+  process.stdout.write('', () => process.exit(code));
+});

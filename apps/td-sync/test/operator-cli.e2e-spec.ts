@@ -119,6 +119,12 @@ describe('td-sync command line: help and usage', () => {
 });
 
 /**
+ * Each command is a process of its own that loads Nest and opens storage
+ * (about a second, several on a loaded machine), and some tests run ten.
+ */
+jest.setTimeout(180_000);
+
+/**
  * `td-sync <command>` as an operator runs it: the built command in a process
  * of its own, on the database of a server that is running at the same time
  * (SQLite in WAL mode, or the same PostgreSQL database), whose answers show

@@ -36,7 +36,7 @@ export class KeyAdministration {
   async create(userEmailOrId: string, options: NewKeyOptions): Promise<CreatedKey> {
     const user = await this.users.resolve(userEmailOrId);
     const scopes = options.admin ? [SYNC_SCOPE, ADMIN_SCOPE] : [SYNC_SCOPE];
-    const name = options.name?.trim() || (options.admin ? 'td-sync admin' : 'td-sync keys create');
+    const name = options.name?.trim() || (options.admin ? 'operator-admin' : 'operator-issued');
     const { key, record } = await this.issuer.issue(user.id, name, scopes);
     return { key, view: toKeyView({ ...record, email: user.email }, this.clock.now().toISOString()) };
   }

@@ -11,6 +11,7 @@ import {
   GoEventLog,
   GoMembership,
   GoProject,
+  GoTime,
   GoUser,
   isProjectId,
   Membership,
@@ -256,7 +257,7 @@ export class GoImport {
   }
 
   /** A server-database time as td-sync stores its own; the import's own time (with a warning) when it cannot be read. */
-  private time(value: GoApiKey['created_at'], what: string, report: GoImportReport): string {
+  private time(value: GoTime, what: string, report: GoImportReport): string {
     const iso = goTimeToIso(value);
     if (iso !== undefined) return iso;
     report.warnings.push(`${what} ${JSON.stringify(value)} is not a time: the import's time is used`);
