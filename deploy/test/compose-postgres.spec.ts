@@ -129,6 +129,12 @@ describe('deploy/docker-compose.postgres.yml', () => {
     const [, size] = /client_max_body_size (\d+)m;/.exec(nginxConf)!;
     expect(Number(size)).toBeGreaterThan(10);
   });
+
+  it('has nginx drop an idle connection to a node before the node does, so a push never meets one just closed', () => {
+    const [, seconds] = /^\s*keepalive_timeout (\d+)s;$/m.exec(nginxConf)!;
+    const nodeKeepAlive = SyncConfig.fromEnv({ SYNC_KEEP_ALIVE_TIMEOUT: composeVariables(composeText).get('SYNC_KEEP_ALIVE_TIMEOUT') }).keepAliveTimeoutMs;
+    expect(Number(seconds) * 1000).toBeLessThan(nodeKeepAlive);
+  });
 });
 
 describe('deploy/.env.postgres.example', () => {

@@ -12,6 +12,7 @@ import { cleanEnv, DEPLOY_DIR, ENTRYPOINT, GroupProcess, litestreamBinary, makeT
 import { FakeLitestream } from './support/fake-litestream';
 import { body, findManifest, kustomizationResources, loadManifests as loadManifestsIn, Manifest, schemaFailures, typeErrors } from './support/k8s-manifests';
 import { knownSyncVariables, parseDurationSeconds } from './support/sync-variables';
+import { SyncConfig } from '../../apps/td-sync/src/config/sync-config';
 
 const K8S_DIR = join(DEPLOY_DIR, 'k8s');
 
@@ -107,6 +108,8 @@ describe('deploy/k8s', () => {
     expect(Object.keys(secret.stringData).sort()).toEqual(['LITESTREAM_ACCESS_KEY_ID', 'LITESTREAM_SECRET_ACCESS_KEY', 'SYNC_SMTP_URL']);
     // Listening address and paths are the image's; changing them here would break the probes and mounts.
     for (const fixed of ['SYNC_LISTEN_ADDR', 'SYNC_SERVER_DB_PATH', 'SYNC_PROJECT_DATA_DIR']) expect(config.data).not.toHaveProperty(fixed);
+    // Idle connections outlive an ingress controller's (60 s), which must drop them first.
+    expect(SyncConfig.fromEnv(config.data).keepAliveTimeoutMs).toBeGreaterThan(60_000);
   });
 
   it('points the Services at the pod', () => {

@@ -84,6 +84,8 @@ describe('deploy/k8s/postgres', () => {
     expect(settings.databaseUrl).toBe(secret.stringData.SYNC_DATABASE_URL);
     // Every replica of a rollout (one extra) at its full pool stays well inside a stock max_connections.
     expect((deployment.spec.replicas + 1) * settings.databasePoolSize).toBeLessThanOrEqual(DEFAULT_MAX_CONNECTIONS / 2);
+    // Idle connections outlive an ingress controller's (60 s), which must drop them first.
+    expect(settings.keepAliveTimeoutMs).toBeGreaterThan(60_000);
   });
 
   it('runs as a non-root user with a read-only root file system and resource limits', () => {

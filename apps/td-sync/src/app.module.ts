@@ -2,8 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from '@td-sync/admin';
-import { AuthModule, BearerGuard } from '@td-sync/auth';
-import { RateLimitGuard, RateLimitModule } from '@td-sync/http';
+import { AuthModule } from '@td-sync/auth';
+import { AdmissionGuard, RateLimitModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
 import { RateLimitCounters, StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
@@ -39,10 +39,9 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
-        // Global guards run in the order listed: authenticate first, so the
-        // rate limiter can key authenticated routes by the caller's API key id.
-        { provide: APP_GUARD, useExisting: BearerGuard },
-        { provide: APP_GUARD, useExisting: RateLimitGuard },
+        // The key check and the rate limit ran before the body was read (see
+        // http/request-admission.ts); this first guard answers their refusal.
+        { provide: APP_GUARD, useClass: AdmissionGuard },
       ],
     };
   }

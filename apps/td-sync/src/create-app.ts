@@ -1,22 +1,33 @@
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { BearerAuthenticator } from '@td-sync/auth';
+import { InflightBodyBudget, RateLimiter } from '@td-sync/http';
+import { projectDatabaseBudget, readOpenFileLimit } from '@td-sync/storage';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { checkDataPaths } from './config/data-paths';
 import { Env } from './config/sync-config';
 import { SyncConfigModule } from './config/sync-config.module';
 import { MetricsService } from './health/metrics.service';
 import { PrometheusMetrics } from './health/prometheus-metrics.service';
+import { BODY_LIMIT_BYTES } from './http/body-limit';
 import { registerBodyParsers } from './http/body-parsers';
+import { ConnectionGovernor } from './http/connection-governor';
+import { connectionLimitFor } from './http/connection-limit';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
+import { registerRequestAdmission } from './http/request-admission';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
+import { declareRoutePolicies } from './http/route-policies';
 import { buildOpenApiDocument } from './openapi/build-openapi-document';
 import { PublishedApiDocument } from './openapi/published-api-document';
 import { FrameworkQuietLogger } from './startup/framework-quiet-logger';
 
-/** PROTOCOL.md: bodies over 10 MiB are refused with 413. */
-export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+export { BODY_LIMIT_BYTES };
+
+/** How often Node looks for connections past their header or request timeout (its default, 30 s, would let them overstay that long). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 /**
  * Builds the Nest application on Fastify with everything every route shares.
@@ -25,6 +36,7 @@ export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
  */
 export async function createApp(envOverrides: Env = {}): Promise<NestFastifyApplication> {
   const { module: configModule, config } = await SyncConfigModule.load(envOverrides);
+  checkDataPaths(config);
 
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -38,9 +50,17 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     // Requests that never reach a route still get the PROTOCOL.md error body.
     clientErrorHandler: answerUnparsableRequest,
     frameworkErrors: answerFrameworkError,
-    // A client that trickles a request (slowloris) is cut off; a 10 MiB push
-    // over a slow link still has ample time.
-    requestTimeout: 120_000,
+    // Timeouts of seconds (README, "Limits and hardening"): a connection that
+    // is idle between requests, one that trickles its headers (slowloris) and
+    // one whose whole request, body included, has not arrived in time are
+    // closed, the last two with a 408.
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
     routerOptions: { ignoreTrailingSlash: true },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(configModule), adapter, {
@@ -52,8 +72,19 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  registerBodyParsers(fastify);
+  const descriptorLimit = readOpenFileLimit().descriptors;
+  const { reserve } = projectDatabaseBudget(descriptorLimit, config.maxOpenProjects);
+  const connections = new ConnectionGovernor(config.maxConnections ?? connectionLimitFor(reserve));
+  connections.attach(fastify.server);
   registerRequestLifecycle(fastify, app.get(MetricsService), app.get(PrometheusMetrics));
+  registerRequestAdmission(fastify, {
+    authenticator: app.get(BearerAuthenticator),
+    limiter: app.get(RateLimiter),
+    budget: new InflightBodyBudget(config.maxInflightBodyBytes),
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+  });
+  registerBodyParsers(fastify);
+  declareRoutePolicies(app);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

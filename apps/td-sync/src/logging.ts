@@ -1,5 +1,6 @@
 import type { Params } from 'nestjs-pino';
 import { SyncConfig } from './config/sync-config';
+import { serializeError } from './logged-error';
 
 /**
  * pino through nestjs-pino: JSON lines by default, pino-pretty with
@@ -11,7 +12,9 @@ import { SyncConfig } from './config/sync-config';
  * logs name their request id themselves. A per-request child logger and its
  * async-context plumbing cost about a tenth of a small push for nothing we use.
  * Nothing secret is ever passed to the logger, so there is no redaction pass
- * to pay for on every line either (the reliability specs scan the output).
+ * to pay for on every line either (the reliability specs scan the output);
+ * errors, which the code does not choose the fields of, are logged without
+ * the values of failed queries (serializeError).
  */
 export function loggerParams(config: SyncConfig): Params {
   return {
@@ -19,6 +22,7 @@ export function loggerParams(config: SyncConfig): Params {
     pinoHttp: {
       level: config.logLevel,
       base: { service: 'td-sync' },
+      serializers: { err: serializeError },
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       transport:
         config.logFormat === 'text'

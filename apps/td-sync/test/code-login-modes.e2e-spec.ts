@@ -400,7 +400,9 @@ describe('SYNC_CODE_LOGIN at start (built server)', () => {
     const server = await spawnTracked({ env: { SYNC_CODE_LOGIN: 'maybe' }, waitUntilListening: false });
     expect(await server.exited).toBe(2);
     expect(server.stderr).toEqual([expect.stringContaining('SYNC_CODE_LOGIN')]);
-    expect(server.stderr[0]).toContain('"maybe"');
-    expect(server.stderr[0]).toContain('confirm, direct, off');
+    // One JSON log line (the default log format), its message naming the value and what is accepted.
+    const { msg } = JSON.parse(server.stderr[0]) as { msg: string };
+    expect(msg).toContain('"maybe"');
+    expect(msg).toContain('confirm, direct, off');
   });
 });

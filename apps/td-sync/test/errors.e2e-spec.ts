@@ -1,11 +1,14 @@
 import { expectError, http } from './support/http';
-import { describeEachBackend, startTestServer, TestServer } from './support/test-server';
+import { createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
 describeEachBackend('HTTP behaviour shared by every route', (backend) => {
   let server: TestServer;
+  /** Bodies of authenticated routes are read only once the key is checked. */
+  let authorization: { authorization: string };
 
   beforeAll(async () => {
     server = await startTestServer({}, { backend });
+    authorization = { authorization: `Bearer ${(await createCaller(server, 'errors@example.com')).apiKey}` };
   });
   afterAll(() => server.close());
 
@@ -14,13 +17,13 @@ describeEachBackend('HTTP behaviour shared by every route', (backend) => {
   });
 
   it('answers malformed JSON with 400 bad_request', async () => {
-    expectError(await http(server.url, 'POST', '/v1/projects', { body: '{"name": ', headers: { 'content-type': 'application/json' } }), 400, 'bad_request');
+    expectError(await http(server.url, 'POST', '/v1/projects', { body: '{"name": ', headers: { 'content-type': 'application/json', ...authorization } }), 400, 'bad_request');
   });
 
   it('answers a body that is not UTF-8 with 400 bad_request', async () => {
     const response = await fetch(`${server.url}/v1/projects`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authorization },
       body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
     });
     expect(response.status).toBe(400);
@@ -29,14 +32,14 @@ describeEachBackend('HTTP behaviour shared by every route', (backend) => {
 
   it('refuses a body over 10 MiB with 413 payload_too_large, with and without a length', async () => {
     const big = '{"x":"' + 'a'.repeat(10 * 1024 * 1024) + '"}';
-    expectError(await http(server.url, 'POST', '/v1/projects', { body: big }), 413, 'payload_too_large');
+    expectError(await http(server.url, 'POST', '/v1/projects', { body: big, headers: authorization }), 413, 'payload_too_large');
 
     const chunks = async function* () {
       for (let i = 0; i < 11; i++) yield new Uint8Array(1024 * 1024).fill(0x61);
     };
     const response = await fetch(`${server.url}/v1/projects`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authorization },
       body: ReadableStream.from(chunks()),
       duplex: 'half',
     } as RequestInit);

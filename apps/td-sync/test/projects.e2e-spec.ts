@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectDatabasePath, serverCount, storedEvents, withDatabase } from './support/database-files';
 import { expectError, http } from './support/http';
@@ -280,21 +279,19 @@ describeEachBackend('projects (PROTOCOL.md, Projects)', (backend) => {
 
 describe('project creation when the event database cannot be made', () => {
   let server: TestServer;
-  const scratch = mkdtempSync(join(tmpdir(), 'td-sync-blocked-'));
 
   beforeAll(async () => {
-    // The project data directory would have to live inside a regular file.
-    const blocker = join(scratch, 'blocker');
-    writeFileSync(blocker, 'not a directory');
-    server = await startTestServer({ SYNC_PROJECT_DATA_DIR: join(blocker, 'projects') });
+    server = await startTestServer();
   });
-  afterAll(async () => {
-    await server.close();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  afterAll(() => server.close());
 
   it('answers 500 internal_error without a path in the message, and leaves no project behind', async () => {
     const owner = await newCaller(server);
+    // After the start (which checks the directory), the project data
+    // directory is replaced by a regular file.
+    const projects = join(server.dataDir, 'projects');
+    rmSync(projects, { recursive: true, force: true });
+    writeFileSync(projects, 'not a directory');
     const result = await http(server.url, 'POST', '/v1/projects', { apiKey: owner.apiKey, body: { name: 'doomed' } });
     expectError(result, 500, 'internal_error');
     expect(messageOf(result)).not.toMatch(/\//);

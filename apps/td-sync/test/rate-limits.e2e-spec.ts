@@ -67,7 +67,14 @@ describeEachBackend('rate limits', (backend) => {
     const results = await repeat(10, (i) => routes[i % routes.length]());
     for (const result of results) expect(result.status).not.toBe(429);
     expect(results[9].headers.get('x-ratelimit-remaining')).toBe('0');
-    expectLimited(await http(server.url, 'POST', '/auth/verify', { body: 'user_code=ABC234', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 10);
+    // The verify page is an HTML route: its 429 is a page (PROTOCOL.md, HTML routes), with the same headers.
+    const page = await http(server.url, 'POST', '/auth/verify', { body: 'user_code=ABC234', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(page.status).toBe(429);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.text).toContain('Too many attempts');
+    expect(Number(page.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(page.headers.get('x-ratelimit-limit')).toBe('10');
+    expectLimited(await startLogin(), 10);
   });
 
   it('auth polling: 300 per minute per IP in its own bucket', async () => {

@@ -3,7 +3,7 @@ import { ClockModule } from '@td-sync/http';
 import { StorageModule } from '@td-sync/storage';
 import { AccountsModule } from './accounts.module';
 import { AUTH_OPTIONS, AuthOptions } from './auth-options';
-import { BearerGuard } from './bearer.guard';
+import { BearerAuthenticator } from './bearer-authenticator';
 import { createEmailSender } from './email/create-email-sender';
 import { EmailOutbox } from './email/email-outbox';
 import { EmailSender } from './email/email-sender';
@@ -21,12 +21,12 @@ import { MeController } from './self-service/me.controller';
 import { MeService } from './self-service/me.service';
 
 /**
- * Device login (both flows, with their pages), the Bearer guard and
+ * Device login (both flows, with their pages), the Bearer check and
  * self-service (/v1/me), over AccountsModule (users and API keys). The app
- * registers the guard globally, before the rate limiter, which keys on what it
- * resolves; @Public() routes skip it. AuthOptions come from the app's
- * configuration (AUTH_OPTIONS). The cleanup job needs ScheduleModule.forRoot()
- * in the application.
+ * runs the check before a request's body is read, then the rate limiter,
+ * which keys on what it resolves; @Public() routes skip it. AuthOptions come
+ * from the app's configuration (AUTH_OPTIONS). The cleanup job needs
+ * ScheduleModule.forRoot() in the application.
  */
 @Module({
   imports: [StorageModule, ClockModule, AccountsModule],
@@ -40,10 +40,10 @@ import { MeService } from './self-service/me.service';
     EmailLinkLoginService,
     EmailOutbox,
     AuthRequestCleanup,
-    BearerGuard,
+    BearerAuthenticator,
     MeService,
   ],
   // AccountsModule re-exported: whoever imports AuthModule gets UsersService and ApiKeyService.
-  exports: [AccountsModule, BearerGuard],
+  exports: [AccountsModule, BearerAuthenticator],
 })
 export class AuthModule {}

@@ -10,6 +10,7 @@ export { UsersService, normalizeEmail } from './users.service';
 export { ApiKeyService, API_KEY_PREFIX } from './api-key.service';
 export type { IssuedKey } from './api-key.service';
 export { secretsEqual } from './secrets';
-export { BearerGuard } from './bearer.guard';
+export { BearerAuthenticator, BEARER_CHALLENGE, BEARER_REFUSALS } from './bearer-authenticator';
+export type { BearerOutcome } from './bearer-authenticator';
 export { EmailOutbox } from './email/email-outbox';
 export { AuthRequestCleanup, AUTH_REQUEST_CLEANUP_JOB } from './login/auth-request-cleanup';

@@ -33,6 +33,6 @@ describe('describeException', () => {
   });
 
   it('keeps the message of a 503, which tells the client to retry', () => {
-    expect(describeException(new ServiceUnavailableException('draining'))).toMatchObject({ status: 503, message: 'draining' });
+    expect(describeException(new ServiceUnavailableException('draining'))).toMatchObject({ status: 503, code: 'unavailable', message: 'draining' });
   });
 });

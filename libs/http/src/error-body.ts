@@ -21,8 +21,9 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   409: 'conflict',
   410: 'expired',
   413: 'payload_too_large',
-  415: 'bad_request',
+  415: 'unsupported_media_type',
   429: 'rate_limited',
+  503: 'unavailable',
 };
 
 /** The PROTOCOL.md code for a status when the thrower named none. */

@@ -1,9 +1,12 @@
 /**
  * The HTTP contract every route shares (PROTOCOL.md): error codes, the error
  * body and the protocol exception, @Public, rate-limit tiers with their
- * decorator, guard and store, the request's augmentations (rawBody, user), the
- * clock, the one JSON scanner, and the decorators that document all of it in
- * the OpenAPI reference. It depends on no other lib of td-sync.
+ * decorator, limiter and store, what is decided before a body is read (route
+ * policies, client address keys, the in-flight body budget, the guard that
+ * answers a refusal), the request's augmentations (rawBody, user,
+ * admissionRefusal), the clock, the one JSON scanner, and the decorators that
+ * document all of it in the OpenAPI reference. It depends on no other lib of
+ * td-sync.
  */
 export type { ErrorCode } from './error-code';
 export { ProtocolException } from './protocol.exception';
@@ -38,10 +41,18 @@ export type { RateLimitTier } from './rate-limit/rate-limit.decorator';
 export { RATE_LIMITS } from './rate-limit/rate-limit-options';
 export type { RateLimits } from './rate-limit/rate-limit-options';
 export { RateLimitModule } from './rate-limit/rate-limit.module';
+export { RateLimiter, RATE_LIMIT_WINDOW_MS } from './rate-limit/rate-limiter';
+export type { RateLimitCount } from './rate-limit/rate-limiter';
+export { clientAddressKey } from './client-address';
+export { findUnstorableText, isUnstorableText } from './unstorable-text';
+export { ROUTE_POLICY, routePolicyOf } from './admission/route-policy';
+export type { RoutePolicy } from './admission/route-policy';
+export { InflightBodyBudget } from './admission/inflight-body-budget';
+export { AdmissionGuard } from './admission/admission.guard';
+export type {} from './admission/admission-refusal';
 export type { RateLimitCountersSource } from './rate-limit/rate-limit.module';
 export { RATE_LIMIT_COUNTERS } from './rate-limit/window-counters';
 export type { WindowCounters, CountedWindow } from './rate-limit/window-counters';
-export { RateLimitGuard, IP_KEYED_TIERS } from './rate-limit/rate-limit.guard';
 export { FixedWindowStore, windowRecord } from './rate-limit/fixed-window-store';
 export { RateLimitMetrics } from './rate-limit/rate-limit-metrics';
 export { RateLimitMetricsModule } from './rate-limit/rate-limit-metrics.module';

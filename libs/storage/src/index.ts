@@ -13,6 +13,9 @@ export { StorageMetrics } from './storage-metrics';
 export { waitForStorage } from './wait-for-storage';
 export { StorageUnavailableError } from './storage-unavailable.error';
 export { isProjectId } from './project-id';
+// The descriptor limit and the share of it the project databases leave to everything else (the app caps connections within it).
+export { readOpenFileLimit } from './open-file-limit';
+export { projectDatabaseBudget } from './project-database-budget';
 export { describeDatabase } from './postgres/describe-database';
 
 export type { User, NewUser } from './records/user';

@@ -6,6 +6,7 @@ import { ConfigValidationError } from '../config/config-validation-error';
 import { baseUrlWarning, startupSummary } from '../startup/startup-summary';
 import { serverVersion } from '../startup/version';
 import type { SyncConfig } from '../config/sync-config';
+import type { CliIo } from './command';
 import { defineCommand } from './define-command';
 
 export const serveCommand = defineCommand({
@@ -15,24 +16,26 @@ export const serveCommand = defineCommand({
   help: `Runs the sync server with the SYNC_* settings of the environment (see the README). SIGTERM or
 SIGINT stop it gracefully: it stops accepting connections, lets requests in flight finish for up to
 SYNC_SHUTDOWN_TIMEOUT, closes its databases and exits 0.`,
-  run: () => serve(),
+  run: (_args, io) => serve(io),
 });
 
 /**
  * Starts the server and resolves with the exit code once it has stopped. A
- * configuration error is thrown as is (the dispatcher prints it as one line,
- * exit code 2); any other start-up failure, such as a database that does not
- * answer within SYNC_DATABASE_CONNECT_TIMEOUT (one line per attempt
- * meanwhile), as "failed to start: ..." (exit code 1).
+ * configuration error (a value it cannot use, a data path it cannot write)
+ * ends the start with one line in the configured log format and exit code 2;
+ * any other start-up failure, such as a database that does not answer within
+ * SYNC_DATABASE_CONNECT_TIMEOUT (one line per attempt meanwhile), is thrown
+ * as "failed to start: ..." (exit code 1).
  */
-async function serve(): Promise<number> {
+async function serve(io: CliIo): Promise<number> {
   // Loaded here, not above: the operator's commands never load the HTTP stack.
   // (Relative paths only: the build rewrites @td-sync/... in static imports alone.)
-  const [{ createApp }, { SyncConfig }, { storageOptionsFrom }, { PublishedApiDocument }] = await Promise.all([
+  const [{ createApp }, { SyncConfig }, { storageOptionsFrom }, { PublishedApiDocument }, { ConnectionGovernor }] = await Promise.all([
     import('../create-app'),
     import('../config/sync-config'),
     import('../config/library-options'),
     import('../openapi/published-api-document'),
+    import('../http/connection-governor'),
   ]);
   let app: NestFastifyApplication;
   try {
@@ -41,7 +44,10 @@ async function serve(): Promise<number> {
     await waitForStorage(storageOptionsFrom(SyncConfig.fromEnv(process.env)), (line) => process.stderr.write(`td-sync: ${line}\n`));
     app = await createApp();
   } catch (error) {
-    if (error instanceof ConfigValidationError) throw error;
+    if (error instanceof ConfigValidationError) {
+      io.err(startFailureLine(`td-sync: ${error.message}`, error.logFormat));
+      return 2;
+    }
     throw new Error(`failed to start: ${(error as Error)?.message ?? String(error)}`);
   }
   const config = app.get(SyncConfig);
@@ -69,7 +75,8 @@ async function serve(): Promise<number> {
   const listeningOn = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   const version = serverVersion();
   // One line with everything an operator checks at start (tests and the benchmark wait for "listening on").
-  logger.log(startupSummary(config, version, listeningOn, app.get(StorageConnection).gauges()), `td-sync ${version} listening on ${listeningOn}`);
+  const connections = ConnectionGovernor.of(app.getHttpServer())?.maxConnections;
+  logger.log(startupSummary(config, version, listeningOn, app.get(StorageConnection).gauges(), connections), `td-sync ${version} listening on ${listeningOn}`);
   const warning = baseUrlWarning(config, port);
   if (warning) logger.warn(warning);
   // Built now, once: it costs the start nothing, and no request waits for it later.
@@ -109,4 +116,10 @@ function stopOn(signals: NodeJS.Signals[], app: NestFastifyApplication, config: 
     };
     for (const signal of signals) process.on(signal, (s: NodeJS.Signals) => void stop(s));
   });
+}
+
+/** The start failure as one line: a JSON log line (pino's shape, level fatal) or, with SYNC_LOG_FORMAT=text, the plain message. */
+function startFailureLine(message: string, format: 'json' | 'text'): string {
+  if (format === 'text') return message;
+  return JSON.stringify({ level: 60, time: new Date().toISOString(), service: 'td-sync', msg: message });
 }

@@ -147,4 +147,53 @@ describe('SyncConfig', () => {
     const config = SyncConfig.fromEnv({ SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: 'smtp://u:p@mail:587', SYNC_EMAIL_FROM: 'td <td@example.com>' });
     expect(config).toMatchObject({ emailProvider: 'smtp', smtpUrl: 'smtp://u:p@mail:587', emailFrom: 'td <td@example.com>' });
   });
+
+  describe('limits and timeouts (README, Limits and hardening)', () => {
+    it('defaults to a 16 MiB body budget, a connection cap derived at start, and timeouts of seconds', () => {
+      expect(SyncConfig.fromEnv({})).toMatchObject({
+        maxInflightBodyBytes: 16 * 1024 * 1024,
+        maxConnections: undefined,
+        keepAliveTimeoutMs: 5000,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 60_000,
+      });
+    });
+
+    it('reads sizes with units, a cap, and durations', () => {
+      const config = SyncConfig.fromEnv({
+        SYNC_MAX_INFLIGHT_BODY_BYTES: '64MiB',
+        SYNC_MAX_CONNECTIONS: '500',
+        SYNC_KEEP_ALIVE_TIMEOUT: '65s',
+        SYNC_HEADERS_TIMEOUT: '5s',
+        SYNC_REQUEST_TIMEOUT: '2m',
+      });
+      expect(config).toMatchObject({ maxInflightBodyBytes: 64 * 1024 * 1024, maxConnections: 500, keepAliveTimeoutMs: 65_000, headersTimeoutMs: 5000, requestTimeoutMs: 120_000 });
+      expect(SyncConfig.fromEnv({ SYNC_MAX_CONNECTIONS: 'AUTO' }).maxConnections).toBeUndefined();
+    });
+
+    it.each([
+      ['SYNC_MAX_INFLIGHT_BODY_BYTES', '1MiB', /at least 10MiB/],
+      ['SYNC_MAX_INFLIGHT_BODY_BYTES', 'lots', /at least 10MiB/],
+      ['SYNC_MAX_CONNECTIONS', '0', /auto or a positive integer/],
+      ['SYNC_KEEP_ALIVE_TIMEOUT', '500ms', /at least 1s/],
+      ['SYNC_REQUEST_TIMEOUT', '0', /at least 1s/],
+      ['SYNC_HEADERS_TIMEOUT', '2m', /at most SYNC_REQUEST_TIMEOUT \(60s\)/],
+    ])('refuses %s=%s', (name, value, accepts) => {
+      expect(() => SyncConfig.fromEnv({ [name]: value })).toThrow(accepts);
+    });
+  });
+
+  it('carries the log format asked for on a validation error, so main can write it in that format', () => {
+    const caught = (env: Record<string, string>) => {
+      try {
+        SyncConfig.fromEnv(env);
+      } catch (error) {
+        return error as ConfigValidationError;
+      }
+      throw new Error('no error');
+    };
+    expect(caught({ SYNC_LOG_LEVEL: 'chatty' }).logFormat).toBe('json');
+    expect(caught({ SYNC_LOG_LEVEL: 'chatty', SYNC_LOG_FORMAT: 'TEXT' }).logFormat).toBe('text');
+    expect(caught({ SYNC_LOG_FORMAT: 'xml' }).logFormat).toBe('json');
+  });
 });

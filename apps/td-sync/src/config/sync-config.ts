@@ -1,5 +1,7 @@
 import type { RateLimits } from '@td-sync/http';
 import { isIP } from 'node:net';
+import { BODY_LIMIT_BYTES } from '../http/body-limit';
+import { parseByteSize } from './byte-size';
 import { ConfigValidationError } from './config-validation-error';
 import { parseDurationMs } from './duration';
 import { ListenAddress, parseListenAddress } from './listen-address';
@@ -38,6 +40,13 @@ export class SyncConfig {
   readonly databasePoolSize: number;
   /** How long a start keeps retrying a database that does not answer before giving up. */
   readonly databaseConnectTimeoutMs: number;
+  /** Connection limits and timeouts: see the README's "Limits and hardening". */
+  readonly maxInflightBodyBytes: number;
+  /** Undefined: derived from the process's descriptor limit at start (see connectionLimitFor). */
+  readonly maxConnections: number | undefined;
+  readonly keepAliveTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
 
   private constructor(env: Env) {
     const read = new EnvReader(env);
@@ -72,12 +81,36 @@ export class SyncConfig {
     this.databaseUrl = read.secretUrl('SYNC_DATABASE_URL', 'a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/td_sync', parseDatabaseUrl);
     this.databasePoolSize = read.parse('SYNC_DATABASE_POOL_SIZE', '10', 'a positive integer (connections to PostgreSQL per node)', (v) => parseInteger(v, 1));
     this.databaseConnectTimeoutMs = read.parse('SYNC_DATABASE_CONNECT_TIMEOUT', '60s', 'a duration such as 30s or 2m', parseDurationMs);
+    this.maxInflightBodyBytes = read.parse('SYNC_MAX_INFLIGHT_BODY_BYTES', '16MiB', 'a size of at least 10MiB (one full body), such as 16MiB', (v) => {
+      const bytes = parseByteSize(v);
+      return bytes !== undefined && bytes >= BODY_LIMIT_BYTES ? bytes : undefined;
+    });
+    this.maxConnections = read.parse('SYNC_MAX_CONNECTIONS', 'auto', 'auto or a positive integer', (v) => (v.toLowerCase() === 'auto' ? null : parseInteger(v, 1))) ?? undefined;
+    const seconds = (name: string, fallback: string) => read.parse(name, fallback, 'a duration of at least 1s, such as 5s or 1m', (v) => atLeast(parseDurationMs(v), 1000));
+    this.keepAliveTimeoutMs = seconds('SYNC_KEEP_ALIVE_TIMEOUT', '5s');
+    this.requestTimeoutMs = seconds('SYNC_REQUEST_TIMEOUT', '60s');
+    this.headersTimeoutMs = read.parse('SYNC_HEADERS_TIMEOUT', '10s', `a duration of at least 1s and at most SYNC_REQUEST_TIMEOUT (${this.requestTimeoutMs / 1000}s)`, (v) => {
+      const ms = atLeast(parseDurationMs(v), 1000);
+      return ms !== undefined && ms <= this.requestTimeoutMs ? ms : undefined;
+    });
   }
 
-  /** Throws ConfigValidationError naming the first variable that is wrong. */
+  /**
+   * Throws ConfigValidationError naming the first variable that is wrong,
+   * carrying the log format asked for, so that even this error is written in it.
+   */
   static fromEnv(env: Env): SyncConfig {
-    return new SyncConfig(env);
+    try {
+      return new SyncConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigValidationError) error.logFormat = env.SYNC_LOG_FORMAT?.trim().toLowerCase() === 'text' ? 'text' : 'json';
+      throw error;
+    }
   }
+}
+
+function atLeast(value: number | undefined, min: number): number | undefined {
+  return value !== undefined && value >= min ? value : undefined;
 }
 
 class EnvReader {

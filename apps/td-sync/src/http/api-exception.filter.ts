@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { describeException, errorBody } from '@td-sync/http';
 import { StorageUnavailableError } from '@td-sync/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,7 +10,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * HttpException is a bug or a fault: it is logged with its stack and answered
  * with a generic 500, since its message may hold SQL or file paths. A
  * database that does not answer is neither: 503 unavailable with Retry-After,
- * so the client tries again shortly (PROTOCOL.md, Errors).
+ * so the client tries again shortly (PROTOCOL.md, Errors). A 503 refusal (too
+ * many bodies in flight) is a deliberate "come back later", not a fault: its
+ * request line says enough.
  */
 /** How long a client should wait before retrying while the database does not answer. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -35,7 +37,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return;
     }
     const { status, code, message } = describeException(exception);
-    if (status >= 500) {
+    if (status >= 500 && !(exception instanceof HttpException && status === 503)) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(
         { request_id: request.id, method: request.method, path: request.url.split('?')[0], err },

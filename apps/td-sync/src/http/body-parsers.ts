@@ -1,7 +1,10 @@
-import { BadRequestException } from '@nestjs/common';
-import { CHECKS_OWN_JSON_SHAPE, jsonShapeProblem } from '@td-sync/http';
+import { BadRequestException, HttpException } from '@nestjs/common';
+import { CHECKS_OWN_JSON_SHAPE, findUnstorableText, jsonShapeProblem } from '@td-sync/http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
+import { BODY_LIMIT_BYTES } from './body-limit';
+import { readRequestBody } from './read-request-body';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -10,6 +13,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * can decode; see parsePushRequest). Every other body is a flat object.
  */
 const MAX_BODY_DEPTH = 64;
+
+type Done = (error: Error | null, body?: unknown) => void;
 
 function decodeUtf8(body: Buffer): string {
   try {
@@ -28,37 +33,76 @@ function decodeUtf8(body: Buffer): string {
  * text is kept on the request (`request.rawBody`, declared in libs/http)
  * because push must store each payload exactly as the client spelled it. An
  * empty body is no body.
+ *
+ * A body is read only if the request was admitted (see request-admission.ts)
+ * and names a route: the body of a refused request, or of one for a route
+ * there is not, is never read; Node discards it as it arrives once the answer
+ * is sent, so the client still reads that answer.
  */
 export function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, parseJson);
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
-    if (request.url.startsWith('/v1/')) return parseJson(request, body, done);
-    try {
-      done(null, { ...parseQueryString(decodeUtf8(body)) });
-    } catch (error) {
-      done(error as Error, undefined);
-    }
+  fastify.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
+    readBody(request, payload, done, parseJson);
+  });
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
+    readBody(request, payload, done, request.url.startsWith('/v1/') ? parseJson : parseForm);
   });
 }
 
-function parseJson(request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void): void {
+/**
+ * Reads and parses an admitted request's body. A body that cannot be read
+ * or parsed (413, 400) refuses the request the way the admission stage does,
+ * through AdmissionGuard, so that the route's filters answer: the browser
+ * pages with a page, like every other refusal of theirs.
+ */
+function readBody(request: FastifyRequest, payload: IncomingMessage, done: Done, parse: (request: FastifyRequest, body: Buffer) => unknown): void {
+  if (request.admissionRefusal !== undefined || request.is404) return done(null, undefined);
+  const refuse = (error: unknown) => {
+    request.admissionRefusal = error instanceof HttpException ? error : new BadRequestException('the request body could not be read');
+    done(null, undefined);
+  };
+  const length = request.headers['content-length'];
+  readRequestBody(payload, length === undefined ? undefined : Number(length), BODY_LIMIT_BYTES).then((body) => {
+    let parsed: unknown;
+    try {
+      parsed = parse(request, body);
+    } catch (error) {
+      return refuse(error);
+    }
+    done(null, parsed);
+  }, refuse);
+}
+
+function parseForm(_request: FastifyRequest, body: Buffer): unknown {
+  const form = { ...parseQueryString(decodeUtf8(body)) };
+  refuseUnstorableText(form);
+  return form;
+}
+
+function parseJson(request: FastifyRequest, body: Buffer): unknown {
+  const text = decodeUtf8(body);
+  if (text.trim() === '') return undefined;
+  request.rawBody = text;
   let parsed: unknown;
-  let text: string;
   try {
-    text = decodeUtf8(body);
-    if (text.trim() === '') return done(null, undefined);
-    request.rawBody = text;
     parsed = JSON.parse(text);
-  } catch (error) {
-    return done(error instanceof BadRequestException ? error : new BadRequestException('request body is not valid JSON'), undefined);
+  } catch {
+    throw new BadRequestException('request body is not valid JSON');
   }
   // Valid JSON can still nest deep enough to overflow the stack of Nest's
-  // validation (a 500), or repeat a key (see jsonShapeProblem). Routes that
-  // scan their text anyway check it themselves.
+  // validation (a 500), repeat a key (see jsonShapeProblem), or spell text
+  // that cannot be stored. Push checks all three itself, on its own terms: it
+  // scans its text anyway, and its payloads are stored as sent.
   if ((request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[CHECKS_OWN_JSON_SHAPE] !== true) {
     const problem = jsonShapeProblem(text, MAX_BODY_DEPTH);
-    if (problem) return done(new BadRequestException(`request body: ${problem}`), undefined);
+    if (problem) throw new BadRequestException(`request body: ${problem}`);
+    refuseUnstorableText(parsed);
   }
-  done(null, parsed);
+  return parsed;
+}
+
+/** PROTOCOL.md, Text fields: NUL or a lone surrogate in any of them is a 400. */
+function refuseUnstorableText(body: unknown): void {
+  const field = findUnstorableText(body);
+  if (field) throw new BadRequestException(`${field} contains a NUL character or an unpaired surrogate`);
 }

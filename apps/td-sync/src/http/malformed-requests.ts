@@ -23,7 +23,11 @@ export function answerUnparsableRequest(error: NodeJS.ErrnoException, socket: So
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, reason, message] = UNPARSABLE[error.code as keyof typeof UNPARSABLE] ?? [400, 'Bad Request', 'the request is not valid HTTP/1.1'];
   const body = JSON.stringify(errorBody('bad_request', message));
-  if (socket.writable) {
+  // A response already under way on this socket (a refusal answered before
+  // its body, whose body then arrived too slowly) is the client's answer; a
+  // second one would only garble it.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
     socket.write(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Request-ID: ${randomUUID().replace(/-/g, '')}\r\nConnection: close\r\n\r\n${body}`,

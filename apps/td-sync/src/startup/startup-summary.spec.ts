@@ -5,7 +5,7 @@ import { baseUrlWarning, startupSummary } from './startup-summary';
 describe('startupSummary', () => {
   it('reports every setting an operator checks at start, with absolute paths', () => {
     const config = SyncConfig.fromEnv({ SYNC_SERVER_DB_PATH: 'db/server.db', SYNC_RATE_LIMIT_PUSH: '0', SYNC_ALLOW_SIGNUP: 'false' });
-    expect(startupSummary(config, '1.2.3', 'http://127.0.0.1:8080', { openProjectDatabases: 0, projectDatabaseCapacity: 53, descriptorLimit: 256 })).toEqual({
+    expect(startupSummary(config, '1.2.3', 'http://127.0.0.1:8080', { openProjectDatabases: 0, projectDatabaseCapacity: 53, descriptorLimit: 256 }, 64)).toEqual({
       version: '1.2.3',
       listen: 'http://127.0.0.1:8080',
       base_url: 'http://localhost:8080',
@@ -22,6 +22,7 @@ describe('startupSummary', () => {
       code_login: 'confirm',
       rate_limits_per_minute: { auth: 10, auth_poll: 300, push: 0, pull: 120, other: 300 },
       trusted_proxies: [],
+      limits: { max_connections: 64, max_inflight_body_bytes: 16 * 1024 * 1024, keep_alive_timeout_ms: 5000, headers_timeout_ms: 10_000, request_timeout_ms: 60_000 },
       shutdown_timeout_ms: 30_000,
       log_level: 'info',
     });

@@ -10,11 +10,18 @@ const DEFAULT_BASE_PORT = 8080;
  * What an operator needs to see once, at start, to know how this server is
  * set up: the fields of the one info line main.ts logs when it listens.
  * `storage` is what the backend reports of itself (with SQLite, the project
- * database budget it derived from the descriptor limit).
+ * database budget it derived from the descriptor limit); `maxConnections`
+ * the connection cap the HTTP server runs with.
  * Nothing secret: the SMTP and database URLs are reduced to host, port (and
  * database), never their credentials.
  */
-export function startupSummary(config: SyncConfig, version: string, listeningOn: string, storage: StorageGauges = {}): Record<string, unknown> {
+export function startupSummary(
+  config: SyncConfig,
+  version: string,
+  listeningOn: string,
+  storage: StorageGauges = {},
+  maxConnections?: number,
+): Record<string, unknown> {
   return {
     version,
     listen: listeningOn,
@@ -31,6 +38,14 @@ export function startupSummary(config: SyncConfig, version: string, listeningOn:
       other: config.rateLimits.other,
     },
     trusted_proxies: config.trustedProxies,
+    // README, Limits and hardening; the connection cap as derived from the descriptor limit unless set.
+    limits: {
+      max_connections: maxConnections,
+      max_inflight_body_bytes: config.maxInflightBodyBytes,
+      keep_alive_timeout_ms: config.keepAliveTimeoutMs,
+      headers_timeout_ms: config.headersTimeoutMs,
+      request_timeout_ms: config.requestTimeoutMs,
+    },
     shutdown_timeout_ms: config.shutdownTimeoutMs,
     log_level: config.logLevel,
   };

@@ -29,6 +29,8 @@ export interface SpawnOptions {
   uid?: number;
   /** Command-line arguments (none: `td-sync` serves by default). */
   args?: string[];
+  /** Start it under this descriptor limit, soft and hard (as `ulimit -n` in its shell), so Node cannot raise it. */
+  descriptorLimit?: number;
 }
 
 /**
@@ -42,7 +44,12 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   // Another user must be able to reach the checkout: a clone in a `mktemp -d`
   // directory is mode 700.
   const restoreModes = options.uid !== undefined ? letOthersTraverse(dirname(BUILT_MAIN)) : () => undefined;
-  const child = spawn(process.execPath, [BUILT_MAIN, ...(options.args ?? [])], {
+  const nodeArgs = [BUILT_MAIN, ...(options.args ?? [])];
+  const [command, args] =
+    options.descriptorLimit === undefined
+      ? [process.execPath, nodeArgs]
+      : ['sh', ['-c', `ulimit -n ${options.descriptorLimit} && exec "$0" "$@"`, process.execPath, ...nodeArgs]];
+  const child = spawn(command, args, {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH,

@@ -42,19 +42,23 @@ const rateLimited = () => new ProtocolException(HttpStatus.TOO_MANY_REQUESTS, 'r
 describe('HtmlErrorPageFilter', () => {
   afterEach(() => jest.restoreAllMocks());
 
-  it('shows a browser an HTML page for a refusal, keeping its status', () => {
-    const reply = handle(rateLimited(), BROWSER);
-    expect(reply.statusCode).toBe(429);
-    expect(reply.headerValues['content-type']).toBe('text/html; charset=utf-8');
-    expect(String(reply.payload)).toContain('Too many attempts');
+  it('answers a refusal with an HTML page keeping its status, whatever the client accepts (PROTOCOL.md, HTML routes)', () => {
+    for (const accept of [BROWSER, '*/*', 'application/json', undefined]) {
+      const reply = handle(rateLimited(), accept);
+      expect(reply.statusCode).toBe(429);
+      expect(reply.headerValues['content-type']).toBe('text/html; charset=utf-8');
+      expect(String(reply.payload)).toContain('Too many attempts');
+    }
+    const bad = handle(new BadRequestException('bad form'));
+    expect(bad.statusCode).toBe(400);
+    expect(String(bad.payload)).toContain('could not be read');
   });
 
-  it('gives other clients the PROTOCOL.md error body for a refusal', () => {
-    const reply = handle(rateLimited(), '*/*');
-    expect(reply.statusCode).toBe(429);
-    expect(reply.headerValues['content-type']).toMatch(/^application\/json/);
-    expect(reply.payload).toEqual({ error: { code: 'rate_limited', message: 'rate limit exceeded' }, code: 'rate_limited', message: 'rate limit exceeded' });
-    expect(handle(new BadRequestException('bad form')).payload).toMatchObject({ code: 'bad_request', message: 'bad form' });
+  it('answers a busy server (503 unavailable) with an HTML page and its status', () => {
+    const reply = handle(new ProtocolException(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', 'busy'));
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headerValues['content-type']).toBe('text/html; charset=utf-8');
+    expect(String(reply.payload)).toContain('busy');
   });
 
   it('answers a fault with an HTML page and 200, whatever the client accepts, and logs it', () => {

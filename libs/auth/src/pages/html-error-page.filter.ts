@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { describeException, errorBody } from '@td-sync/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../html';
 import { sendHtml } from './html-reply';
@@ -7,17 +6,18 @@ import { renderPage } from './page-layout';
 
 const PAGE_MESSAGE_BY_STATUS: Record<number, string> = {
   413: 'The form was too large to read. Go back and try again.',
+  415: 'The form was sent in an encoding this server does not read. Go back and try again.',
   429: 'Too many attempts from your network. Wait a minute, then try again.',
+  503: 'The server is busy right now. Wait a moment, then try again.',
 };
 
 /**
  * The safety net of the browser pages: whatever escapes their handlers never
  * reaches a browser as the API's JSON error or as a bare 500.
  *
- * - A refusal (4xx, e.g. the rate limiter's 429) keeps its status and headers
- *   (Retry-After). A browser (Accept: text/html) gets an HTML page; any other
- *   client gets PROTOCOL.md's error body, so API clients and the conformance
- *   suite see the same 429 rate_limited as on every other route.
+ * - A refusal (4xx, e.g. the rate limiter's 429, or the 503 of a server out of
+ *   body budget) keeps its status and headers (Retry-After) and is an HTML
+ *   page, whoever asks (PROTOCOL.md, HTML routes).
  * - A fault is logged with the request id and answered 200 with a page asking
  *   to try again, like the reference server's pages.
  */
@@ -31,14 +31,9 @@ export class HtmlErrorPageFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     if (reply.sent) return;
 
-    if (exception instanceof HttpException && exception.getStatus() < 500) {
+    if (exception instanceof HttpException && (exception.getStatus() < 500 || exception.getStatus() === 503)) {
       const status = exception.getStatus();
-      if (acceptsHtml(request)) {
-        sendHtml(reply, errorPage(PAGE_MESSAGE_BY_STATUS[status] ?? 'The request could not be read. Go back and try again.'), status);
-      } else {
-        const { code, message } = describeException(exception);
-        void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorBody(code, message));
-      }
+      sendHtml(reply, errorPage(PAGE_MESSAGE_BY_STATUS[status] ?? 'The request could not be read. Go back and try again.'), status);
       return;
     }
 
@@ -47,10 +42,6 @@ export class HtmlErrorPageFilter implements ExceptionFilter {
     this.logger.error({ request_id: request.id, method: request.method, path: request.url.split('?')[0], err: exception }, `auth page failed: ${message}`);
     sendHtml(reply, errorPage('Something went wrong on the server. Please try again in a moment.'));
   }
-}
-
-function acceptsHtml(request: FastifyRequest): boolean {
-  return /\btext\/html\b/i.test(request.headers.accept ?? '');
 }
 
 function errorPage(message: string): string {

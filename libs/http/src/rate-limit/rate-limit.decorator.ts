@@ -2,7 +2,8 @@ import { SetMetadata } from '@nestjs/common';
 
 /**
  * The rate-limit tiers of PROTOCOL.md. `auth` and `authPoll` are counted per
- * client IP (their routes are public), the others per API key id.
+ * client address (their routes are public), the others per API key id, or
+ * per client address for a request that carries no valid key.
  */
 export type RateLimitTier = 'auth' | 'authPoll' | 'push' | 'pull' | 'other';
 
