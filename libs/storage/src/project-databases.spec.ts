@@ -1,11 +1,48 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import fs, { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3, { Database } from 'better-sqlite3';
+import { DESCRIPTORS_PER_PROJECT_DATABASE, MIN_DESCRIPTOR_RESERVE } from './project-database-budget';
 import { ProjectDatabaseMissingError, ProjectDatabases } from './project-databases';
 import { applyPragmas, checkpointTruncate } from './sqlite-pragmas';
 
 const id = (n: number) => `p_${n.toString(16).padStart(16, '0')}`;
+const onLinux = process.platform === 'linux' ? it : it.skip;
+
+function insertEvent(db: Database, clientActionId: number): void {
+  db.prepare(
+    `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+     VALUES ('d', 's', ?, 'create', 'issues', 'e', '{}', 't', 't')`,
+  ).run(clientActionId);
+}
+
+/** Waits, turn by turn of the event loop, for `condition`; fails after `turns` turns. */
+async function until(condition: () => boolean, turns = 10_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`condition not met after ${turns} turns of the event loop`);
+}
+
+/** This process's open file descriptors (Linux). */
+const openDescriptors = () => readdirSync('/proc/self/fd').length;
+
+/** Pids of this process's children whose command line says `title`. */
+function childrenTitled(title: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(title);
+      } catch {
+        return false; // ended meanwhile
+      }
+    })
+    .map(Number);
+}
 
 describe('ProjectDatabases', () => {
   let dir: string;
@@ -84,12 +121,16 @@ describe('ProjectDatabases', () => {
   });
 
   it('keeps an evicted handle usable until the current synchronous work is done', async () => {
+    await databases.closeAll();
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 1 });
     await databases.create(id(1));
-    const handle = await databases.get(id(1));
-    await databases.create(id(2));
-    await databases.create(id(3)); // evicts 1
-    expect(handle.open).toBe(true);
+    const gotten = databases.get(id(1));
+    const creating = databases.create(id(2)); // evicts 1, the only one open, on its way
+    const handle = await gotten;
     expect(handle.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+    await creating;
+    expect(handle.open).toBe(false);
+    expect(databases.openCount).toBe(1);
   });
 
   it('checkpoints with TRUNCATE and closes everything on closeAll()', async () => {
@@ -112,6 +153,147 @@ describe('ProjectDatabases', () => {
     await databases.remove(id(1));
     expect(existsSync(join(dir, id(1)))).toBe(false);
     expect(databases.openCount).toBe(0);
+  });
+
+  it('sizes the cache from the descriptor limit, three descriptors per database, capped by maxOpenProjects', async () => {
+    await databases.closeAll();
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 100, descriptorLimit: MIN_DESCRIPTOR_RESERVE + 4 * 3 + 2 });
+    expect(databases.capacity).toBe(4);
+    const handles: Database[] = [];
+    for (let n = 1; n <= 7; n++) {
+      await databases.create(id(n));
+      handles.push(await databases.get(id(n)));
+      expect(databases.openCount).toBeLessThanOrEqual(4);
+    }
+    expect(databases.openCount).toBe(4);
+    await until(() => !handles[2].open);
+    expect(handles.map((handle) => handle.open)).toEqual([false, false, false, true, true, true, true]);
+    await databases.closeAll();
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 3, descriptorLimit: 1_000_000 });
+    expect(databases.capacity).toBe(3);
+  });
+
+  onLinux('holds three descriptors per open project database, background checkpoints included', async () => {
+    await databases.closeAll();
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 50 });
+    // The first database starts the checkpoint process (its channel is a descriptor of this one) and the file watches.
+    await databases.create(id(100));
+    insertEvent(await databases.get(id(100)), 1);
+    databases.written(id(100));
+    await databases.flushCheckpoints();
+
+    const before = openDescriptors();
+    for (let n = 1; n <= 10; n++) {
+      await databases.create(id(n));
+      insertEvent(await databases.get(id(n)), 1);
+      databases.written(id(n));
+    }
+    await databases.flushCheckpoints();
+    for (let n = 1; n <= 10; n++) insertEvent(await databases.get(id(n)), 2);
+    expect(openDescriptors() - before).toBe(10 * DESCRIPTORS_PER_PROJECT_DATABASE);
+    expect(DESCRIPTORS_PER_PROJECT_DATABASE).toBe(3);
+  });
+
+  onLinux('ends its checkpoint process on closeAll()', async () => {
+    await databases.create(id(1));
+    insertEvent(await databases.get(id(1)), 1);
+    databases.written(id(1));
+    await databases.flushCheckpoints();
+    expect(childrenTitled('td-sync checkpoints')).toHaveLength(1);
+    await databases.closeAll();
+    expect(childrenTitled('td-sync checkpoints')).toEqual([]);
+  });
+});
+
+describe('ProjectDatabases and files changed under an open handle', () => {
+  let dir: string;
+  let databases: ProjectDatabases;
+  const path = (n: number) => join(dir, id(n), 'events.db');
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-changes-'));
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 4 });
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await databases.closeAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  onLinux('hands out an open database without a system call per request while nothing happens to its file', async () => {
+    await databases.create(id(1));
+    const stat = jest.spyOn(fs, 'statSync');
+    const access = jest.spyOn(fs, 'accessSync');
+    for (let i = 0; i < 100; i++) insertEvent(await databases.get(id(1)), i);
+    expect(stat).not.toHaveBeenCalled();
+    expect(access).not.toHaveBeenCalled();
+    expect(databases.isOpen(id(1))).toBe(true);
+
+    // Something happens to the file (here a chmod): the next get() looks at it once, finds it the same, and trusts it again.
+    chmodSync(path(1), 0o600);
+    await until(() => !databases.isOpen(id(1)));
+    const same = await databases.get(id(1));
+    expect(stat).toHaveBeenCalledTimes(1);
+    expect(databases.isOpen(id(1))).toBe(true);
+    expect(same.prepare('SELECT count(*) FROM events').pluck().get()).toBe(100);
+  });
+
+  onLinux('notices a database deleted under it: the next get() fails instead of serving the deleted file', async () => {
+    await databases.create(id(1));
+    const handle = await databases.get(id(1));
+    insertEvent(handle, 1);
+    rmSync(join(dir, id(1)), { recursive: true });
+    await until(() => !databases.isOpen(id(1)));
+    await expect(databases.get(id(1))).rejects.toBeInstanceOf(ProjectDatabaseMissingError);
+    await until(() => !handle.open);
+    expect(existsSync(join(dir, id(1)))).toBe(false);
+  });
+
+  onLinux('notices its project directory swapped for another (a restore that moves directories, not files)', async () => {
+    await databases.create(id(1));
+    await databases.create(id(2));
+    const handle = await databases.get(id(1));
+    insertEvent(handle, 1);
+    insertEvent(await databases.get(id(2)), 7);
+    await databases.closeAll();
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 4 });
+    const first = await databases.get(id(1));
+    renameSync(join(dir, id(1)), join(dir, 'old'));
+    await until(() => !databases.isOpen(id(1)));
+    await expect(databases.get(id(1))).rejects.toBeInstanceOf(ProjectDatabaseMissingError);
+    renameSync(join(dir, id(2)), join(dir, id(1)));
+    const swapped = await databases.get(id(1));
+    expect(swapped).not.toBe(first);
+    expect(swapped.prepare('SELECT client_action_id FROM events').pluck().all()).toEqual([7]);
+  });
+
+  onLinux('notices the data directory itself moved away', async () => {
+    await databases.create(id(1));
+    await databases.get(id(1));
+    renameSync(dir, `${dir}-moved`);
+    try {
+      await until(() => !databases.isOpen(id(1)));
+      await expect(databases.get(id(1))).rejects.toBeInstanceOf(ProjectDatabaseMissingError);
+    } finally {
+      renameSync(`${dir}-moved`, dir);
+    }
+    // Back in place: served again, and watched again from its next open.
+    expect((await databases.get(id(1))).prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+  });
+
+  onLinux('notices a database replaced under it (a restore) and serves the file now at the path', async () => {
+    await databases.create(id(1));
+    const handle = await databases.get(id(1));
+    insertEvent(handle, 1);
+    const backup = join(dir, 'backup.db');
+    await handle.backup(backup); // one event
+    insertEvent(handle, 2);
+    renameSync(backup, path(1));
+    await until(() => !databases.isOpen(id(1)));
+    const restored = await databases.get(id(1));
+    expect(restored).not.toBe(handle);
+    expect(restored.prepare('SELECT client_action_id FROM events').pluck().all()).toEqual([1]);
+    expect(handle.open).toBe(false);
   });
 });
 

@@ -1,22 +1,20 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { Database } from 'better-sqlite3';
-import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { DataSource } from 'typeorm';
+import { accessSync, constants as fsConstants, existsSync, FSWatcher, statSync, watch } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { DescriptorShortageError } from './descriptor-shortage';
+import { FileChangeWatch } from './file-change-watch';
+import { OpenFileLimit, readOpenFileLimit } from './open-file-limit';
+import { openProjectDatabase } from './open-project-database';
+import { DESCRIPTORS_PER_PROJECT_DATABASE, ProjectDatabaseBudget, projectDatabaseBudget } from './project-database-budget';
+import { removeProjectDirectory } from './project-directory';
 import { isProjectId } from './project-id';
-import { EventsTable1764000000001 } from './project-migrations/1764000000001-events-table';
-import { sqliteHandle } from './sqlite-handle';
-import { applyPragmas, checkpointTruncate } from './sqlite-pragmas';
-import { STORAGE_OPTIONS, StorageOptions } from './storage-options';
+import { checkpointTruncate } from './sqlite-pragmas';
+import type { StorageOptions } from './storage-options';
 import { WalCheckpointer } from './wal-checkpointer';
 
-/**
- * SQLite's own checkpoint runs inside the commit that crosses this many WAL
- * pages. The WalCheckpointer normally keeps the WAL far below it, off the event
- * loop; this is only the safety net should it fall behind.
- */
-const AUTOCHECKPOINT_SAFETY_NET_PAGES = 10_000;
+/** Rounds of "free descriptors, try again" an open gets before its failure stands. */
+const DESCRIPTOR_RETRIES = 4;
 
 /** The project has a row in the server database but its event database is gone from disk. */
 export class ProjectDatabaseMissingError extends Error {
@@ -26,83 +24,146 @@ export class ProjectDatabaseMissingError extends Error {
   }
 }
 
+/** One open project database and what is known about the file it was opened as. */
+interface OpenDatabase {
+  readonly projectId: string;
+  readonly path: string;
+  readonly db: Database;
+  /** Device and inode at open, to notice the file being deleted or replaced. */
+  readonly file: FileIdentity;
+  /** Whether the process could write the file when it was opened (SQLite opens it read-only otherwise). */
+  readonly writable: boolean;
+  /** Undefined where the file cannot be watched: then every use stats it. */
+  readonly watch: FileChangeWatch | undefined;
+}
+
 /**
  * Opens, caches and closes the per-project event databases
- * (`<dir>/<project-id>/events.db`). TypeORM owns each database's schema
- * (migrations run when it opens) and lifecycle; callers get the underlying
- * better-sqlite3 handle for the hot path.
+ * (`<dir>/<project-id>/events.db`), plain better-sqlite3 handles (see
+ * openProjectDatabase: pragmas and a schema version check, nothing more).
+ *
+ * How many stay open is budgeted in file descriptors (three per database),
+ * from the process's RLIMIT_NOFILE read at start, with a reserve for sockets
+ * and the rest; SYNC_MAX_OPEN_PROJECTS caps it (see projectDatabaseBudget).
+ * The least recently used closes first. Should descriptors run out anyway
+ * (sockets beyond the reserve), an open closes least recently used databases
+ * and tries again instead of failing the request.
  *
  * A handle must be used synchronously right after `get()` resolves: evicted
- * databases are closed on a later macrotask (setImmediate), which is what keeps a
- * handle valid for the caller that just received it.
+ * databases are closed on a later macrotask (setImmediate), which is what keeps
+ * a handle valid for the caller that just received it. Before closing, the
+ * database's pending checkpoint is run by the WalCheckpointer, so the close
+ * itself (which, as the last connection, checkpoints whatever is left) costs
+ * no fsync on the event loop; the TRUNCATE checkpoint is for shutdown only.
  *
  * An open SQLite handle keeps working on a file that was deleted or replaced
  * under it: writes would succeed, be acknowledged, and vanish with the handle.
- * So `get()` checks that the path still names the file it opened (one stat)
- * and otherwise drops the handle and opens what is there now, which fails for
- * a missing database. Likewise, SQLite opens a file it may not write
- * read-only and keeps it so: a database opened while its disk was read-only
- * serves reads, refuses writes, and is reopened once it is writable again.
+ * So a handle is only used while its file is known to be the one at its path:
+ * a FileChangeWatch notices the file being unlinked, renamed (over), chmodded
+ * or written by another process, and a watch on the data directory notices
+ * its project directories being renamed or deleted; only then does `get()`
+ * stat the path (device and inode) and drop the handle if it names another
+ * file or none, opening what is there now, which fails for a missing
+ * database. (A rename of a directory above the data directory goes
+ * unnoticed.) Where files cannot be watched (not Linux, the inotify watch
+ * limit reached), `get()` stats the file every time, as it once always did.
+ * Likewise, SQLite opens a file it may not write read-only and keeps it so:
+ * a database opened while its disk was read-only serves reads, refuses
+ * writes, is checked on every use, and is reopened once it is writable again.
  */
-@Injectable()
-export class ProjectDatabases implements OnApplicationShutdown {
+export class ProjectDatabases {
   private readonly logger = new Logger(ProjectDatabases.name);
   private readonly dir: string;
+  private readonly limit: OpenFileLimit;
+  private readonly budget: ProjectDatabaseBudget;
   /** Open databases, least recently used first (Map keeps insertion order). */
-  private readonly open = new Map<string, DataSource>();
-  /** The file each open database was opened as, to notice it being deleted or replaced. */
-  private readonly openedFiles = new WeakMap<DataSource, FileIdentity & { writable: boolean }>();
-  /** Opens in progress, so concurrent first requests share one DataSource. */
-  private readonly opening = new Map<string, Promise<DataSource>>();
+  private readonly open = new Map<string, OpenDatabase>();
+  /** Opens in progress, so concurrent first requests share one handle. */
+  private readonly opening = new Map<string, Promise<OpenDatabase>>();
   /**
    * Per project, the closes of handles dropped from `open` that have not
    * finished yet, chained so the newest promise covers every earlier one.
    */
   private readonly closingOf = new Map<string, Promise<void>>();
+  /** Handles evicted or dropped and not closed yet: their descriptors are still in use. */
+  private closingCount = 0;
+  /** Opens that have been given room in the budget and not finished yet. */
+  private reserved = 0;
   private closed = false;
   private readonly checkpointer = new WalCheckpointer();
+  /**
+   * One watch on the data directory, for what the watches on the database
+   * files cannot see: a project directory renamed, replaced or deleted whole
+   * (a restore that swaps directories moves the database file without
+   * touching it), or the data directory itself moved. Undefined until the
+   * first database opens; null where it cannot be set, and then every use of
+   * a handle stats its file.
+   */
+  private dataDirWatch: FSWatcher | null | undefined;
 
-  constructor(@Inject(STORAGE_OPTIONS) private readonly options: StorageOptions) {
+  /** Reads the descriptor limit and logs the budget it gives (once, at start, in the server). */
+  constructor(private readonly options: StorageOptions) {
     this.dir = resolve(options.projectDataDir);
+    this.limit = options.descriptorLimit !== undefined ? { descriptors: options.descriptorLimit, source: 'storage options' } : readOpenFileLimit();
+    this.budget = projectDatabaseBudget(this.limit.descriptors, options.maxOpenProjects);
+    const { capacity, reserve, boundBy } = this.budget;
+    this.logger.log(
+      `descriptor limit ${this.limit.descriptors} (RLIMIT_NOFILE soft limit, from ${this.limit.source}): up to ${capacity} project databases open ` +
+        `at ${DESCRIPTORS_PER_PROJECT_DATABASE} descriptors each, ${reserve} descriptors kept for sockets and the rest` +
+        (boundBy === 'maxOpenProjects' ? ` (capped by SYNC_MAX_OPEN_PROJECTS=${this.options.maxOpenProjects})` : ''),
+    );
+  }
+
+  /** How many project databases may be open at once (the descriptor budget, capped by maxOpenProjects). */
+  get capacity(): number {
+    return this.budget.capacity;
   }
 
   /** Creates the project's event database (idempotent) and keeps it open. */
   async create(projectId: string): Promise<void> {
-    await this.acquire(projectId, false);
+    await this.acquire(projectId, 'create');
   }
 
   /** The project's database handle, opened on first use. */
   async get(projectId: string): Promise<Database> {
-    const cached = this.open.get(projectId);
-    if (cached && this.stillOnDisk(projectId, cached)) {
+    const entry = this.open.get(projectId);
+    if (entry && this.stillCurrent(entry)) {
       this.open.delete(projectId);
-      this.open.set(projectId, cached);
-      return sqliteHandle(cached);
+      this.open.set(projectId, entry);
+      return entry.db;
     }
-    return sqliteHandle(await this.acquire(projectId, true));
+    return (await this.acquire(projectId, 'existing')).db;
   }
 
   /**
-   * Whether the project's database is open now, so that `get()` will resolve
-   * without waiting for I/O (nothing else can run in between).
+   * Whether the project's database is open and known to be current, so that
+   * `get()` will resolve without waiting for I/O (nothing else can run in
+   * between).
    */
   isOpen(projectId: string): boolean {
-    return this.open.has(projectId);
+    const entry = this.open.get(projectId);
+    return entry !== undefined && (entry.watch === undefined || (entry.watch.quiet && this.dataDirWatch !== null));
   }
 
   /** Closes the project's database and deletes its directory (undoing a failed creation). */
   async remove(projectId: string): Promise<void> {
     const path = this.pathOf(projectId);
     await this.opening.get(projectId)?.catch(() => undefined);
-    const source = this.open.get(projectId);
+    const entry = this.open.get(projectId);
     this.open.delete(projectId);
-    if (source) await closeSource(source);
-    await rm(join(path, '..'), { recursive: true, force: true });
+    await this.closingOf.get(projectId);
+    await this.checkpointer.forget(path);
+    if (entry) {
+      entry.watch?.close();
+      entry.db.close();
+    }
+    await this.withDescriptors(projectId, () => removeProjectDirectory(dirname(path)));
   }
 
   /** Notes a commit to the project's database, so its WAL is checkpointed in the background. */
   written(projectId: string): void {
-    this.checkpointer.written(this.pathOf(projectId));
+    const entry = this.open.get(projectId);
+    if (entry) this.checkpointer.written({ path: entry.path, ...entry.file });
   }
 
   /** Runs the background checkpoints noted so far and waits for them. */
@@ -119,14 +180,11 @@ export class ProjectDatabases implements OnApplicationShutdown {
     this.closed = true;
     await this.checkpointer.stop();
     await Promise.allSettled([...this.opening.values()]);
-    const sources = [...this.open.values()];
+    const entries = [...this.open.values()];
     this.open.clear();
+    this.dataDirWatch?.close();
     await Promise.all([...this.closingOf.values()]);
-    await Promise.all(sources.map((source) => this.closeQuietly(source)));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.closeAll();
+    for (const entry of entries) this.closeQuietly(entry, { truncate: true });
   }
 
   /** `<dir>/<id>/events.db`, only for a well-formed id. */
@@ -135,7 +193,7 @@ export class ProjectDatabases implements OnApplicationShutdown {
     return join(this.dir, projectId, 'events.db');
   }
 
-  private acquire(projectId: string, mustExist: boolean): Promise<DataSource> {
+  private acquire(projectId: string, mode: 'existing' | 'create'): Promise<OpenDatabase> {
     if (this.closed) return Promise.reject(new Error('project databases are closed'));
     const existing = this.open.get(projectId);
     if (existing) return Promise.resolve(existing);
@@ -143,87 +201,208 @@ export class ProjectDatabases implements OnApplicationShutdown {
     if (pending) return pending;
 
     const path = this.pathOf(projectId);
-    if (mustExist && !existsSync(path)) return Promise.reject(new ProjectDatabaseMissingError(projectId));
+    if (mode === 'existing' && !existsSync(path)) return Promise.reject(new ProjectDatabaseMissingError(projectId));
     // Connections of one process share SQLite's lock and WAL-index state for a
     // file, so a handle still closing (say one opened read-only) would shape
     // the new one: open only once the old one is gone.
     const previous = this.closingOf.get(projectId) ?? Promise.resolve();
-    const opening = previous.then(() => openEventDatabase(path, mustExist)).then(
-      (source) => {
-        this.opening.delete(projectId);
-        const opened = identityOf(path);
-        if (opened) this.openedFiles.set(source, { ...opened, writable: isWritable(path) });
-        this.open.set(projectId, source);
-        this.evictOverflow();
-        return source;
-      },
-      (error: unknown) => {
-        this.opening.delete(projectId);
-        throw error;
-      },
-    );
+    const opening = previous
+      .then(() => this.makeRoom(projectId))
+      .then(() => this.withDescriptors(projectId, () => this.openEntry(projectId, path, mode)).finally(() => this.reserved--))
+      .then(
+        (entry) => {
+          this.opening.delete(projectId);
+          if (this.closed) {
+            this.closeQuietly(entry, { truncate: true });
+            throw new Error('project databases are closed');
+          }
+          this.open.set(projectId, entry);
+          this.evictOverflow();
+          return entry;
+        },
+        (error: unknown) => {
+          this.opening.delete(projectId);
+          throw error;
+        },
+      );
     this.opening.set(projectId, opening);
     return opening;
   }
 
-  private evictOverflow(): void {
-    while (this.open.size > this.options.maxOpenProjects) {
-      const [lruId, source] = this.open.entries().next().value as [string, DataSource];
-      this.open.delete(lruId);
-      this.closeLater(lruId, source);
+  /**
+   * Waits until one more database fits the budget, counting handles still
+   * closing (their descriptors are not free yet) and opens under way, and
+   * evicts the least recently used to make it fit. Under churn (more active
+   * projects than fit) every open thus waits for one close, which is the
+   * background checkpoint of that database if it was just written: slower,
+   * but the descriptors in use never exceed the budget.
+   */
+  private async makeRoom(keep: string): Promise<void> {
+    for (;;) {
+      const excess = this.open.size + this.closingCount + this.reserved + 1 - this.budget.capacity;
+      if (excess > 0 && this.closingCount < excess) this.evict(excess - this.closingCount, keep);
+      if (excess <= 0 || this.closingCount === 0) {
+        this.reserved++;
+        return;
+      }
+      await Promise.race(this.closingOf.values());
     }
   }
 
-  /** False (and the handle dropped) when the file at the project's path is not the one this handle has open. */
-  private stillOnDisk(projectId: string, source: DataSource): boolean {
-    const opened = this.openedFiles.get(source);
-    const current = identityOf(this.pathOf(projectId));
-    const sameFile = opened !== undefined && current !== undefined && opened.dev === current.dev && opened.ino === current.ino;
+  private async openEntry(projectId: string, path: string, mode: 'existing' | 'create'): Promise<OpenDatabase> {
+    const db = await openProjectDatabase(path, mode);
+    const file = identityOf(path);
+    if (!file) {
+      db.close();
+      throw new ProjectDatabaseMissingError(projectId); // gone again between the open and now
+    }
+    const watch = this.watchDataDir() ? FileChangeWatch.start(path) : undefined;
+    return { projectId, path, db, file, writable: isWritable(path), watch };
+  }
+
+  /** Starts the data directory's watch if it is not running; whether file watches can be trusted. */
+  private watchDataDir(): boolean {
+    if (process.platform !== 'linux') return false; // see FileChangeWatch
+    if (this.dataDirWatch === undefined) {
+      try {
+        const watcher = watch(this.dir, { persistent: false }, (_event, name) => this.dataDirChanged(name));
+        watcher.on('error', () => {
+          watcher.close();
+          this.dataDirWatch = null;
+        });
+        this.dataDirWatch = watcher;
+      } catch {
+        this.dataDirWatch = null;
+      }
+    }
+    return this.dataDirWatch !== null;
+  }
+
+  /**
+   * A name in the data directory changed: a project's directory, or (its own
+   * name) the data directory itself, whose watch then follows it wherever it
+   * went and is started afresh on the next open; until then every use stats.
+   */
+  private dataDirChanged(name: string | null): void {
+    const entry = name === null ? undefined : this.open.get(name);
+    if (entry) {
+      entry.watch?.markChanged();
+      return;
+    }
+    if (name !== null && name !== basename(this.dir)) return; // a project that is not open
+    this.dataDirWatch?.close();
+    this.dataDirWatch = undefined;
+    for (const other of this.open.values()) other.watch?.markChanged();
+  }
+
+  /**
+   * Runs `work` (an open or a removal), and when it fails for want of file
+   * descriptors, frees some and runs it again: first by waiting for closes
+   * already under way, then by closing the least recently used quarter of the
+   * open databases. Only when nothing is left to close does the failure stand.
+   */
+  private async withDescriptors<T>(projectId: string, work: () => Promise<T>): Promise<T> {
+    for (let round = 1; ; round++) {
+      try {
+        return await work();
+      } catch (error) {
+        const shortage = error instanceof DescriptorShortageError || ['EMFILE', 'ENFILE'].includes((error as NodeJS.ErrnoException).code ?? '');
+        if (!shortage || round > DESCRIPTOR_RETRIES) throw error;
+        const closes = [...this.closingOf.values()];
+        const evicted = closes.length > 0 ? 0 : this.evict(Math.max(1, Math.ceil(this.open.size / 4)), projectId);
+        if (closes.length === 0 && evicted === 0) throw error;
+        this.logger.warn(
+          `out of file descriptors (limit ${this.limit.descriptors}) for project ${projectId}: ` +
+            (evicted > 0 ? `closed ${evicted} least recently used project databases, ` : `waited for ${closes.length} closing project databases, `) +
+            `trying again (${round}/${DESCRIPTOR_RETRIES})`,
+        );
+        await Promise.all([...this.closingOf.values()]);
+      }
+    }
+  }
+
+  private evictOverflow(): void {
+    const overflow = this.open.size - this.budget.capacity;
+    if (overflow > 0) this.evict(overflow);
+  }
+
+  /** Closes (later) up to `count` least recently used databases, never `keep`'s; returns how many. */
+  private evict(count: number, keep?: string): number {
+    let evicted = 0;
+    for (const entry of [...this.open.values()]) {
+      if (evicted === count) break;
+      if (entry.projectId === keep) continue;
+      this.open.delete(entry.projectId);
+      this.closeLater(entry);
+      evicted++;
+    }
+    return evicted;
+  }
+
+  /** True when `entry`'s file is still the one at its path; otherwise drops the handle (the caller reopens). */
+  private stillCurrent(entry: OpenDatabase): boolean {
+    if (entry.watch?.quiet && entry.writable && this.dataDirWatch) return true; // nothing happened to the path since it was verified
+    const current = identityOf(entry.path);
+    const sameFile = current !== undefined && current.dev === entry.file.dev && current.ino === entry.file.ino;
     // Only a handle opened read-only pays for the access() checks.
-    if (sameFile && (opened.writable || !isWritable(this.pathOf(projectId)))) return true;
+    if (sameFile && (entry.writable || !isWritable(entry.path))) {
+      entry.watch?.markVerified();
+      return true;
+    }
     const change = sameFile ? 'became writable' : current ? 'was replaced on disk' : 'was removed from disk';
-    this.logger.warn(`event database of project ${projectId} ${change} while open: reopening it`);
-    this.open.delete(projectId);
-    this.closeLater(projectId, source);
+    this.logger.warn(`event database of project ${entry.projectId} ${change} while open: reopening it`);
+    this.open.delete(entry.projectId);
+    this.closeLater(entry, { replaced: !sameFile });
     return false;
   }
 
-  private closeLater(projectId: string, source: DataSource): void {
+  /**
+   * Closes `entry` on a later macrotask. A database still at its path is
+   * checkpointed by the WalCheckpointer first, so that the close (SQLite
+   * checkpoints what is left when the last connection closes, and deletes the
+   * -wal and -shm) costs the event loop no fsync.
+   *
+   * A `replaced` one (its file deleted or renamed over) is different: SQLite
+   * neither checkpoints nor deletes anything when closing a database whose
+   * file has moved, so its -wal would stay at the path, full of frames of the
+   * old file, and be replayed into whatever database opens there next (the
+   * restored one). So its WAL is emptied with a TRUNCATE checkpoint on the old
+   * handle first, and the checkpoint process is kept away from the path until
+   * then, since a connection to the new file would share the old file's
+   * -wal and -shm.
+   */
+  private closeLater(entry: OpenDatabase, { replaced }: { replaced: boolean } = { replaced: false }): void {
+    const { projectId, path } = entry;
+    entry.watch?.close();
+    this.closingCount++;
     const previous = this.closingOf.get(projectId) ?? Promise.resolve();
     const closing = previous
       .then(() => new Promise<void>((done) => setImmediate(done)))
-      .then(() => this.closeQuietly(source));
+      .then(() => (replaced ? this.checkpointer.forget(path) : this.checkpointer.settle({ path, ...entry.file })))
+      .then(() => {
+        this.closeQuietly(entry, { truncate: replaced });
+        this.closingCount--;
+      });
     this.closingOf.set(projectId, closing);
     void closing.finally(() => {
       if (this.closingOf.get(projectId) === closing) this.closingOf.delete(projectId);
     });
   }
 
-  private async closeQuietly(source: DataSource): Promise<void> {
+  private closeQuietly(entry: OpenDatabase, { truncate }: { truncate: boolean }): void {
+    entry.watch?.close();
     try {
-      await closeSource(source);
+      // A checkpoint can fail (a read-only or vanished file); the handle must close all the same.
+      if (truncate && entry.db.open) checkpointTruncate(entry.db);
     } catch (error) {
-      this.logger.error(`closing a project database failed: ${(error as Error).message}`);
+      this.logger.warn(`checkpointing the database of project ${entry.projectId} before closing it failed: ${(error as Error).message}`);
+    }
+    try {
+      entry.db.close();
+    } catch (error) {
+      this.logger.error(`closing the database of project ${entry.projectId} failed: ${(error as Error).message}`);
     }
   }
-}
-
-async function openEventDatabase(path: string, mustExist: boolean): Promise<DataSource> {
-  const source = new DataSource({
-    type: 'better-sqlite3',
-    database: path,
-    fileMustExist: mustExist,
-    prepareDatabase: (db: Database) => {
-      applyPragmas(db);
-      db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_SAFETY_NET_PAGES}`);
-    },
-    migrations: [EventsTable1764000000001],
-    migrationsRun: true,
-    migrationsTransactionMode: 'each',
-    logging: false,
-  });
-  await source.initialize();
-  return source;
 }
 
 interface FileIdentity {
@@ -249,15 +428,5 @@ function isWritable(path: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function closeSource(source: DataSource): Promise<void> {
-  if (!source.isInitialized) return;
-  try {
-    checkpointTruncate(sqliteHandle(source));
-  } finally {
-    // A checkpoint can fail (a read-only or vanished file); the handle must close all the same.
-    await source.destroy();
   }
 }

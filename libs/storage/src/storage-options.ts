@@ -6,8 +6,13 @@
 export interface StorageOptions {
   serverDbPath: string;
   projectDataDir: string;
-  /** At most this many project databases stay open; the least recently used closes first. */
+  /**
+   * At most this many project databases stay open (fewer when the descriptor
+   * limit allows fewer); the least recently used closes first.
+   */
   maxOpenProjects: number;
+  /** The process's descriptor limit as the budget should see it; read from the system when absent (tests set it). */
+  descriptorLimit?: number;
   /**
    * PostgreSQL for everything instead of SQLite when present (the SQLite
    * paths are then unused), with any number of nodes on one database.

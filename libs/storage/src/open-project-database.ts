@@ -1,0 +1,49 @@
+import BetterSqlite3, { Database } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DescriptorShortageError, isDescriptorShortage } from './descriptor-shortage';
+import { migrateProjectSchema } from './project-migrations/project-schema';
+import { removeProjectDirectory } from './project-directory';
+import { SQLITE_PRAGMAS, SQLITE_PRAGMAS_SQL } from './sqlite-pragmas';
+
+/**
+ * SQLite's own checkpoint runs inside the commit that crosses this many WAL
+ * pages. The WalCheckpointer normally keeps the WAL far below it, off the event
+ * loop; this is only the safety net should it fall behind.
+ */
+export const AUTOCHECKPOINT_SAFETY_NET_PAGES = 10_000;
+
+const OPEN_SQL = `${SQLITE_PRAGMAS_SQL} PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_SAFETY_NET_PAGES};`;
+
+/**
+ * Opens a project's event database with plain better-sqlite3: the pragmas in
+ * one call, then the schema version (one `PRAGMA user_version` read; the
+ * schema is only touched when it is behind). Setting journal_mode reads the
+ * header, which opens the -wal and -shm files too, so an open that succeeds
+ * holds every descriptor the handle will ever need.
+ *
+ * `existing`: the file must be there. `create`: makes the directory and the
+ * database if missing; if this call made the directory and anything fails, it
+ * deletes it again before throwing, so a failed creation leaves nothing
+ * behind (see removeProjectDirectory, which needs no descriptor for that).
+ * A failure for want of file descriptors is thrown as DescriptorShortageError,
+ * for the caller to free some and try again.
+ */
+export async function openProjectDatabase(path: string, mode: 'existing' | 'create'): Promise<Database> {
+  const dir = dirname(path);
+  let madeDirectory = false;
+  let db: Database | undefined;
+  try {
+    madeDirectory = mode === 'create' && mkdirSync(dir, { recursive: true }) !== undefined;
+    db = new BetterSqlite3(path, { fileMustExist: mode === 'existing', timeout: SQLITE_PRAGMAS.busy_timeout });
+    db.exec(OPEN_SQL);
+    migrateProjectSchema(db);
+    return db;
+  } catch (error) {
+    // Asked before anything is closed (see isDescriptorShortage).
+    const shortage = isDescriptorShortage(error);
+    db?.close();
+    if (madeDirectory) await removeProjectDirectory(dir);
+    throw shortage ? new DescriptorShortageError(error) : error;
+  }
+}
