@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectDatabases } from '../project-databases';
 import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome } from '../repositories/event-store';
-import { SqliteEventLog } from './sqlite-event-log';
+import { PAGE_EXCLUDING_SQL, PAGE_SQL, SqliteEventLog } from './sqlite-event-log';
 
 const TIME = '2026-01-31T08:15:02.000Z';
 
@@ -221,14 +221,50 @@ describe('SqliteEventLog (on a real project database)', () => {
     expect(new SqliteEventLog().status(db).eventCount).toBe(3);
   });
 
-  it('uses the rowid range for a page, whatever the exclusion', () => {
-    for (const sql of [
-      'SELECT * FROM events WHERE server_seq > ? ORDER BY server_seq LIMIT ?',
-      'SELECT * FROM events WHERE server_seq > ? AND device_id <> ? ORDER BY server_seq LIMIT ?',
-    ]) {
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, ...(sql.includes('device_id') ? ['x'] : []), 1) as { detail: string }[];
-      expect(plan.map((step) => step.detail).join('; ')).toMatch(/SEARCH events USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+  it('reads a page as a rowid range, and an excluding page from the events_by_device index alone', () => {
+    const planOf = (sql: string, params: Record<string, unknown>) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((step) => step.detail);
+    expect(planOf(PAGE_SQL, { after: 0, rows: 2 }).join('; ')).toMatch(/SEARCH events USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+    const excluding = planOf(PAGE_EXCLUDING_SQL, { after: 0, exclude: 'x', rows: 2 });
+    // Each other device's events after the cursor are an index range; rows are then read by rowid; nothing is scanned.
+    for (const alias of ['e', 's']) {
+      expect(excluding).toContainEqual(expect.stringMatching(new RegExp(`^SEARCH ${alias} USING COVERING INDEX events_by_device \\(device_id=\\? AND server_seq>\\?`)));
     }
+    expect(excluding).toContainEqual(expect.stringMatching(/^SEARCH events USING INTEGER PRIMARY KEY \(rowid=\?\)/));
+    expect(excluding.filter((detail) => /^SCAN (events|e|s)\b/.test(detail))).toEqual([]);
+  });
+
+  it('pages exactly like a filter over the log, whatever the devices, cursor, limit and exclusion', async () => {
+    const deviceArbitrary = fc.constantFrom('a', 'b', 'c', 'dd');
+    const pushes = fc.array(fc.record({ deviceId: deviceArbitrary, count: fc.integer({ min: 1, max: 7 }) }), { minLength: 0, maxLength: 12 });
+    const pulls = fc.array(fc.record({ after: fc.integer({ min: 0, max: 50 }), limit: fc.integer({ min: 1, max: 12 }), exclude: fc.option(fc.constantFrom('a', 'b', 'c', 'dd', 'zz'), { nil: undefined }) }), {
+      minLength: 1,
+      maxLength: 10,
+    });
+    await fc.assert(
+      fc.asyncProperty(pushes, pulls, async (pushList, pullList) => {
+        const id = `p_${(++projectSeq).toString(16).padStart(16, '0')}`;
+        await databases.create(id);
+        const fresh = await databases.get(id);
+        const model: { seq: number; device: string }[] = [];
+        let nextId = 1;
+        for (const { deviceId, count } of pushList) {
+          const result = log.append(fresh, batch(deviceId, Array.from({ length: count }, () => event(nextId++))), TIME);
+          result.serverSeqs.forEach((seq) => model.push({ seq, device: deviceId }));
+        }
+        for (const { after, limit, exclude } of pullList) {
+          const matching = model.filter((row) => row.seq > after && row.device !== exclude);
+          const page = log.page(fresh, after, limit, exclude);
+          const events = eventsOf(page);
+          expect(events.map((e) => e.server_seq)).toEqual(matching.slice(0, limit).map((row) => row.seq));
+          expect(events.map((e) => e.device_id)).toEqual(matching.slice(0, limit).map((row) => row.device));
+          expect(page.hasMore).toBe(matching.length > limit);
+          expect(page.lastServerSeq).toBe(matching.length > 0 ? matching[Math.min(limit, matching.length) - 1].seq : undefined);
+        }
+        await databases.remove(id);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 

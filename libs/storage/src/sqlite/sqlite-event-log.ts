@@ -7,6 +7,7 @@ interface Statements {
   append: Transaction<Append>;
   page: Statement;
   pageExcluding: Statement;
+  hasEventsAfter: Statement;
   count: Statement;
   newest: Statement;
   /** Rows in the table, once counted; kept current by append (see status). */
@@ -14,21 +15,62 @@ interface Statements {
 }
 
 /**
- * One pull event object, written by SQLite: the payload column is spliced in
- * as the stored text, the strings are quoted by json_quote and the integers
- * (client_action_id is int64) printed exactly. Building it here rather than
- * in JavaScript hands V8 one string per event instead of nine values, which
- * makes a 10000-event page about three times cheaper on the event loop.
+ * One pull event object of the row `row` (a table name or alias), written by
+ * SQLite: the payload column is spliced in as the stored text, the strings are
+ * quoted by json_quote and the integers (client_action_id is int64) printed
+ * exactly. Building it here rather than in JavaScript hands V8 one string per
+ * event instead of nine values, which makes a 10000-event page about three
+ * times cheaper on the event loop.
  */
-const EVENT_JSON = `'{"server_seq":' || server_seq
-  || ',"device_id":' || json_quote(device_id)
-  || ',"session_id":' || json_quote(session_id)
-  || ',"client_action_id":' || client_action_id
-  || ',"action_type":' || json_quote(action_type)
-  || ',"entity_type":' || json_quote(entity_type)
-  || ',"entity_id":' || json_quote(entity_id)
-  || ',"payload":' || payload
-  || ',"client_timestamp":' || json_quote(client_timestamp) || '}'`;
+const eventJson = (row: string) => `'{"server_seq":' || ${row}.server_seq
+  || ',"device_id":' || json_quote(${row}.device_id)
+  || ',"session_id":' || json_quote(${row}.session_id)
+  || ',"client_action_id":' || ${row}.client_action_id
+  || ',"action_type":' || json_quote(${row}.action_type)
+  || ',"entity_type":' || json_quote(${row}.entity_type)
+  || ',"entity_id":' || json_quote(${row}.entity_id)
+  || ',"payload":' || ${row}.payload
+  || ',"client_timestamp":' || json_quote(${row}.client_timestamp) || '}'`;
+
+/** A page in server_seq order: the rowid range after the cursor, nothing else read. */
+export const PAGE_SQL = `SELECT server_seq, ${eventJson('events')} FROM events WHERE server_seq > :after ORDER BY server_seq LIMIT :rows`;
+
+/**
+ * A page that leaves out one device's events without reading them, on the
+ * events_by_device index (device_id, server_seq). `WHERE device_id <> ?` in
+ * the plain page would read every excluded row after the cursor; a `td` whose
+ * autosync pulls right after its own pushes finds nothing but its own events
+ * there and would reread the whole growing tail on every pull (the plain scan
+ * takes 55 ms at 100,000 own events, this 0.1 ms).
+ *
+ * The devices are walked by skipping from one device_id to the next in the
+ * index (never through the excluded device's entries); for each other device
+ * at most `:rows` entries after the cursor are taken (bounded by its
+ * `:rows`-th one), the `:rows` lowest server_seqs of all of them are kept, and
+ * only those rows are read (CROSS JOIN keeps SQLite from scanning `events` and
+ * probing `page`). The cost is up to twice `:rows` index entries per other
+ * device that has events after the cursor, so when the excluded device has
+ * none there, PAGE_SQL (the same answer) is used instead: see page().
+ */
+export const PAGE_EXCLUDING_SQL = `WITH RECURSIVE device(id) AS (
+    SELECT (SELECT min(device_id) FROM events)
+    UNION ALL
+    SELECT (SELECT min(device_id) FROM events WHERE device_id > device.id) FROM device WHERE device.id IS NOT NULL
+  ),
+  page(server_seq) AS (
+    SELECT e.server_seq FROM device JOIN events e ON e.device_id = device.id
+    WHERE device.id <> :exclude AND e.server_seq > :after
+      AND e.server_seq <= coalesce(
+        (SELECT s.server_seq FROM events s WHERE s.device_id = device.id AND s.server_seq > :after
+         ORDER BY s.server_seq LIMIT 1 OFFSET :rows - 1),
+        9223372036854775807)
+    ORDER BY e.server_seq LIMIT :rows
+  )
+  SELECT events.server_seq, ${eventJson('events')} FROM page CROSS JOIN events ON events.server_seq = page.server_seq
+  ORDER BY page.server_seq`;
+
+/** Whether the device has an event after the cursor: one index seek. */
+const HAS_EVENTS_AFTER_SQL = `SELECT EXISTS (SELECT 1 FROM events WHERE device_id = :exclude AND server_seq > :after)`;
 
 /**
  * The append-only event log of one project, on the better-sqlite3 handle that
@@ -67,16 +109,18 @@ export class SqliteEventLog {
    */
   page(db: Database, afterServerSeq: number | bigint, limit: number, excludeDevice: string | undefined): EventPage {
     const statements = this.statementsFor(db);
-    const rows = (
-      excludeDevice === undefined
-        ? statements.page.iterate(afterServerSeq, limit + 1)
-        : statements.pageExcluding.iterate(afterServerSeq, excludeDevice, limit + 1)
+    const rows = limit + 1;
+    const excluding = excludeDevice !== undefined && statements.hasEventsAfter.get({ exclude: excludeDevice, after: afterServerSeq }) === 1;
+    const found = (
+      excluding
+        ? statements.pageExcluding.iterate({ after: afterServerSeq, exclude: excludeDevice, rows })
+        : statements.page.iterate({ after: afterServerSeq, rows })
     ) as IterableIterator<[number, string]>;
     const events: string[] = [];
     let size = 0;
     let lastServerSeq: number | undefined;
     let hasMore = false;
-    for (const [serverSeq, json] of rows) {
+    for (const [serverSeq, json] of found) {
       if (events.length === limit || (events.length > 0 && size + json.length > PAGE_BYTE_BUDGET)) {
         hasMore = true;
         break; // ends the iteration, which resets the statement
@@ -173,10 +217,9 @@ function prepare(db: Database): Statements {
 
   return {
     append,
-    page: db.prepare(`SELECT server_seq, ${EVENT_JSON} FROM events WHERE server_seq > ? ORDER BY server_seq LIMIT ?`).raw(),
-    pageExcluding: db
-      .prepare(`SELECT server_seq, ${EVENT_JSON} FROM events WHERE server_seq > ? AND device_id <> ? ORDER BY server_seq LIMIT ?`)
-      .raw(),
+    page: db.prepare(PAGE_SQL).raw(),
+    pageExcluding: db.prepare(PAGE_EXCLUDING_SQL).raw(),
+    hasEventsAfter: db.prepare(HAS_EVENTS_AFTER_SQL).pluck(),
     count: db.prepare(`SELECT COUNT(*) FROM events`).pluck(),
     newest: db.prepare(`SELECT server_seq, server_timestamp FROM events ORDER BY server_seq DESC LIMIT 1`).raw(),
     eventCount: undefined,
