@@ -10,6 +10,7 @@ import { registerBodyParsers } from './http/body-parsers';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
+import { registerResponseCompression } from './http/response-compression';
 
 /** PROTOCOL.md: bodies over 10 MiB are refused with 413. */
 export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -50,6 +51,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
   registerRequestLifecycle(fastify, app.get(MetricsService));
+  registerResponseCompression(fastify);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

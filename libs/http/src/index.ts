@@ -12,6 +12,7 @@ export { Public, IS_PUBLIC } from './public.decorator';
 export type { AuthenticatedUser } from './authenticated-user';
 export type {} from './raw-body';
 export { CHECKS_OWN_JSON_SHAPE } from './json-shape-route';
+export { COMPRESSED_AT_ANY_SIZE } from './compressed-route';
 export { Clock } from './clock';
 export { ClockModule } from './clock.module';
 export {

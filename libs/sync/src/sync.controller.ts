@@ -1,7 +1,7 @@
 import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { CurrentUser } from '@td-sync/auth';
-import { CHECKS_OWN_JSON_SHAPE, RateLimit, type AuthenticatedUser } from '@td-sync/http';
+import { CHECKS_OWN_JSON_SHAPE, COMPRESSED_AT_ANY_SIZE, RateLimit, type AuthenticatedUser } from '@td-sync/http';
 import { RequireRole } from '@td-sync/projects';
 import type { FastifyRequest } from 'fastify';
 import { parsePullQuery } from './pull-query';
@@ -18,7 +18,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * the service gets nothing else. Validating by hand rather than with DTOs
  * gives PROTOCOL.md's exact rules and messages at a 1000-event push's speed.
  * Push and pull answer with JSON text the service has already written, so the
- * content type is set here and Fastify sends the string as it is.
+ * content type is set here and Fastify sends the string as it is (gzipped,
+ * for a client that accepts it: every pull, a push answer past a few KB).
  *
  * @RequireRole answers 404/403 before the body is looked at; the service's
  * storage call decides again, atomically with the work.
@@ -41,6 +42,7 @@ export class SyncController {
   }
 
   @Get('pull')
+  @RouteConfig({ [COMPRESSED_AT_ANY_SIZE]: true })
   @RequireRole('reader')
   @RateLimit('pull')
   @Header('content-type', JSON_TYPE)
