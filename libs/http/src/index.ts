@@ -1,8 +1,9 @@
 /**
  * The HTTP contract every route shares (PROTOCOL.md): error codes, the error
  * body and the protocol exception, @Public, rate-limit tiers with their
- * decorator, guard and store, the request's augmentations (rawBody, user), the
- * clock, and the one JSON scanner. It depends on no other lib of td-sync.
+ * decorator, guard and store, the request's augmentation (user), the clock,
+ * and the JSON scanners (a shape check of text JSON.parse accepted; a
+ * validating scanner of bytes). It depends on no other lib of td-sync.
  */
 export type { ErrorCode } from './error-code';
 export { ProtocolException } from './protocol.exception';
@@ -10,19 +11,20 @@ export { errorBody, defaultCodeFor, describeException } from './error-body';
 export type { ErrorBody, ErrorDescription } from './error-body';
 export { Public, IS_PUBLIC } from './public.decorator';
 export type { AuthenticatedUser } from './authenticated-user';
-export type {} from './raw-body';
-export { CHECKS_OWN_JSON_SHAPE } from './json-shape-route';
+export { READS_OWN_JSON_BODY } from './own-json-body-route';
 export { COMPRESSED_AT_ANY_SIZE } from './compressed-route';
 export { Clock } from './clock';
 export { ClockModule } from './clock.module';
+export { jsonShapeProblem } from './json-scanner';
 export {
-  jsonShapeProblem,
-  skipString,
-  skipValue,
-  skipContainer,
+  JsonSyntaxError,
+  scanValue,
+  scanString,
+  scanNumber,
+  scanKey,
   skipWhitespace,
-  keyAt,
-  expectChar,
+  expectByte,
+  hasEscape,
   QUOTE,
   BACKSLASH,
   COMMA,
@@ -31,8 +33,8 @@ export {
   RBRACE,
   LBRACKET,
   RBRACKET,
-} from './json-scanner';
-export type { DepthNote } from './json-scanner';
+} from './json-bytes';
+export type { DepthNote } from './json-bytes';
 export { RateLimit, RATE_LIMIT_TIER } from './rate-limit/rate-limit.decorator';
 export type { RateLimitTier } from './rate-limit/rate-limit.decorator';
 export { RATE_LIMITS } from './rate-limit/rate-limit-options';

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { CurrentUser } from '@td-sync/auth';
-import { CHECKS_OWN_JSON_SHAPE, COMPRESSED_AT_ANY_SIZE, RateLimit, type AuthenticatedUser } from '@td-sync/http';
+import { READS_OWN_JSON_BODY, COMPRESSED_AT_ANY_SIZE, RateLimit, type AuthenticatedUser } from '@td-sync/http';
 import { RequireRole } from '@td-sync/projects';
 import type { FastifyRequest } from 'fastify';
 import { parsePullQuery } from './pull-query';
@@ -13,7 +13,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * PROTOCOL.md, Sync. The edge of replication: the request is validated here
- * into typed input (a push body into a PushBatch, read from the raw body text
+ * into typed input (a push body into a PushBatch, read from the body's bytes
  * so payloads keep their spelling; the pull query into a page request), and
  * the service gets nothing else. Validating by hand rather than with DTOs
  * gives PROTOCOL.md's exact rules and messages at a 1000-event push's speed.
@@ -32,13 +32,13 @@ export class SyncController {
   ) {}
 
   @Post('push')
-  @RouteConfig({ [CHECKS_OWN_JSON_SHAPE]: true })
+  @RouteConfig({ [READS_OWN_JSON_BODY]: true })
   @RequireRole('writer')
   @RateLimit('push')
   @HttpCode(200)
   @Header('content-type', JSON_TYPE)
   push(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string> {
-    return this.sync.push(projectId, user.id, parsePushRequest(request.body, request.rawBody));
+    return this.sync.push(projectId, user.id, parsePushRequest(request.body));
   }
 
   @Get('pull')

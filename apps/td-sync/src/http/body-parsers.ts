@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { CHECKS_OWN_JSON_SHAPE, jsonShapeProblem } from '@td-sync/http';
+import { jsonShapeProblem, READS_OWN_JSON_BODY } from '@td-sync/http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse as parseQueryString } from 'node:querystring';
 
@@ -24,10 +24,9 @@ function decodeUtf8(body: Buffer): string {
  * Content-Type: the reference server does, and td releases (and tools such as
  * `curl -d`, which labels its body as a form) are not all consistent about the
  * header, so being strict would only break clients. Form encoding is parsed
- * only for the HTML pages under `/auth/`, whose forms post it. The decoded
- * text is kept on the request (`request.rawBody`, declared in libs/http)
- * because push must store each payload exactly as the client spelled it. An
- * empty body is no body.
+ * only for the HTML pages under `/auth/`, whose forms post it. An empty body
+ * is no body. A route that reads its own JSON (push, see READS_OWN_JSON_BODY)
+ * gets the bytes as received.
  */
 export function registerBodyParsers(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
@@ -43,22 +42,23 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
 }
 
 function parseJson(request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void): void {
+  if (routeConfig(request)[READS_OWN_JSON_BODY] === true) return done(null, body);
   let parsed: unknown;
   let text: string;
   try {
     text = decodeUtf8(body);
     if (text.trim() === '') return done(null, undefined);
-    request.rawBody = text;
     parsed = JSON.parse(text);
   } catch (error) {
     return done(error instanceof BadRequestException ? error : new BadRequestException('request body is not valid JSON'), undefined);
   }
   // Valid JSON can still nest deep enough to overflow the stack of Nest's
-  // validation (a 500), or repeat a key (see jsonShapeProblem). Routes that
-  // scan their text anyway check it themselves.
-  if ((request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[CHECKS_OWN_JSON_SHAPE] !== true) {
-    const problem = jsonShapeProblem(text, MAX_BODY_DEPTH);
-    if (problem) return done(new BadRequestException(`request body: ${problem}`), undefined);
-  }
+  // validation (a 500), or repeat a key (see jsonShapeProblem).
+  const problem = jsonShapeProblem(text, MAX_BODY_DEPTH);
+  if (problem) return done(new BadRequestException(`request body: ${problem}`), undefined);
   done(null, parsed);
+}
+
+function routeConfig(request: FastifyRequest): Record<string, unknown> {
+  return (request.routeOptions.config as unknown as Record<string, unknown> | undefined) ?? {};
 }

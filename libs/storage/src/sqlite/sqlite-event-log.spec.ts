@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectDatabases } from '../project-databases';
 import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome } from '../repositories/event-store';
-import { PAGE_EXCLUDING_SQL, PAGE_SQL, SqliteEventLog } from './sqlite-event-log';
+import { PAGE_EXCLUDING_SQL, PAGE_SQL, ROWS_PER_INSERT, SqliteEventLog } from './sqlite-event-log';
 
 const TIME = '2026-01-31T08:15:02.000Z';
 
@@ -97,12 +97,15 @@ describe('SqliteEventLog (on a real project database)', () => {
     expect([...descending.serverSeqs]).toEqual([10, 11, 12, 1]);
   });
 
-  it('agrees with a simple model over any sequence of pushes', async () => {
-    const idArbitrary = fc.oneof(fc.integer({ min: -3, max: 12 }), fc.constantFrom(9007199254740993n, -9007199254740993n));
+  it.each([
+    ['small batches', 12, 1, 12, 60],
+    [`batches past ${ROWS_PER_INSERT} new events (multi-row inserts)`, 400, 2 * ROWS_PER_INSERT, 5 * ROWS_PER_INSERT, 12],
+  ])('agrees with a simple model over any sequence of pushes: %s', async (_case, maxId, minLength, maxLength, numRuns) => {
+    const idArbitrary = fc.oneof(fc.integer({ min: -3, max: maxId }), fc.constantFrom(9007199254740993n, -9007199254740993n));
     const batchArbitrary = fc.record({
       deviceId: fc.constantFrom('a', 'b'),
       sessionId: fc.constantFrom('s1', 's2'),
-      events: fc.array(fc.record({ id: idArbitrary, empty: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+      events: fc.array(fc.record({ id: idArbitrary, empty: fc.boolean() }), { minLength, maxLength }),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(batchArbitrary, { minLength: 1, maxLength: 8 }), async (batches) => {
@@ -128,9 +131,12 @@ describe('SqliteEventLog (on a real project database)', () => {
           expect(result.accepted).toBe(accepted);
         }
         expect(log.status(fresh)).toMatchObject({ eventCount: stored.size, lastServerSeq: stored.size });
+        // Each seq holds the event it was acknowledged for.
+        const rows = fresh.prepare('SELECT server_seq, device_id, session_id, client_action_id FROM events ORDER BY server_seq').safeIntegers(true).raw().all() as [bigint, string, string, bigint][];
+        expect(rows.map(([seq, d, s, a]) => [`${d}/${s}/${a}`, Number(seq)])).toEqual([...stored].sort((x, y) => x[1] - y[1]));
         await databases.remove(id);
       }),
-      { numRuns: 60 },
+      { numRuns },
     );
   });
 

@@ -1,5 +1,5 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushOutcome } from '../repositories/event-store';
+import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome } from '../repositories/event-store';
 
 type Append = (batch: PushBatch, serverTimestamp: string) => AppendResult;
 
@@ -154,15 +154,27 @@ export class SqliteEventLog {
   }
 }
 
+const EVENT_COLUMNS = '(device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)';
+const VALUES_PER_ROW = 9;
+
+/**
+ * Rows per multi-row INSERT. Stepping one statement per 32 rows instead of
+ * one per row takes about a tenth off a 1000-event push's SQLite time. Within
+ * one statement the rows get consecutive server_seqs (AUTOINCREMENT, inserted
+ * in order, nothing else writing), so the last rowid gives them all.
+ */
+export const ROWS_PER_INSERT = 32;
+
+const insertSql = (rows: number) => `INSERT INTO events ${EVENT_COLUMNS} VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+
 function prepare(db: Database): Statements {
-  const insert = db.prepare(
-    `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insertOne = db.prepare(insertSql(1));
+  const insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
   const storedSeq = db.prepare(`SELECT server_seq FROM events WHERE device_id = ? AND session_id = ? AND client_action_id = ?`).pluck();
   const anyStoredIn = db
     .prepare(`SELECT EXISTS (SELECT 1 FROM events WHERE device_id = ? AND session_id = ? AND client_action_id BETWEEN ? AND ?)`)
     .pluck();
+  const values = new Array<unknown>(ROWS_PER_INSERT * VALUES_PER_ROW);
 
   // Duplicates are found before inserting, never by hitting the unique
   // constraint: an INSERT that does (OR IGNORE, ON CONFLICT DO NOTHING) still
@@ -170,15 +182,15 @@ function prepare(db: Database): Statements {
   // mostly only grow, so one range probe usually shows that none of the batch
   // is stored yet and spares a look-up per event (~20% of a 1000-event push);
   // otherwise (a retried batch) each event is looked up. A duplicate within
-  // the batch is answered from `inserted`. Inside the IMMEDIATE transaction
-  // nothing else can insert in between, and the unique constraint still stands
-  // guard: a bug here would fail the batch, never store an event twice.
+  // the batch is answered with the seq its first copy gets. Inside the
+  // IMMEDIATE transaction nothing else can insert in between, and the unique
+  // constraint still stands guard: a bug here would fail the batch, never
+  // store an event twice.
   const append = db.transaction<Append>((batch, serverTimestamp) => {
     const { deviceId, sessionId, events } = batch;
     const count = events.length;
     const outcomes = new Uint8Array(count);
     const serverSeqs = new Float64Array(count);
-    let accepted = 0;
 
     let lowest = events[0].clientActionId;
     let highest = lowest;
@@ -188,8 +200,11 @@ function prepare(db: Database): Statements {
       else if (id > highest) highest = id;
     }
     const mayBeStored = anyStoredIn.get(deviceId, sessionId, lowest, highest) === 1;
-    const inserted = new Map<number | bigint, number>();
 
+    // Which events to insert (in request order), and for a later copy of one of them, which.
+    const fresh: number[] = [];
+    const firstCopy = new Map<number | bigint, number>();
+    const copyOf = new Int32Array(count).fill(-1);
     for (let i = 0; i < count; i++) {
       const event = events[i];
       if (event.entityId === '') {
@@ -197,22 +212,32 @@ function prepare(db: Database): Statements {
         continue;
       }
       const id = event.clientActionId;
-      const existing = inserted.get(id) ?? (mayBeStored ? (storedSeq.get(deviceId, sessionId, id) as number | undefined) : undefined);
-      if (existing !== undefined) {
+      const first = firstCopy.get(id);
+      const stored = first === undefined && mayBeStored ? (storedSeq.get(deviceId, sessionId, id) as number | undefined) : undefined;
+      if (first !== undefined || stored !== undefined) {
         outcomes[i] = PushOutcome.Duplicate;
-        serverSeqs[i] = existing;
+        if (first !== undefined) copyOf[i] = first;
+        else serverSeqs[i] = stored!;
         continue;
       }
-      const seq = Number(
-        insert.run(deviceId, sessionId, id, event.actionType, event.entityType, event.entityId, event.payload, event.clientTimestamp, serverTimestamp)
-          .lastInsertRowid,
-      );
-      inserted.set(id, seq);
+      firstCopy.set(id, i);
+      fresh.push(i);
       outcomes[i] = PushOutcome.Acked;
-      serverSeqs[i] = seq;
-      accepted++;
     }
-    return { accepted, outcomes, serverSeqs };
+
+    let next = 0;
+    for (; next + ROWS_PER_INSERT <= fresh.length; next += ROWS_PER_INSERT) {
+      for (let row = 0; row < ROWS_PER_INSERT; row++) bindRow(values, row, deviceId, sessionId, events[fresh[next + row]], serverTimestamp);
+      const last = Number(insertMany.run(values).lastInsertRowid);
+      for (let row = 0; row < ROWS_PER_INSERT; row++) serverSeqs[fresh[next + row]] = last - ROWS_PER_INSERT + 1 + row;
+    }
+    for (; next < fresh.length; next++) {
+      const e = events[fresh[next]];
+      const seq = insertOne.run(deviceId, sessionId, e.clientActionId, e.actionType, e.entityType, e.entityId, e.payload, e.clientTimestamp, serverTimestamp);
+      serverSeqs[fresh[next]] = Number(seq.lastInsertRowid);
+    }
+    for (let i = 0; i < count; i++) if (copyOf[i] >= 0) serverSeqs[i] = serverSeqs[copyOf[i]];
+    return { accepted: fresh.length, outcomes, serverSeqs };
   });
 
   return {
@@ -224,4 +249,18 @@ function prepare(db: Database): Statements {
     newest: db.prepare(`SELECT server_seq, server_timestamp FROM events ORDER BY server_seq DESC LIMIT 1`).raw(),
     eventCount: undefined,
   };
+}
+
+/** Puts one event's values at row `row` of a multi-row INSERT's parameters. */
+function bindRow(values: unknown[], row: number, deviceId: string, sessionId: string, event: PushEvent, serverTimestamp: string): void {
+  const at = row * VALUES_PER_ROW;
+  values[at] = deviceId;
+  values[at + 1] = sessionId;
+  values[at + 2] = event.clientActionId;
+  values[at + 3] = event.actionType;
+  values[at + 4] = event.entityType;
+  values[at + 5] = event.entityId;
+  values[at + 6] = event.payload;
+  values[at + 7] = event.clientTimestamp;
+  values[at + 8] = serverTimestamp;
 }
