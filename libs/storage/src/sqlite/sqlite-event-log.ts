@@ -3,8 +3,17 @@ import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, P
 
 type Append = (batch: PushBatch, serverTimestamp: string) => AppendResult;
 
+/** One batch of a group commit (SqliteEventLog.appendAll), with the access check to run right before it. */
+export interface GroupedAppend {
+  batch: PushBatch;
+  serverTimestamp: string;
+  /** Throws to refuse the batch. */
+  admit: () => void;
+}
+
 interface Statements {
   append: Transaction<Append>;
+  appendAll: Transaction<(appends: readonly GroupedAppend[]) => Array<AppendResult | Error>>;
   page: Statement;
   pageExcluding: Statement;
   hasEventsAfter: Statement;
@@ -94,6 +103,23 @@ export class SqliteEventLog {
     // Only after the commit: a batch that threw was rolled back whole.
     if (statements.eventCount !== undefined) statements.eventCount += result.accepted;
     return result;
+  }
+
+  /**
+   * Appends several batches in one IMMEDIATE transaction, so they share one
+   * commit (one WAL write and sync point instead of one each). Each runs in
+   * its own savepoint after its `admit` check, in that same synchronous step:
+   * a batch that is refused or fails is rolled back alone and answered with
+   * its error; the others are stored. Should SQLite abandon the whole
+   * transaction (a full disk, say), nothing of the group is stored and this
+   * throws. Results come in the order given.
+   */
+  appendAll(db: Database, appends: readonly GroupedAppend[]): Array<AppendResult | Error> {
+    const statements = this.statementsFor(db);
+    const results = statements.appendAll.immediate(appends);
+    // Only after the commit: nothing of the group is stored if it threw.
+    for (const result of results) if (!(result instanceof Error) && statements.eventCount !== undefined) statements.eventCount += result.accepted;
+    return results;
   }
 
   /**
@@ -240,8 +266,29 @@ function prepare(db: Database): Statements {
     return { accepted: fresh.length, outcomes, serverSeqs };
   });
 
+  // Inside a transaction, better-sqlite3 runs a transaction function in a savepoint.
+  const appendAll = db.transaction((appends: readonly GroupedAppend[]): Array<AppendResult | Error> => {
+    const results: Array<AppendResult | Error> = [];
+    for (const { batch, serverTimestamp, admit } of appends) {
+      if (!db.inTransaction) {
+        // SQLite rolled the whole transaction back (SQLITE_FULL, IOERR...): what follows would commit on its own.
+        results.push(results.findLast((result) => result instanceof Error) ?? new Error('the transaction was rolled back'));
+        continue;
+      }
+      try {
+        admit();
+        results.push(append(batch, serverTimestamp));
+      } catch (error) {
+        results.push(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    if (!db.inTransaction) throw results.findLast((result) => result instanceof Error) ?? new Error('the transaction was rolled back');
+    return results;
+  });
+
   return {
     append,
+    appendAll,
     page: db.prepare(PAGE_SQL).raw(),
     pageExcluding: db.prepare(PAGE_EXCLUDING_SQL).raw(),
     hasEventsAfter: db.prepare(HAS_EVENTS_AFTER_SQL).pluck(),
