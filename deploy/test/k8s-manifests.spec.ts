@@ -6,76 +6,17 @@
  * wiring between the objects and the settings the server and Litestream read.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
-import { parseAllDocuments } from 'yaml';
-import { cleanEnv, DEPLOY_DIR, ENTRYPOINT, GroupProcess, litestreamBinary, makeTempDir, pathWith, removeDir, REPO_ROOT, waitFor } from './support/deploy-support';
+import { cleanEnv, DEPLOY_DIR, ENTRYPOINT, GroupProcess, litestreamBinary, makeTempDir, pathWith, removeDir, waitFor } from './support/deploy-support';
 import { FakeLitestream } from './support/fake-litestream';
+import { body, findManifest, kustomizationResources, loadManifests as loadManifestsIn, Manifest, schemaFailures, typeErrors } from './support/k8s-manifests';
 import { knownSyncVariables, parseDurationSeconds } from './support/sync-variables';
 
 const K8S_DIR = join(DEPLOY_DIR, 'k8s');
 
-interface Manifest {
-  file: string;
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
-  [field: string]: unknown;
-}
-
-/** Where kubernetes-models keeps each API group version. */
-const MODEL_MODULES: Record<string, string> = { v1: 'kubernetes-models/v1', 'apps/v1': 'kubernetes-models/apps/v1' };
-
-function loadManifests(): Manifest[] {
-  const manifests: Manifest[] = [];
-  for (const file of readdirSync(K8S_DIR).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml').sort()) {
-    for (const doc of parseAllDocuments(readFileSync(join(K8S_DIR, file), 'utf8'))) {
-      if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
-      const body = doc.toJS() as Omit<Manifest, 'file'> | null;
-      if (body !== null) manifests.push({ ...body, file } as Manifest);
-    }
-  }
-  return manifests;
-}
-
-function body(manifest: Manifest): Record<string, unknown> {
-  const { file: _file, ...rest } = manifest;
-  return rest;
-}
-
-/** Type-checks every manifest as an object literal of its kubernetes-models interface. */
-function typeErrors(manifests: Manifest[]): string[] {
-  const fileName = join(REPO_ROOT, 'deploy', 'test', '__k8s_manifests__.ts');
-  const lines = manifests.map((m, i) => {
-    const module = MODEL_MODULES[m.apiVersion];
-    if (!module) return `// ${m.file}: no model for ${m.apiVersion}`;
-    return `import type { I${m.kind} as T${i} } from '${module}/${m.kind}'; export const doc${i}: T${i} = ${JSON.stringify(body(m))};`;
-  });
-  const source = lines.join('\n');
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, target: ts.ScriptTarget.ES2022, skipLibCheck: true, types: [] };
-  const host = ts.createCompilerHost(options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, version, onError, create) =>
-    name === fileName ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, onError, create);
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (name) => name === fileName || fileExists(name);
-  const program = ts.createProgram([fileName], options, host);
-  return ts.getPreEmitDiagnostics(program).map((d) => {
-    const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
-    if (!d.file || d.start === undefined) return message;
-    const line = d.file.getLineAndCharacterOfPosition(d.start).line;
-    const m = manifests[line];
-    return m ? `${m.file} ${m.kind}/${m.metadata?.name}: ${message}` : message;
-  });
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML, checked field by field in each test
-function find<T = Record<string, any>>(manifests: Manifest[], kind: string, name: string): T {
-  const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
-  if (!found) throw new Error(`no ${kind}/${name} in deploy/k8s`);
-  return found as unknown as T;
-}
+const loadManifests = () => loadManifestsIn(K8S_DIR);
+const find = findManifest;
 
 describe('deploy/k8s', () => {
   const manifests = loadManifests();
@@ -96,22 +37,7 @@ describe('deploy/k8s', () => {
   });
 
   it('validates every object against the Kubernetes JSON schema', () => {
-    const failures: string[] = [];
-    for (const manifest of manifests) {
-      const module = MODEL_MODULES[manifest.apiVersion];
-      if (!module) {
-        failures.push(`${manifest.file}: no schema for ${manifest.apiVersion}`);
-        continue;
-      }
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const Model = (require(`${module}/${manifest.kind}`) as Record<string, new (data: unknown) => { validate(): void }>)[manifest.kind];
-      try {
-        new Model(body(manifest)).validate();
-      } catch (error) {
-        failures.push(`${manifest.file} ${manifest.kind}/${manifest.metadata.name}: ${(error as Error).message}`);
-      }
-    }
-    expect(failures).toEqual([]);
+    expect(schemaFailures(manifests)).toEqual([]);
   });
 
   it('the schema check does catch a wrong type', () => {
@@ -133,8 +59,7 @@ describe('deploy/k8s', () => {
   }, 60_000);
 
   it('lists every manifest in the kustomization', () => {
-    const kustomization = parseAllDocuments(readFileSync(join(K8S_DIR, 'kustomization.yaml'), 'utf8'))[0].toJS() as { resources: string[] };
-    expect([...kustomization.resources].sort()).toEqual([...new Set(manifests.map((m) => m.file))].sort());
+    expect([...kustomizationResources(K8S_DIR)].sort()).toEqual([...new Set(manifests.map((m) => m.file))].sort());
   });
 
   it('runs one replica of a non-root container with a volume claim for /data', () => {
@@ -148,7 +73,8 @@ describe('deploy/k8s', () => {
     // A read-only root file system still needs somewhere for the rendered Litestream config.
     expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(podSpec.volumes).toContainEqual(expect.objectContaining({ name: 'tmp', emptyDir: expect.anything() }));
-    expect(podSpec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64' });
+    // The image runs on amd64 and arm64 nodes alike.
+    expect(podSpec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     for (const resource of ['requests', 'limits']) {
       expect(Object.keys(container.resources[resource]).sort()).toEqual(['cpu', 'memory']);
     }

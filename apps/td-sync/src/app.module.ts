@@ -1,15 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdminModule } from '@td-sync/admin';
 import { AuthModule, BearerGuard } from '@td-sync/auth';
 import { RateLimitGuard, RateLimitModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
+import { RateLimitCounters, StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
 import { LoggerModule } from 'nestjs-pino';
 import { SyncConfig } from './config/sync-config';
 import { HealthModule } from './health/health.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { loggerParams } from './logging';
+import { OpenApiModule } from './openapi/openapi.module';
 
 /**
  * Wires the libraries together. The configuration module (see
@@ -28,8 +31,11 @@ export class AppModule {
         AuthModule,
         ProjectsModule,
         SyncModule,
+        AdminModule,
         HealthModule,
-        RateLimitModule,
+        // Counted where storage keeps them: memory with SQLite, shared by every node with PostgreSQL.
+        RateLimitModule.forRoot({ imports: [StorageModule], useExisting: RateLimitCounters }),
+        OpenApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiExceptionFilter },

@@ -6,11 +6,15 @@ import { AppModule } from './app.module';
 import { Env } from './config/sync-config';
 import { SyncConfigModule } from './config/sync-config.module';
 import { MetricsService } from './health/metrics.service';
+import { PrometheusMetrics } from './health/prometheus-metrics.service';
 import { registerBodyParsers } from './http/body-parsers';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
 import { registerResponseCompression } from './http/response-compression';
+import { buildOpenApiDocument } from './openapi/build-openapi-document';
+import { PublishedApiDocument } from './openapi/published-api-document';
+import { FrameworkQuietLogger } from './startup/framework-quiet-logger';
 
 /** PROTOCOL.md: bodies over 10 MiB are refused with 413. */
 export const BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -45,12 +49,12 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     bodyParser: false,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new FrameworkQuietLogger(app.get(Logger)));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(fastify);
-  registerRequestLifecycle(fastify, app.get(MetricsService));
+  registerRequestLifecycle(fastify, app.get(MetricsService), app.get(PrometheusMetrics));
   registerResponseCompression(fastify);
   app.useGlobalPipes(
     new ValidationPipe({
@@ -60,6 +64,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
     }),
   );
   await app.init();
+  app.get(PublishedApiDocument).buildWith(() => buildOpenApiDocument(app));
   return app;
 }
 

@@ -1,79 +1,14 @@
+#!/usr/bin/env node
 import 'reflect-metadata';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
-import { ConfigValidationError } from './config/config-validation-error';
-import { SyncConfig } from './config/sync-config';
-import { createApp } from './create-app';
+import { runCli } from './cli/run-cli';
 
 /**
- * Starts td-sync. A configuration error ends the start with one line and exit
- * code 2; SIGTERM/SIGINT stop it gracefully (see shutdownOn).
+ * The `td-sync` command (package.json `bin`; what `npm start` and the Docker
+ * image run): `td-sync serve` by default, or one of the operator's commands.
+ * Exits with the command's code once it is done (for the server, once it has
+ * stopped).
  */
-async function main(): Promise<void> {
-  let app: NestFastifyApplication;
-  try {
-    app = await createApp();
-  } catch (error) {
-    if (error instanceof ConfigValidationError) {
-      process.stderr.write(`td-sync: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const config = app.get(SyncConfig);
-  const logger = new Logger('td-sync');
-  // Requests are guarded by Nest's exception filter; this catches a promise
-  // that something forgot to await, logs it and keeps serving.
-  process.on('unhandledRejection', (reason: unknown) => {
-    logger.error({ err: reason }, `unhandled promise rejection: ${(reason as Error)?.message ?? String(reason)}`);
-  });
-  shutdownOn(['SIGTERM', 'SIGINT'], app, config, logger);
-  const host = config.listen.host ?? '::';
-  try {
-    await app.listen({ port: config.listen.port, host });
-  } catch (error) {
-    // A host without IPv6 cannot bind '::'; ":8080" then means every IPv4 interface.
-    if (config.listen.host !== undefined || (error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
-    await app.listen({ port: config.listen.port, host: '0.0.0.0' });
-  }
-  // The bound address, not app.getUrl(), which names [::1] for "every interface".
-  const { address, port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(`listening on http://${address.includes(':') ? `[${address}]` : address}:${port}`);
-}
-
-/**
- * Graceful shutdown: stop accepting connections, let in-flight requests
- * finish for up to SYNC_SHUTDOWN_TIMEOUT, then (in the storage module's
- * shutdown hooks) checkpoint and close every database, and exit 0. Requests
- * still running at the deadline have their connections closed; a push is one
- * synchronous transaction, so it has either committed or left nothing.
- */
-function shutdownOn(signals: NodeJS.Signals[], app: NestFastifyApplication, config: SyncConfig, logger: Logger): void {
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${signal} received: draining requests for up to ${config.shutdownTimeoutMs} ms`);
-    const server = app.getHttpServer();
-    const deadline = setTimeout(() => {
-      logger.warn('shutdown timeout reached: closing the remaining connections');
-      server.closeAllConnections();
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    try {
-      await app.close();
-      logger.log('stopped cleanly');
-      process.exit(0);
-    } catch (error) {
-      logger.error(`shutdown failed: ${(error as Error).message}`);
-      process.exit(1);
-    }
-  };
-  for (const signal of signals) process.on(signal, (s: NodeJS.Signals) => void stop(s));
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`td-sync: failed to start: ${(error as Error)?.message ?? String(error)}\n`);
-  process.exit(1);
+void runCli(process.argv.slice(2)).then((code) => {
+  // Once stdout has taken everything written (a pipe may still hold part of a long --json answer).
+  process.stdout.write('', () => process.exit(code));
 });

@@ -147,6 +147,38 @@ describe('SYNC_CODE_LOGIN=confirm (the default): the code leads to an emailed li
     expect(await usersWith('victim@example.com')).toBe(0);
   });
 
+  it('tells when the code and its link expire, and "Not me, deny" on the link ends the typed-code login as expired', async () => {
+    const login = await start(server, 'denies@example.com');
+    const page = await submitUserCode(server, login.user_code);
+    expect(page.text).toMatch(/The code and its link expire at \d{2}:\d{2} UTC, in 15 minutes\./);
+    expect(page.text).toContain('<footer>td-sync server <strong>sync.example.test</strong></footer>');
+    const token = tokenOf(await mailbox.next('denies@example.com'));
+
+    const denied = await http<string>(server.url, 'POST', '/auth/device/approve', {
+      body: new URLSearchParams({ token, decision: 'deny' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(denied.status).toBe(200);
+    expect(denied.text).toContain('Sign-in denied');
+    expectError(await poll(server, login.device_code), 410, 'expired');
+    const after = await approve(server, token);
+    expect(after.status).toBe(410);
+    expect(after.text).toContain('has expired');
+    // The code is dead too: typing it again finds nothing.
+    expect((await submitUserCode(server, login.user_code)).status).toBe(404);
+    expect(await usersWith('denies@example.com')).toBe(0);
+  });
+
+  it('logs a confirmation email held back by the one-a-minute rule, with the recipient and never the link', async () => {
+    const logs = jest.spyOn(Logger.prototype, 'log');
+    const login = await start(server, 'held-code@example.com');
+    await submitUserCode(server, login.user_code);
+    await mailbox.next('held-code@example.com');
+    expect((await submitUserCode(server, login.user_code)).text).toContain('less than a minute ago');
+    const held = logs.mock.calls.map((call) => String(call[0])).filter((text) => text.includes('held back'));
+    expect(held).toEqual(['confirmation email to held-code@example.com held back: one went to that address less than a minute ago']);
+  });
+
   it('lets the link of one login approve only that login', async () => {
     const address = 'shared@example.com';
     const attacker = await start(server, address);

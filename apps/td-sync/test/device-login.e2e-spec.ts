@@ -1,13 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuthRequestCleanup, AUTH_REQUEST_CLEANUP_JOB } from '@td-sync/auth';
-import { StorageConnection } from '@td-sync/storage';
+import { AuthRequestsRepository, StorageConnection } from '@td-sync/storage';
 import type { AuthRequest } from '@td-sync/storage';
 import { join } from 'node:path';
-import { serverCount, serverRows, withDatabase } from './support/database-files';
+import { Client } from 'pg';
+import { withDatabase } from './support/database-files';
 import { expectError, http } from './support/http';
 import { loginViaUserCode, newPkcePair, submitUserCode } from './support/login';
-import { createCaller, startTestServer, TestServer } from './support/test-server';
+import { storedCount, storedRows } from './support/stored-rows';
+import { Backend, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 import { travelForward } from './support/time-travel';
 
 /** Rate limits are issue 6's subject; here they would only turn the flows under test into 429s. */
@@ -15,6 +17,8 @@ const NO_RATE_LIMITS = { SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_AUTH_POLL: '
 /** PROTOCOL.md's "Device login" as written is code login mode "direct"; code-login-modes.e2e-spec.ts covers the modes. */
 const SERVER_ENV = { ...NO_RATE_LIMITS, SYNC_CODE_LOGIN: 'direct' };
 const MINUTE = 60 * 1000;
+/** How a backend's storage refuses work once it is closed (the error the pages log). */
+const CLOSED_STORAGE: Record<Backend, string> = { sqlite: 'database connection is not open', postgres: 'Cannot use a pool after calling end on the pool' };
 const FIFTEEN_MINUTES = 15 * MINUTE;
 
 interface StartBody {
@@ -33,11 +37,11 @@ function poll(server: TestServer, deviceCode: unknown) {
   return http(server.url, 'POST', '/v1/auth/login/poll', { body: { device_code: deviceCode } });
 }
 
-describe('typed-code device login (POST /v1/auth/login/*, /auth/verify)', () => {
+describeEachBackend('typed-code device login (POST /v1/auth/login/*, /auth/verify)', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ ...SERVER_ENV, SYNC_BASE_URL: 'https://sync.example.test/' });
+    server = await startTestServer({ ...SERVER_ENV, SYNC_BASE_URL: 'https://sync.example.test/' }, { backend });
   });
   afterAll(() => server.close());
   afterEach(() => jest.restoreAllMocks());
@@ -111,7 +115,7 @@ describe('typed-code device login (POST /v1/auth/login/*, /auth/verify)', () => 
     expectError(await poll(server, verifiedThenLate.body.device_code), 410, 'expired');
     expectError(await poll(server, neverVerified.body.device_code), 410, 'expired');
     const page = await submitUserCode(server, neverVerified.body.user_code);
-    expect(page.status).toBe(200);
+    expect(page.status).toBe(404);
     expect(page.text).toContain('Invalid or expired code.');
   });
 
@@ -169,7 +173,7 @@ describe('typed-code device login (POST /v1/auth/login/*, /auth/verify)', () => 
     for (const page of pages) expect(page.text).toContain('Device connected');
     const polls = await Promise.all(starts.map((s) => poll(server, s.body.device_code)));
     expect(new Set(polls.map((p) => p.body.user_id)).size).toBe(1);
-    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
+    expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
   });
 
   it('shares accounts with the rest of the server: an existing user logs into the same account', async () => {
@@ -179,11 +183,11 @@ describe('typed-code device login (POST /v1/auth/login/*, /auth/verify)', () => 
   });
 });
 
-describe('the verify page (GET and POST /auth/verify)', () => {
+describeEachBackend('the verify page (GET and POST /auth/verify)', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer(SERVER_ENV);
+    server = await startTestServer(SERVER_ENV, { backend });
   });
   afterAll(() => server.close());
 
@@ -216,21 +220,31 @@ describe('the verify page (GET and POST /auth/verify)', () => {
   });
 
   it.each([
-    ['an unknown code', 'ZZZZZZ'],
-    ['a code with letters outside the alphabet', 'ABC10O'],
-    ['a code of the wrong length', 'ABC2345'],
-  ])('answers %s with an HTML page saying "Invalid or expired code."', async (_case, code) => {
+    ['an unknown code', 'ZZZZZZ', 404],
+    ['a code with letters outside the alphabet', 'ABC10O', 400],
+    ['a code of the wrong length', 'ABC2345', 400],
+  ])('answers %s (%s) with an HTML page saying "Invalid or expired code.", status %d', async (_case, code, status) => {
     const page = await submitUserCode(server, code);
-    expect(page.status).toBe(200);
+    expect(page.status).toBe(status);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.text).toContain('Invalid or expired code.');
   });
 
-  it('asks for a code when the field is empty or missing', async () => {
-    expect((await submitUserCode(server, '  ')).text).toContain('Please enter a code.');
+  it('asks for a code, with status 400, when the field is empty or missing', async () => {
+    const empty = await submitUserCode(server, '  ');
+    expect(empty.status).toBe(400);
+    expect(empty.text).toContain('Please enter a code.');
     const missing = await http<string>(server.url, 'POST', '/auth/verify', { body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(missing.status).toBe(400);
     expect(missing.headers.get('content-type')).toMatch(/^text\/html/);
     expect(missing.text).toContain('Please enter a code.');
+  });
+
+  it('names the server on the form, so a person can check it against the address td printed', async () => {
+    const page = await http<string>(server.url, 'GET', '/auth/verify');
+    // The host of SYNC_BASE_URL (here its default), which is what td was told to use.
+    expect(page.text).toContain("Check that td printed this server's address: <strong>localhost:8080</strong>");
+    expect(page.text).toContain('<footer>td-sync server <strong>localhost:8080</strong></footer>');
   });
 
   it('answers HTML, never the JSON error body, to a JSON body', async () => {
@@ -251,7 +265,7 @@ describe('the verify page (GET and POST /auth/verify)', () => {
   });
 
   it('answers HTML with no 500 when the database is gone', async () => {
-    const broken = await startTestServer(SERVER_ENV);
+    const broken = await startTestServer(SERVER_ENV, { backend });
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     try {
       await broken.app.get(StorageConnection).close();
@@ -260,7 +274,7 @@ describe('the verify page (GET and POST /auth/verify)', () => {
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       expect(page.text).toContain('Something went wrong');
       expect(page.text).not.toContain('database');
-      expect(errors).toHaveBeenCalledWith(expect.objectContaining({ path: '/auth/verify' }), expect.stringContaining('database connection is not open'));
+      expect(errors).toHaveBeenCalledWith(expect.objectContaining({ path: '/auth/verify' }), expect.stringContaining(CLOSED_STORAGE[backend]));
     } finally {
       errors.mockRestore();
       await broken.close();
@@ -268,11 +282,11 @@ describe('the verify page (GET and POST /auth/verify)', () => {
   });
 });
 
-describe('typed-code login with signups off', () => {
+describeEachBackend('typed-code login with signups off', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ ...SERVER_ENV, SYNC_ALLOW_SIGNUP: 'false' });
+    server = await startTestServer({ ...SERVER_ENV, SYNC_ALLOW_SIGNUP: 'false' }, { backend });
   });
   afterAll(() => server.close());
 
@@ -286,14 +300,15 @@ describe('typed-code login with signups off', () => {
   });
 
   it('creates no account at verify for a request started while signups were on', async () => {
-    const open = await startTestServer({ ...SERVER_ENV, SYNC_SERVER_DB_PATH: `${server.dataDir}/server.db` });
+    // Another server on the same database, with signups on.
+    const open = await startTestServer({ ...SERVER_ENV, SYNC_SERVER_DB_PATH: `${server.dataDir}/server.db` }, { backend, database: server.database });
     try {
       const started = await start(open, 'latecomer@example.com');
       expect(started.status).toBe(200);
       const page = await submitUserCode(server, started.body.user_code);
-      expect(page.status).toBe(200);
+      expect(page.status).toBe(403);
       expect(page.text).toContain('Signups are disabled');
-      expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', 'latecomer@example.com')).toBe(0);
+      expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', 'latecomer@example.com')).toBe(0);
       expect((await poll(server, started.body.device_code)).body).toEqual({ status: 'pending' });
     } finally {
       await open.close();
@@ -303,21 +318,26 @@ describe('typed-code login with signups off', () => {
 
 
 /** PROTOCOL.md: expired auth requests (of both login flows) are purged by a background job every 5 minutes. */
-describe('the expired auth request cleanup job', () => {
+describeEachBackend('the expired auth request cleanup job', (backend) => {
   let server: TestServer;
 
   beforeEach(async () => {
-    server = await startTestServer(SERVER_ENV); // a typed code alone verifies a request
+    server = await startTestServer(SERVER_ENV, { backend }); // a typed code alone verifies a request
   });
   afterEach(async () => {
     jest.restoreAllMocks();
     await server.close();
   });
 
-  /** The stored login requests, read from the server database file. */
-  const requests = () => serverRows<AuthRequest>(server.dataDir, 'SELECT * FROM auth_requests');
+  /** The stored login requests, read from the server's database. */
+  const requests = () => storedRows<AuthRequest>(server, 'SELECT * FROM auth_requests');
   /** Changes the server database's schema from a connection of its own, as an operator's tool could. */
-  const alter = (sql: string) => withDatabase(join(server.dataDir, 'server.db'), (db) => db.exec(sql));
+  const alter = async (sql: string) => {
+    if (!server.database) return withDatabase(join(server.dataDir, 'server.db'), (db) => db.exec(sql));
+    const client = new Client({ connectionString: server.database.url });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
 
   it('is scheduled every 5 minutes', () => {
     // The registry holds the live Node timer; Node keeps a repeating timer's period in `_repeat`.
@@ -330,14 +350,14 @@ describe('the expired auth request cleanup job', () => {
     await submitUserCode(server, typed.body.user_code);
     const pkce = newPkcePair();
     await http(server.url, 'POST', '/v1/auth/device/start', { body: { email: 'old@example.com', code_challenge: pkce.challenge, code_challenge_method: 'S256' } });
-    expect(requests()).toHaveLength(2);
+    expect(await requests()).toHaveLength(2);
 
     travelForward(server, 10 * MINUTE);
     await http(server.url, 'POST', '/v1/auth/login/start', { body: { email: 'fresh@example.com' } });
     travelForward(server, 16 * MINUTE);
     await server.app.get(AuthRequestCleanup).run();
 
-    const left = requests();
+    const left = await requests();
     expect(left.map((r) => r.email)).toEqual(['fresh@example.com']);
     // Once purged, the device code is simply unknown.
     expect((await http(server.url, 'POST', '/v1/auth/login/poll', { body: { device_code: typed.body.device_code } })).status).toBe(404);
@@ -350,18 +370,43 @@ describe('the expired auth request cleanup job', () => {
     travelForward(server, 16 * MINUTE);
 
     // A real fault: the table is briefly not there.
-    alter('ALTER TABLE auth_requests RENAME TO auth_requests_away');
+    await alter('ALTER TABLE auth_requests RENAME TO auth_requests_away');
     await expect(cleanup.run()).resolves.toBeUndefined();
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('no such table'));
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining(backend === 'sqlite' ? 'no such table' : 'relation "auth_requests" does not exist'));
 
-    alter('ALTER TABLE auth_requests_away RENAME TO auth_requests');
+    await alter('ALTER TABLE auth_requests_away RENAME TO auth_requests');
     await expect(cleanup.run()).resolves.toBeUndefined();
-    expect(requests()).toHaveLength(0);
+    expect(await requests()).toHaveLength(0);
   });
 
   it('does not throw once the database is closed', async () => {
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     await server.app.get(StorageConnection).close();
     await expect(server.app.get(AuthRequestCleanup).run()).resolves.toBeUndefined();
+  });
+});
+
+/** PostgreSQL mode: every node runs the purge job; it is safe for them to run it at once. */
+describe('the cleanup job on several nodes (postgres)', () => {
+  let nodes: TestServer[];
+
+  beforeAll(async () => {
+    const first = await startTestServer(SERVER_ENV, { backend: 'postgres' });
+    nodes = [first, ...(await Promise.all([1, 2].map(() => startTestServer(SERVER_ENV, { backend: 'postgres', database: first.database }))))];
+  });
+  afterAll(async () => {
+    for (const node of nodes.reverse()) await node.close();
+  });
+
+  it('deletes each expired request once when three nodes purge at the same moment, and keeps live ones', async () => {
+    for (let i = 0; i < 30; i++) expect((await start(nodes[i % 3], `purged-${i}@example.com`)).status).toBe(200);
+    // Every request so far expires by `cutoff`; one started a minute later does not.
+    const cutoff = new Date(Date.now() + FIFTEEN_MINUTES).toISOString();
+    travelForward(nodes[0], MINUTE);
+    expect((await start(nodes[0], 'live@example.com')).status).toBe(200);
+    const counts = await Promise.all(nodes.map((node) => node.app.get(AuthRequestsRepository).purgeExpired(cutoff)));
+    expect(counts.reduce((sum, n) => sum + n, 0)).toBe(30);
+    expect((await storedRows<AuthRequest>(nodes[1], 'SELECT * FROM auth_requests')).map((r) => r.email)).toEqual(['live@example.com']);
+    jest.restoreAllMocks();
   });
 });

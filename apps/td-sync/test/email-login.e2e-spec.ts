@@ -2,11 +2,11 @@ import { Logger } from '@nestjs/common';
 import { EmailOutbox } from '@td-sync/auth';
 import { AuthRequestsRepository } from '@td-sync/storage';
 import { createHash } from 'node:crypto';
-import { serverCount, serverRow } from './support/database-files';
 import { expectError, http, HttpResult } from './support/http';
 import { newPkcePair, PkcePair } from './support/login';
 import { Mailbox, ReceivedEmail, startMailbox } from './support/mailbox';
-import { createCaller, startTestServer, TestServer } from './support/test-server';
+import { storedCount, storedRow } from './support/stored-rows';
+import { createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 import { travelForward } from './support/time-travel';
 
 const NO_RATE_LIMITS = { SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_AUTH_POLL: '0' };
@@ -42,27 +42,33 @@ function tokenOf(path: string): string {
   return new URL(path, BASE_URL).searchParams.get('token')!;
 }
 
-/** What the page's Approve button sends. */
-function approve(server: TestServer, token: string): Promise<HttpResult<string>> {
+/** What the page's Approve button sends (a form from before the deny button sends no decision, and approves too). */
+function approve(server: TestServer, token: string, decision?: 'approve' | 'deny'): Promise<HttpResult<string>> {
   return http<string>(server.url, 'POST', '/auth/device/approve', {
-    body: new URLSearchParams({ token }).toString(),
+    body: new URLSearchParams(decision ? { token, decision } : { token }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
 }
 
-describe('email-approved PKCE device login, email over real SMTP', () => {
+/** What the page's "Not me, deny" button sends. */
+const deny = (server: TestServer, token: string) => approve(server, token, 'deny');
+
+describeEachBackend('email-approved PKCE device login, email over real SMTP', (backend) => {
   let mailbox: Mailbox;
   let server: TestServer;
 
   beforeAll(async () => {
     mailbox = await startMailbox();
-    server = await startTestServer({
-      ...NO_RATE_LIMITS,
-      SYNC_BASE_URL: BASE_URL,
-      SYNC_EMAIL_PROVIDER: 'smtp',
-      SYNC_SMTP_URL: mailbox.url,
-      SYNC_EMAIL_FROM: 'td-sync <noreply@sync.example.test>',
-    });
+    server = await startTestServer(
+      {
+        ...NO_RATE_LIMITS,
+        SYNC_BASE_URL: BASE_URL,
+        SYNC_EMAIL_PROVIDER: 'smtp',
+        SYNC_SMTP_URL: mailbox.url,
+        SYNC_EMAIL_FROM: 'td-sync <noreply@sync.example.test>',
+      },
+      { backend },
+    );
   });
   afterAll(async () => {
     await server.close();
@@ -122,9 +128,69 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     expectError(await devicePoll(server, started.body.device_code, pkce.verifier), 410, 'expired');
     expect((await http(server.url, 'GET', '/v1/projects', { apiKey: done.body.api_key })).status).toBe(200);
 
-    // The link is spent too.
-    expect((await http<string>(server.url, 'GET', path)).text).toContain('already been used');
-    expect((await approve(server, tokenOf(path))).text).toContain('already been used');
+    // The link is spent too, and its page says so with 410.
+    for (const spent of [await http<string>(server.url, 'GET', path), await approve(server, tokenOf(path))]) {
+      expect(spent.status).toBe(410);
+      expect(spent.text).toContain('already been used');
+    }
+  });
+
+  it('names the server and the request\'s expiry on the link\'s page', async () => {
+    const pkce = newPkcePair();
+    const before = Date.now();
+    await deviceStart(server, 'where@example.com', pkce, 'desk');
+    const page = await http<string>(server.url, 'GET', approvePath(await mailbox.next('where@example.com')));
+    expect(page.text).toContain('<dt>Server</dt><dd>sync.example.test</dd>');
+    const [, hhmm, minutes] = /<dt>Expires<\/dt><dd>at (\d{2}:\d{2}) UTC, in (\d+) minutes<\/dd>/.exec(page.text) ?? [];
+    expect(Number(minutes)).toBe(15);
+    // The time shown is 15 minutes after the start, to the minute.
+    const expected = [before + FIFTEEN_MINUTES, Date.now() + FIFTEEN_MINUTES].map((t) => new Date(t).toISOString().slice(11, 16));
+    expect(expected).toContain(hhmm);
+    expect(page.text).toContain('<footer>td-sync server <strong>sync.example.test</strong></footer>');
+  });
+
+  it('"Not me, deny" ends the login: its poll answers 410 expired, the link approves nothing after, and no key is issued', async () => {
+    const pkce = newPkcePair();
+    const keysBefore = await storedCount(server, 'SELECT count(*) FROM api_keys');
+    const started = await deviceStart(server, 'denier@example.com', pkce, 'unknown-laptop');
+    const token = tokenOf(approvePath(await mailbox.next('denier@example.com')));
+    expect((await devicePoll(server, started.body.device_code, pkce.verifier)).body).toEqual({ status: 'pending' });
+
+    const denied = await deny(server, token);
+    expect(denied.status).toBe(200);
+    expect(denied.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(denied.text).toContain('Sign-in denied');
+    expect(denied.text).toContain('<strong>unknown-laptop</strong> was not signed in');
+    expect(denied.text).not.toContain('<form');
+
+    expectError(await devicePoll(server, started.body.device_code, pkce.verifier), 410, 'expired');
+    for (const after of [await http<string>(server.url, 'GET', `/auth/device/approve?token=${token}`), await approve(server, token), await deny(server, token)]) {
+      expect(after.status).toBe(410);
+      expect(after.text).toContain('has expired');
+    }
+    expectError(await devicePoll(server, started.body.device_code, pkce.verifier), 410, 'expired');
+    expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', 'denier@example.com')).toBe(0);
+    expect(await storedCount(server, 'SELECT count(*) FROM api_keys')).toBe(keysBefore);
+  });
+
+  it('cannot deny a login that was already approved', async () => {
+    const pkce = newPkcePair();
+    const started = await deviceStart(server, 'approved-first@example.com', pkce);
+    const token = tokenOf(approvePath(await mailbox.next('approved-first@example.com')));
+    expect((await approve(server, token, 'approve')).text).toContain('Sign-in approved');
+    const late = await deny(server, token);
+    expect(late.status).toBe(410);
+    expect(late.text).toContain('already been used');
+    expect((await devicePoll(server, started.body.device_code, pkce.verifier)).body).toMatchObject({ status: 'complete' });
+  });
+
+  it('logs a login email held back by the one-a-minute rule, with the recipient and never the link', async () => {
+    const logs = jest.spyOn(Logger.prototype, 'log');
+    await deviceStart(server, 'held@example.com', newPkcePair());
+    await mailbox.next('held@example.com');
+    await deviceStart(server, 'held@example.com', newPkcePair());
+    const held = logs.mock.calls.map((call) => String(call[0])).filter((text) => text.includes('held back'));
+    expect(held).toEqual(['login email to held@example.com held back: one went to that address less than a minute ago']);
   });
 
   it('stores only hashes of the device code and the link secret', async () => {
@@ -153,7 +219,7 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     travelForward(server, 61_000); // past the one-email-a-minute limit
     const second = await deviceStart(server, email, logins[1]);
     const secondLink = tokenOf(approvePath(await mailbox.next(email)));
-    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(0);
+    expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(0);
 
     const pages = await Promise.all([approve(server, firstLink), approve(server, secondLink)]);
     for (const page of pages) expect(page.text).toContain('Sign-in approved');
@@ -163,7 +229,7 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     ]);
     expect(polls.map((p) => p.body.status)).toEqual(['complete', 'complete']);
     expect(polls[0].body.user_id).toBe(polls[1].body.user_id);
-    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
+    expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', email)).toBe(1);
   });
 
   it('approves once: a second POST of the form says the link was used', async () => {
@@ -197,8 +263,10 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     const path = approvePath(await mailbox.next('slow@example.com'));
     travelForward(server, FIFTEEN_MINUTES + 1000);
     expectError(await devicePoll(server, started.body.device_code, pkce.verifier), 410, 'expired');
-    expect((await http<string>(server.url, 'GET', path)).text).toContain('has expired');
-    expect((await approve(server, tokenOf(path))).text).toContain('has expired');
+    for (const page of [await http<string>(server.url, 'GET', path), await approve(server, tokenOf(path))]) {
+      expect(page.status).toBe(410);
+      expect(page.text).toContain('has expired');
+    }
   });
 
   it('refuses a verified login polled after its 15 minutes with 410 expired', async () => {
@@ -210,12 +278,12 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
   });
 
   it.each([
-    ['no token', '/auth/device/approve'],
-    ['a malformed token', '/auth/device/approve?token=nonsense'],
-    ['an unknown selector', `/auth/device/approve?token=${'0'.repeat(24)}.${'a'.repeat(32)}`],
-  ])('answers a link with %s with an HTML page saying it is not valid', async (_case, path) => {
+    ['no token', '/auth/device/approve', 400],
+    ['a malformed token', '/auth/device/approve?token=nonsense', 400],
+    ['an unknown selector', `/auth/device/approve?token=${'0'.repeat(24)}.${'a'.repeat(32)}`, 404],
+  ])('answers a link with %s (%s) with an HTML page saying it is not valid, status %d', async (_case, path, status) => {
     const page = await http<string>(server.url, 'GET', path);
-    expect(page.status).toBe(200);
+    expect(page.status).toBe(status);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.text).toContain('not valid');
     expect(page.text).not.toContain('<form');
@@ -226,8 +294,10 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
     const started = await deviceStart(server, 'guessed@example.com', pkce);
     const [selector] = tokenOf(approvePath(await mailbox.next('guessed@example.com'))).split('.');
     const forged = `${selector}.${'Z'.repeat(32)}`;
-    expect((await http<string>(server.url, 'GET', `/auth/device/approve?token=${forged}`)).text).toContain('not valid');
-    expect((await approve(server, forged)).text).toContain('not valid');
+    for (const page of [await http<string>(server.url, 'GET', `/auth/device/approve?token=${forged}`), await approve(server, forged), await deny(server, forged)]) {
+      expect(page.status).toBe(404);
+      expect(page.text).toContain('not valid');
+    }
     expect((await devicePoll(server, started.body.device_code, pkce.verifier)).body).toEqual({ status: 'pending' });
   });
 
@@ -265,19 +335,22 @@ describe('email-approved PKCE device login, email over real SMTP', () => {
   });
 });
 
-describe('email-approved login with signups off', () => {
+describeEachBackend('email-approved login with signups off', (backend) => {
   let mailbox: Mailbox;
   let server: TestServer;
 
   beforeAll(async () => {
     mailbox = await startMailbox();
-    server = await startTestServer({
-      ...NO_RATE_LIMITS,
-      SYNC_BASE_URL: BASE_URL,
-      SYNC_ALLOW_SIGNUP: 'false',
-      SYNC_EMAIL_PROVIDER: 'smtp',
-      SYNC_SMTP_URL: mailbox.url,
-    });
+    server = await startTestServer(
+      {
+        ...NO_RATE_LIMITS,
+        SYNC_BASE_URL: BASE_URL,
+        SYNC_ALLOW_SIGNUP: 'false',
+        SYNC_EMAIL_PROVIDER: 'smtp',
+        SYNC_SMTP_URL: mailbox.url,
+      },
+      { backend },
+    );
   });
   afterAll(async () => {
     await server.close();
@@ -299,7 +372,7 @@ describe('email-approved login with signups off', () => {
     await server.app.get(EmailOutbox).idle();
     expect(mailbox.received.filter((m) => m.to.includes('stranger@example.com'))).toHaveLength(0);
     expect((await devicePoll(server, unknown.body.device_code, unknownPkce.verifier)).body).toEqual({ status: 'pending' });
-    expect(serverCount(server.dataDir, 'SELECT count(*) FROM users WHERE email = ?', 'stranger@example.com')).toBe(0);
+    expect(await storedCount(server, 'SELECT count(*) FROM users WHERE email = ?', 'stranger@example.com')).toBe(0);
 
     travelForward(server, FIFTEEN_MINUTES + 1000);
     expectError(await devicePoll(server, unknown.body.device_code, unknownPkce.verifier), 410, 'expired');
@@ -314,14 +387,14 @@ describe('email-approved login with signups off', () => {
   });
 });
 
-describe('email delivery failures and the log provider', () => {
+describeEachBackend('email delivery failures and the log provider', (backend) => {
   afterEach(() => jest.restoreAllMocks());
 
   it('answers 200 when the SMTP relay is down, logs the failure without the link, and leaves the address unthrottled', async () => {
     const mailbox = await startMailbox();
     const deadUrl = mailbox.url;
     await mailbox.close(); // nothing listens on that port any more
-    const server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: deadUrl });
+    const server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: deadUrl }, { backend });
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     try {
       const started = await deviceStart(server, 'offline@example.com', newPkcePair());
@@ -330,8 +403,8 @@ describe('email delivery failures and the log provider', () => {
       const logged = errors.mock.calls.map((call) => String(call[0])).join('\n');
       expect(logged).toContain('offline@example.com');
       expect(logged).not.toContain('token=');
-      // Read from the file: SQLite keeps the flag as 0 or 1.
-      const row = serverRow<{ email_sent: number }>(server.dataDir, 'SELECT email_sent FROM auth_requests WHERE email = ?', 'offline@example.com');
+      // Read from the database: 0 or 1, as SQLite keeps the flag.
+      const row = await storedRow<{ email_sent: number }>(server, 'SELECT email_sent FROM auth_requests WHERE email = ?', 'offline@example.com');
       expect(row.email_sent).toBe(0);
     } finally {
       await server.close();
@@ -340,7 +413,7 @@ describe('email delivery failures and the log provider', () => {
 
   it('with SYNC_EMAIL_PROVIDER=log writes the message, link included, to the server log', async () => {
     const logs = jest.spyOn(Logger.prototype, 'log');
-    const server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_BASE_URL: BASE_URL });
+    const server = await startTestServer({ ...NO_RATE_LIMITS, SYNC_BASE_URL: BASE_URL }, { backend });
     try {
       const pkce = newPkcePair();
       const started = await deviceStart(server, 'solo@example.com', pkce, 'desk');
@@ -356,6 +429,32 @@ describe('email delivery failures and the log provider', () => {
   });
 
   it('refuses to start with the smtp provider and no SMTP URL, naming the setting', async () => {
-    await expect(startTestServer({ SYNC_EMAIL_PROVIDER: 'smtp' })).rejects.toThrow(/SYNC_SMTP_URL/);
+    await expect(startTestServer({ SYNC_EMAIL_PROVIDER: 'smtp' }, { backend })).rejects.toThrow(/SYNC_SMTP_URL/);
+  });
+});
+
+/** PostgreSQL mode: the one-email-per-address-per-minute rule is decided by the database, whichever nodes the starts reach. */
+describe('the one-email-a-minute rule across nodes (postgres)', () => {
+  let mailbox: Mailbox;
+  let nodes: TestServer[];
+
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    const env = { ...NO_RATE_LIMITS, SYNC_BASE_URL: BASE_URL, SYNC_EMAIL_PROVIDER: 'smtp', SYNC_SMTP_URL: mailbox.url };
+    const first = await startTestServer(env, { backend: 'postgres' });
+    nodes = [first, await startTestServer(env, { backend: 'postgres', database: first.database })];
+  });
+  afterAll(async () => {
+    for (const node of nodes.reverse()) await node.close();
+    await mailbox.close();
+  });
+
+  it('sends one email for simultaneous starts of one address through two nodes', async () => {
+    const email = 'spread@example.com';
+    const starts = await Promise.all(Array.from({ length: 8 }, (_, i) => deviceStart(nodes[i % 2], email, newPkcePair())));
+    for (const start of starts) expect(start.status).toBe(200);
+    await Promise.all(nodes.map((node) => node.app.get(EmailOutbox).idle()));
+    expect(mailbox.received.filter((m) => m.to.includes(email))).toHaveLength(1);
+    expect(await storedCount(nodes[1], 'SELECT count(*) FROM auth_requests WHERE email = ? AND email_sent', email)).toBe(1);
   });
 });

@@ -1,11 +1,11 @@
 import { expectError, http } from './support/http';
-import { startTestServer, TestServer } from './support/test-server';
+import { describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
-describe('HTTP behaviour shared by every route', () => {
+describeEachBackend('HTTP behaviour shared by every route', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { backend });
   });
   afterAll(() => server.close());
 
@@ -62,11 +62,11 @@ describe('HTTP behaviour shared by every route', () => {
   });
 });
 
-describe('request bodies', () => {
+describeEachBackend('request bodies', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { backend });
   });
   afterAll(() => server.close());
 

@@ -1,14 +1,15 @@
 import { StorageConnection } from '@td-sync/storage';
+import { adminQuery, postgresCluster } from '@td-sync/testing';
 import { http } from './support/http';
-import { expectHealthCheckFailureLogged } from './support/log-capture';
+import { capturedLogs, expectHealthCheckFailureLogged } from './support/log-capture';
 import { createProject, makeEvent, makeEvents, pull, push, startSyncTestServer } from './support/sync';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
+import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
-describe('GET /healthz and GET /metricz', () => {
+describeEachBackend('GET /healthz and GET /metricz', (backend) => {
   let server: TestServer;
 
   beforeEach(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { backend });
   });
   afterEach(() => server.close());
 
@@ -24,7 +25,7 @@ describe('GET /healthz and GET /metricz', () => {
     const result = await http(server.url, 'GET', '/healthz');
     expect(result.status).toBe(503);
     expect(result.body).toMatchObject({ status: 'error' });
-    expectHealthCheckFailureLogged(result, 'server database does not answer');
+    expectHealthCheckFailureLogged(result, backend === 'sqlite' ? 'server database does not answer' : 'the database connection is closed');
   });
 
   it('counts every response, 2xx, 4xx and 413 alike, with exactly the six PROTOCOL.md counters', async () => {
@@ -42,12 +43,56 @@ describe('GET /healthz and GET /metricz', () => {
   });
 });
 
-describe('GET /metricz counts sync traffic', () => {
+describe('GET /healthz with PostgreSQL', () => {
+  let server: TestServer;
+
+  beforeEach(async () => {
+    server = await startTestServer({}, { backend: 'postgres' });
+  });
+  afterEach(async () => {
+    await adminQuery(await postgresCluster(), `ALTER DATABASE ${server.database!.name} ALLOW_CONNECTIONS true`);
+    await server.close();
+  });
+
+  it('answers 503 while the database refuses every connection, and 200 again once it answers', async () => {
+    const cluster = await postgresCluster();
+    const name = server.database!.name;
+    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+    await adminQuery(cluster, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+    const down = await http(server.url, 'GET', '/healthz');
+    expect(down.body).toMatchObject({ status: 'error' });
+    expectHealthCheckFailureLogged(down, `/${name} does not answer`);
+
+    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    const up = await http(server.url, 'GET', '/healthz');
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ status: 'ok' });
+  });
+
+  it('answers API requests 503 unavailable with Retry-After while the database does not answer, and serves them again after', async () => {
+    const caller = await createCaller(server, 'patient@example.com');
+    const cluster = await postgresCluster();
+    const name = server.database!.name;
+    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+    await adminQuery(cluster, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+    const refused = await http(server.url, 'GET', '/v1/projects', { apiKey: caller.apiKey });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toEqual({ error: { code: 'unavailable', message: expect.any(String) }, code: 'unavailable', message: expect.any(String) });
+    expect(refused.body.message).not.toContain(name);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(capturedLogs.takeRequest(refused)).toEqual([expect.objectContaining({ msg: 'request completed', status: 503 })]);
+
+    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    expect((await http(server.url, 'GET', '/v1/projects', { apiKey: caller.apiKey })).status).toBe(200);
+  });
+});
+
+describeEachBackend('GET /metricz counts sync traffic', (backend) => {
   let server: TestServer;
   let owner: Caller;
 
   beforeAll(async () => {
-    server = await startSyncTestServer();
+    server = await startSyncTestServer({ backend });
     owner = await createCaller(server, 'metrics-owner@example.com');
   });
   afterAll(() => server.close());

@@ -13,13 +13,13 @@ import {
   USER_ID,
 } from './support/projects';
 import { atLeast, describeRoleTable, roleOf, RouteCase } from './support/role-table';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
+import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
-describe('members (PROTOCOL.md, Members)', () => {
+describeEachBackend('members (PROTOCOL.md, Members)', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { backend });
   });
   afterAll(() => server.close());
 
@@ -42,10 +42,11 @@ describe('members (PROTOCOL.md, Members)', () => {
       const project = await createProject(server, owner);
       const result = await add(owner, project.id, { email: teammate.email, role: 'writer' });
       expect(result.status).toBe(201);
-      expect(Object.keys(result.body)).toEqual(['project_id', 'user_id', 'role', 'invited_by', 'created_at']);
+      expect(Object.keys(result.body)).toEqual(['project_id', 'user_id', 'email', 'role', 'invited_by', 'created_at']);
       expect(result.body).toEqual({
         project_id: project.id,
         user_id: teammate.userId,
+        email: teammate.email,
         role: 'writer',
         invited_by: owner.userId,
         created_at: expect.stringMatching(TIMESTAMP),
@@ -61,6 +62,7 @@ describe('members (PROTOCOL.md, Members)', () => {
       const result = await add(owner, project.id, { email: `  ${teammate.email.toUpperCase()} `, role: 'reader' });
       expect(result.status).toBe(201);
       expect(result.body.user_id).toBe(teammate.userId);
+      expect(result.body.email).toBe(teammate.email);
     });
 
     it('adds a teammate before their first login; their later login lands in that same account', async () => {
@@ -72,6 +74,7 @@ describe('members (PROTOCOL.md, Members)', () => {
       const result = await add(owner, project.id, { email: ' First.Login@Example.com ', role: 'writer' });
       expect(result.status).toBe(201);
       expect(result.body.user_id).toMatch(USER_ID);
+      expect(result.body.email).toBe('first.login@example.com');
       expect(await users.findByEmail('first.login@example.com')).toMatchObject({ id: result.body.user_id, email: 'first.login@example.com' });
 
       // What a completed login does: find-or-create the account by email, then issue a key for it.
@@ -88,7 +91,7 @@ describe('members (PROTOCOL.md, Members)', () => {
       const project = await createProject(server, owner);
       const result = await add(owner, project.id, { user_id: teammate.userId, role: 'reader' });
       expect(result.status).toBe(201);
-      expect(result.body).toMatchObject({ user_id: teammate.userId, role: 'reader' });
+      expect(result.body).toMatchObject({ user_id: teammate.userId, email: teammate.email, role: 'reader' });
     });
 
     it('uses user_id when both are given, and ignores an empty email or user_id as the reference server does', async () => {
@@ -174,13 +177,14 @@ describe('members (PROTOCOL.md, Members)', () => {
       const late = await newCaller(server, 'late');
       await addMember(server, team.owner, team.project.id, late, 'owner');
       const members = await listMembers(server, team.reader, team.project.id);
-      expect(members.map((m) => [m.user_id, m.role, m.invited_by])).toEqual([
-        [team.owner.userId, 'owner', ''],
-        [team.writer.userId, 'writer', team.owner.userId],
-        [team.reader.userId, 'reader', team.owner.userId],
-        [late.userId, 'owner', team.owner.userId],
+      expect(members.map((m) => [m.user_id, m.email, m.role, m.invited_by])).toEqual([
+        [team.owner.userId, team.owner.email, 'owner', ''],
+        [team.writer.userId, team.writer.email, 'writer', team.owner.userId],
+        [team.reader.userId, team.reader.email, 'reader', team.owner.userId],
+        [late.userId, late.email, 'owner', team.owner.userId],
       ]);
       for (const m of members) {
+        expect(Object.keys(m)).toEqual(['project_id', 'user_id', 'email', 'role', 'invited_by', 'created_at']);
         expect(m.project_id).toBe(team.project.id);
         expect(m.created_at).toMatch(TIMESTAMP);
       }
@@ -189,7 +193,7 @@ describe('members (PROTOCOL.md, Members)', () => {
     });
   });
 
-  describe('PATCH /v1/projects/{id}/members/{userId}', () => {
+  describe('PATCH /v1/projects/{id}/members/{userIdOrEmail}', () => {
     it('answers {"status":"updated"}, and the new role applies to the very next request', async () => {
       const team = await createTeam(server);
       const id = team.project.id;
@@ -204,6 +208,35 @@ describe('members (PROTOCOL.md, Members)', () => {
       expect((await setRole(team.owner, id, team.writer.userId, { role: 'reader' })).status).toBe(200);
       expect((await rename(team.writer)).status).toBe(403);
       expect(await roleIn(id, team.owner, team.writer)).toBe('reader');
+    });
+
+    it('takes the member by email as well as by user id, however the email is typed', async () => {
+      const team = await createTeam(server);
+      const id = team.project.id;
+      const byEmail = await setRole(team.owner, id, encodeURIComponent(team.reader.email.toUpperCase()), { role: 'writer' });
+      expect(byEmail.status).toBe(200);
+      expect(byEmail.body).toEqual({ status: 'updated' });
+      expect(await roleIn(id, team.owner, team.reader)).toBe('writer');
+      // A raw "@" in the path works too.
+      expect((await setRole(team.owner, id, team.writer.email, { role: 'reader' })).status).toBe(200);
+      expect(await roleIn(id, team.owner, team.writer)).toBe('reader');
+    });
+
+    it('answers 404 for an email that is nobody\'s membership, with or without an account', async () => {
+      const team = await createTeam(server);
+      for (const email of [team.outsider.email, 'no-account@example.com']) {
+        const result = await setRole(team.owner, team.project.id, email, { role: 'reader' });
+        expectError(result, 404, 'not_found');
+        expect(messageOf(result)).toBe('member not found');
+      }
+      expect(await server.app.get(UsersService).findByEmail('no-account@example.com')).toBeNull();
+    });
+
+    it('keeps the last owner by email too', async () => {
+      const team = await createTeam(server);
+      const result = await setRole(team.owner, team.project.id, team.owner.email, { role: 'reader' });
+      expectError(result, 400, 'bad_request');
+      expect(await roleIn(team.project.id, team.owner, team.owner)).toBe('owner');
     });
 
     it('accepts setting the role a member already has', async () => {
@@ -237,7 +270,7 @@ describe('members (PROTOCOL.md, Members)', () => {
     });
   });
 
-  describe('DELETE /v1/projects/{id}/members/{userId}', () => {
+  describe('DELETE /v1/projects/{id}/members/{userIdOrEmail}', () => {
     it('answers 204 with no body, and the removed member loses access at once', async () => {
       const team = await createTeam(server);
       const id = team.project.id;
@@ -250,9 +283,17 @@ describe('members (PROTOCOL.md, Members)', () => {
       expect((await listMembers(server, team.owner, id)).map((m) => m.user_id)).toEqual([team.owner.userId, team.reader.userId]);
     });
 
+    it('takes the member by email as well as by user id', async () => {
+      const team = await createTeam(server);
+      const id = team.project.id;
+      expect((await remove(team.owner, id, encodeURIComponent(team.writer.email))).status).toBe(204);
+      expectError(await http(server.url, 'GET', `/v1/projects/${id}`, { apiKey: team.writer.apiKey }), 403, 'forbidden');
+      expect((await listMembers(server, team.owner, id)).map((m) => m.email)).toEqual([team.owner.email, team.reader.email]);
+    });
+
     it('answers 404 for someone who is not a member', async () => {
       const team = await createTeam(server);
-      for (const userId of [team.outsider.userId, 'u_0000000000000000']) {
+      for (const userId of [team.outsider.userId, 'u_0000000000000000', team.outsider.email, 'no-account@example.com']) {
         const result = await remove(team.owner, team.project.id, userId);
         expectError(result, 404, 'not_found');
         expect(messageOf(result)).toBe('member not found');
@@ -333,7 +374,7 @@ const memberRoutes: RouteCase[] = [
     expected: atLeast('owner', 201),
     role: 'owner',
     async verify(server, f, result, allowed) {
-      if (allowed) expect(result.body).toMatchObject({ project_id: f.project.id, user_id: f.newcomer.userId, role: 'writer', invited_by: f.owner.userId });
+      if (allowed) expect(result.body).toMatchObject({ project_id: f.project.id, user_id: f.newcomer.userId, email: f.newcomer.email, role: 'writer', invited_by: f.owner.userId });
       expect(roleOf(await listMembers(server, f.owner, f.project.id), f.newcomer)).toBe(allowed ? 'writer' : undefined);
     },
   },
@@ -345,11 +386,11 @@ const memberRoutes: RouteCase[] = [
     async verify(_server, f, result, allowed) {
       if (!allowed) return;
       const members = result.body as MemberBody[];
-      expect(members.map((m) => [m.user_id, m.role])).toEqual([
-        [f.owner.userId, 'owner'],
-        [f.writer.userId, 'writer'],
-        [f.reader.userId, 'reader'],
-        [f.target.userId, 'reader'],
+      expect(members.map((m) => [m.user_id, m.email, m.role])).toEqual([
+        [f.owner.userId, f.owner.email, 'owner'],
+        [f.writer.userId, f.writer.email, 'writer'],
+        [f.reader.userId, f.reader.email, 'reader'],
+        [f.target.userId, f.target.email, 'reader'],
       ]);
     },
   },

@@ -1,6 +1,8 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { createTestDatabase, TestDatabase } from '@td-sync/testing';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { http } from './support/http';
 import { loginViaUserCode } from './support/login';
 import { spawnServer, SpawnedServer } from './support/spawned-server';
@@ -44,6 +46,62 @@ describe('td-sync process', () => {
     expect(JSON.parse(line)).toMatchObject({ request_id: requestId, method: 'GET', path: '/healthz', status: 200 });
     expect(typeof JSON.parse(line).duration_ms).toBe('number');
     expect(server.stdout.filter((l) => l.includes(requestId))).toHaveLength(1);
+  });
+
+  it('starts with one info line naming the version, addresses, storage, email, sign-up, code login and limits, and no secrets', async () => {
+    const server = await spawnTracked({
+      env: {
+        SYNC_BASE_URL: 'https://sync.example.com',
+        SYNC_EMAIL_PROVIDER: 'smtp',
+        SYNC_SMTP_URL: 'smtp://mailer:relay-password@smtp.example.com:587',
+        SYNC_ALLOW_SIGNUP: 'false',
+        SYNC_RATE_LIMIT_PUSH: '90',
+      },
+    });
+    const version = (JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string }).version;
+    const info = server.stdout.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 30);
+    // Before any request, the start logs exactly this one info line.
+    expect(info).toHaveLength(1);
+    expect(info[0]).toMatchObject({
+      msg: `td-sync ${version} listening on ${server.url}`,
+      version,
+      listen: server.url,
+      base_url: 'https://sync.example.com',
+      storage: {
+        backend: 'sqlite',
+        server_db: join(server.dataDir, 'server.db'),
+        project_data_dir: join(server.dataDir, 'projects'),
+        max_open_projects: 256,
+        project_databases_open_at_most: expect.any(Number),
+        descriptor_limit: expect.any(Number),
+      },
+      email: { provider: 'smtp', smtp_server: 'smtp.example.com:587', from: 'td-sync <noreply@localhost>' },
+      signup: false,
+      code_login: 'confirm',
+      rate_limits_per_minute: { auth: 10, auth_poll: 300, push: 90, pull: 120, other: 300 },
+    });
+    expect(server.stdout.join('\n')).not.toMatch(/relay-password|mailer/);
+    expect(server.stdout.join('\n')).not.toMatch(/InstanceLoader|RouterExplorer|dependencies initialized|Mapped \{/);
+  });
+
+  it('warns at start when SYNC_BASE_URL is still the default while the server listens on another port', async () => {
+    const server = await spawnTracked();
+    const port = new URL(server.url).port;
+    const warning = JSON.parse(await server.waitForLine(/SYNC_BASE_URL is still the default/)) as { level: number; msg: string };
+    expect(warning.level).toBe(40);
+    expect(warning.msg).toContain(`listens on port ${port}`);
+
+    const configured = await spawnTracked({ env: { SYNC_BASE_URL: 'https://sync.example.com' } });
+    expect(configured.stdout.join('\n')).not.toContain('SYNC_BASE_URL is still the default');
+  });
+
+  it('shows Nest\'s module and route lines at SYNC_LOG_LEVEL=debug only', async () => {
+    const server = await spawnTracked({ env: { SYNC_LOG_LEVEL: 'debug' } });
+    const lines = server.stdout.map((line) => JSON.parse(line) as { level: number; context?: string; msg: string });
+    const framework = lines.filter((line) => ['InstanceLoader', 'RouterExplorer', 'RoutesResolver', 'NestFactory', 'NestApplication'].includes(line.context ?? ''));
+    expect(framework.length).toBeGreaterThan(20);
+    expect(framework.every((line) => line.level === 20)).toBe(true);
+    expect(framework.some((line) => line.msg === 'Mapped {/v1/me, GET} route')).toBe(true);
   });
 
   it('writes readable text logs with SYNC_LOG_FORMAT=text', async () => {
@@ -102,3 +160,96 @@ describe('td-sync process', () => {
     expect(server.stdout.join('\n')).toMatch(/shutdown timeout reached/);
   });
 });
+
+/** The built server on PostgreSQL (SYNC_DATABASE_URL): waiting for the database, stopping, dying. */
+describe('td-sync process with PostgreSQL', () => {
+  const started: SpawnedServer[] = [];
+  let database: TestDatabase;
+  const spawnTracked = async (...args: Parameters<typeof spawnServer>) => {
+    const server = await spawnServer(...args);
+    started.push(server);
+    return server;
+  };
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+  afterEach(async () => {
+    for (const server of started.splice(0)) {
+      if (server.process.exitCode === null && server.process.signalCode === null) server.process.kill('SIGKILL');
+      await server.exited;
+      rmSync(server.dataDir, { recursive: true, force: true });
+    }
+    await database.drop();
+  });
+
+  const pushOne = (url: string, apiKey: string, projectId: string, id: number) =>
+    http(url, 'POST', `/v1/projects/${projectId}/sync/push`, {
+      apiKey,
+      body: {
+        device_id: 'dev',
+        session_id: 'ses',
+        events: [{ client_action_id: id, action_type: 'create', entity_type: 'issues', entity_id: `td-${id}`, payload: { n: id }, client_timestamp: '2026-01-31T08:15:02Z' }],
+      },
+    });
+
+  it('retries a database that does not answer, one line per attempt naming it without the password, then exits 1', async () => {
+    const server = await spawnTracked({
+      env: { SYNC_DATABASE_URL: 'postgres://td:n0t-this-one@127.0.0.1:1/td_sync', SYNC_DATABASE_CONNECT_TIMEOUT: '1200ms' },
+      waitUntilListening: false,
+    });
+    expect(await server.exited).toBe(1);
+    const waits = server.stderr.filter((line) => line.startsWith('td-sync: PostgreSQL at 127.0.0.1:1/td_sync does not answer (attempt '));
+    expect(waits.length).toBeGreaterThanOrEqual(2);
+    expect(server.stderr.at(-1)).toMatch(/^td-sync: failed to start: PostgreSQL at 127\.0\.0\.1:1\/td_sync did not answer within 1 s \(\d+ attempts\)/);
+    expect(server.stderr).toHaveLength(waits.length + 1);
+    expect([...server.stdout, ...server.stderr].join('\n')).not.toContain('n0t-this-one');
+  });
+
+  it('refuses a malformed SYNC_DATABASE_URL with one line and exit 2', async () => {
+    const server = await spawnTracked({ env: { SYNC_DATABASE_URL: 'postgres://td:secret@db:5432/td?sslmode=maybe' }, waitUntilListening: false });
+    expect(await server.exited).toBe(2);
+    expect(server.stderr).toEqual(['td-sync: invalid SYNC_DATABASE_URL="postgres://td:***@db:5432/td?sslmode=maybe": expected a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/td_sync']);
+  });
+
+  it('starts once the database answers, drains on SIGTERM, closes its connections and exits 0', async () => {
+    const server = await spawnTracked({ env: { SYNC_DATABASE_URL: database.url, SYNC_CODE_LOGIN: 'direct' } });
+    // The start-up line names the database by host, port and name, never with its credentials.
+    const started = JSON.parse(await server.waitForLine(/listening on http/)) as { storage: unknown };
+    const url = new URL(database.url);
+    expect(started.storage).toEqual({ backend: 'postgresql', database: `${url.hostname}:${url.port}${url.pathname}`, pool_size: 10 });
+    if (url.password) expect(server.stdout.join('\n')).not.toContain(url.password);
+    const { apiKey } = await loginViaUserCode(server, 'pg-shutdown@example.com');
+    const project = await http<{ id: string }>(server.url, 'POST', '/v1/projects', { apiKey, body: { name: 'shutdown' } });
+    expect((await pushOne(server.url, apiKey, project.body.id, 1)).status).toBe(200);
+    expect(await connectionsOf(database)).toBeGreaterThan(0);
+    server.process.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.stdout.join('\n')).toMatch(/stopped cleanly/);
+    expect(await connectionsOf(database)).toBe(0);
+  });
+
+  it('keeps every acknowledged push when killed with SIGKILL: a 200 means committed', async () => {
+    const first = await spawnTracked({ env: { SYNC_DATABASE_URL: database.url, SYNC_CODE_LOGIN: 'direct' } });
+    const { apiKey } = await loginViaUserCode(first, 'pg-kill@example.com');
+    const project = await http<{ id: string }>(first.url, 'POST', '/v1/projects', { apiKey, body: { name: 'kill' } });
+    for (let id = 1; id <= 5; id++) expect((await pushOne(first.url, apiKey, project.body.id, id)).status).toBe(200);
+    first.process.kill('SIGKILL');
+    await first.exited;
+
+    const second = await spawnTracked({ env: { SYNC_DATABASE_URL: database.url } });
+    const pulled = await http<{ events: { server_seq: number; payload: unknown }[] }>(second.url, 'GET', `/v1/projects/${project.body.id}/sync/pull`, { apiKey });
+    expect(pulled.body.events.map((e) => [e.server_seq, e.payload])).toEqual([1, 2, 3, 4, 5].map((n) => [n, { n }]));
+  });
+});
+
+/** Connections to the database other than this one's own query. */
+async function connectionsOf(database: TestDatabase): Promise<number> {
+  const client = new Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    return rows[0].n;
+  } finally {
+    await client.end();
+  }
+}

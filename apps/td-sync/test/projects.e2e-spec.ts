@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectDatabasePath, serverCount, serverRow, withDatabase } from './support/database-files';
+import { projectDatabasePath, serverCount, storedEvents, withDatabase } from './support/database-files';
 import { expectError, http } from './support/http';
 import { expectFailureLogged } from './support/log-capture';
 import {
@@ -16,14 +16,15 @@ import {
   TIMESTAMP,
 } from './support/projects';
 import { atLeast, describeRoleTable, everyUser, projectAsOwner, RouteCase } from './support/role-table';
-import { makeEvent } from './support/sync';
-import { Caller, startTestServer, TestServer } from './support/test-server';
+import { storedCount, storedRow } from './support/stored-rows';
+import { makeEvent, push } from './support/sync';
+import { Caller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
-describe('projects (PROTOCOL.md, Projects)', () => {
+describeEachBackend('projects (PROTOCOL.md, Projects)', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { backend });
   });
   afterAll(() => server.close());
 
@@ -51,13 +52,21 @@ describe('projects (PROTOCOL.md, Projects)', () => {
       ]);
     });
 
-    it("creates the project's event database with its events table", async () => {
+    it("creates the project's event log: an events database (SQLite), a counter row at seq 0 (PostgreSQL)", async () => {
       const project = await createProject(server, await newCaller(server));
-      expect(existsSync(join(server.dataDir, 'projects', project.id, 'events.db'))).toBe(true);
-      const table = withDatabase(projectDatabasePath(server.dataDir, project.id), (db) =>
-        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'events'`).pluck().get(),
-      );
-      expect(table).toBe('events');
+      if (backend === 'sqlite') {
+        expect(existsSync(join(server.dataDir, 'projects', project.id, 'events.db'))).toBe(true);
+        const table = withDatabase(projectDatabasePath(server.dataDir, project.id), (db) =>
+          db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'events'`).pluck().get(),
+        );
+        expect(table).toBe('events');
+      } else {
+        expect(await storedRow(server, 'SELECT last_seq, event_count, last_event_time FROM project_seqs WHERE project_id = ?', project.id)).toEqual({
+          last_seq: '0',
+          event_count: '0',
+          last_event_time: null,
+        });
+      }
     });
 
     it('gives every project its own id', async () => {
@@ -255,12 +264,15 @@ describe('projects (PROTOCOL.md, Projects)', () => {
       }
     });
 
-    it('keeps the event database on disk: a soft delete destroys no data', async () => {
+    it('keeps the events: a soft delete destroys no data', async () => {
       const owner = await newCaller(server);
       const project = await createProject(server, owner);
+      expect((await push(server, owner, project.id, { device_id: 'd', session_id: 's', events: [makeEvent(1)] })).status).toBe(200);
       await http(server.url, 'DELETE', `/v1/projects/${project.id}`, { apiKey: owner.apiKey });
-      expect(existsSync(join(server.dataDir, 'projects', project.id, 'events.db'))).toBe(true);
-      const row = serverRow<{ deleted_at: string }>(server.dataDir, 'SELECT deleted_at FROM projects WHERE id = ?', project.id);
+      const kept =
+        backend === 'sqlite' ? storedEvents(server.dataDir, project.id).length : await storedCount(server, 'SELECT count(*) FROM events WHERE project_id = ?', project.id);
+      expect(kept).toBe(1);
+      const row = await storedRow<{ deleted_at: string }>(server, 'SELECT deleted_at FROM projects WHERE id = ?', project.id);
       expect(row.deleted_at).toMatch(TIMESTAMP);
     });
   });

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectError, http } from './support/http';
 import { addMember, createProject, makeEvent, makeEvents, pull, pullAll, push, PushAnswer, startSyncTestServer } from './support/sync';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
+import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
-describe('POST /v1/projects/:id/sync/push', () => {
+describeEachBackend('POST /v1/projects/:id/sync/push', (backend) => {
   let server: TestServer;
   let owner: Caller;
 
   beforeAll(async () => {
-    server = await startSyncTestServer();
+    server = await startSyncTestServer({ backend });
     owner = await createCaller(server, 'push-owner@example.com');
   });
   afterAll(() => server.close());
@@ -259,12 +259,12 @@ const WRITERS = 5;
 const BATCHES_PER_WRITER = 8;
 const EVENTS_PER_BATCH = 100;
 
-describe('concurrent pushes', () => {
+describeEachBackend('concurrent pushes', (backend) => {
   let server: TestServer;
   let owner: Caller;
 
   beforeAll(async () => {
-    server = await startSyncTestServer();
+    server = await startSyncTestServer({ backend });
     owner = await createCaller(server, 'concurrency-owner@example.com');
   });
   afterAll(() => server.close());
@@ -407,5 +407,50 @@ describe('durability of an acknowledged push', () => {
     expect(more.body.acks.map((a) => a.server_seq)).toEqual([301, 302]);
     const again = await push(server, owner, projectId, { device_id: 'd', session_id: 's', events: makeEvents(1, 1) });
     expect(again.body.rejected).toEqual([{ client_action_id: 1, reason: 'duplicate', server_seq: 1 }]);
+  });
+});
+
+/** PostgreSQL mode: roles and projects are read from the database on every push, so a change through one node holds on another at once. */
+describe('push authorisation across nodes (postgres)', () => {
+  let nodeA: TestServer;
+  let nodeB: TestServer;
+
+  beforeAll(async () => {
+    nodeA = await startSyncTestServer({ backend: 'postgres' });
+    nodeB = await startSyncTestServer({ backend: 'postgres', database: nodeA.database });
+  });
+  afterAll(async () => {
+    await nodeB.close();
+    await nodeA.close();
+  });
+
+  it('refuses a writer demoted through node A on node B the moment the demotion is answered, and a deleted project likewise', async () => {
+    const owner = await createCaller(nodeA, 'nodes-owner@example.com');
+    const projectId = await createProject(nodeA, owner);
+    const writer = await addMember(nodeA, owner, projectId, 'nodes-writer@example.com', 'writer');
+    expect((await push(nodeB, writer, projectId, { device_id: 'w', session_id: 's', events: [makeEvent(1)] })).status).toBe(200);
+
+    const demoted = await http(nodeA.url, 'PATCH', `/v1/projects/${projectId}/members/${writer.userId}`, { apiKey: owner.apiKey, body: { role: 'reader' } });
+    expect(demoted.status).toBe(200);
+    expectError(await push(nodeB, writer, projectId, { device_id: 'w', session_id: 's', events: [makeEvent(2)] }), 403, 'forbidden');
+
+    expect((await http(nodeB.url, 'DELETE', `/v1/projects/${projectId}`, { apiKey: owner.apiKey })).status).toBe(204);
+    expectError(await push(nodeA, owner, projectId, { device_id: 'o', session_id: 's', events: [makeEvent(1)] }), 404, 'not_found');
+    expectError(await pull(nodeA, owner, projectId), 404, 'not_found');
+  });
+
+  it('numbers pushes through both nodes in one sequence per project', async () => {
+    const owner = await createCaller(nodeA, 'nodes-seq@example.com');
+    const projectId = await createProject(nodeB, owner);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => push(i % 2 ? nodeA : nodeB, owner, projectId, { device_id: `d${i}`, session_id: 's', events: makeEvents(1, 50) })),
+    );
+    const seqs = answers.flatMap((answer) => answer.body.acks.map((ack) => ack.server_seq)).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    const [statusA, statusB] = await Promise.all(
+      [nodeA, nodeB].map(async (node) => (await http(node.url, 'GET', `/v1/projects/${projectId}/sync/status`, { apiKey: owner.apiKey })).body),
+    );
+    expect(statusA).toEqual(statusB);
+    expect(statusA).toMatchObject({ event_count: 500, last_server_seq: 500 });
   });
 });

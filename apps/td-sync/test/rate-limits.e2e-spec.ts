@@ -1,6 +1,6 @@
 import { expectError, http, HttpResult } from './support/http';
 import { spawnServer } from './support/spawned-server';
-import { Caller, createCaller, startTestServer, TestServer } from './support/test-server';
+import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 import { addMember, createProject as createSyncProject, makeEvent, pull, push } from './support/sync';
 import { travelForward } from './support/time-travel';
 import { rmSync } from 'node:fs';
@@ -10,11 +10,11 @@ import { rmSync } from 'node:fs';
  * by every auth route, auth polling 300/min per IP, push 60/min, pull 120/min
  * and everything else 300/min per API key, in fixed one-minute windows.
  */
-describe('rate limits', () => {
+describeEachBackend('rate limits', (backend) => {
   let server: TestServer;
 
   beforeEach(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { backend });
   });
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -85,8 +85,10 @@ describe('rate limits', () => {
     expect(start.status).toBe(200);
     const { device_code, interval, expires_in } = start.body as { device_code: string; interval: number; expires_in: number };
     const polls = Math.floor(expires_in / interval);
+    const startedAt = Date.now();
     for (let i = 0; i < polls; i++) {
-      travelForward(server, i * interval * 1000);
+      // The i-th poll at i intervals after the start, however long the real requests take.
+      travelForward(server, startedAt + i * interval * 1000 - Date.now());
       const result = await http(server.url, 'POST', '/v1/auth/login/poll', { body: { device_code } });
       expect({ poll: i, status: result.status }).toEqual({ poll: i, status: 200 });
     }
@@ -135,9 +137,11 @@ describe('rate limits', () => {
   });
 
   it('opens a fresh window once the minute has passed', async () => {
+    // The window opens with the first request, at or after this instant.
+    const opened = Date.now();
     await repeat(10, () => startLogin());
     expectLimited(await startLogin(), 10);
-    travelForward(server, 59_000);
+    travelForward(server, opened + 59_000 - Date.now());
     expectLimited(await startLogin(), 10);
     travelForward(server, 60_000);
     const fresh = await startLogin();
@@ -160,11 +164,11 @@ describe('rate limits', () => {
   });
 });
 
-describe('rate limits behind a trusted proxy', () => {
+describeEachBackend('rate limits behind a trusted proxy', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ SYNC_TRUSTED_PROXIES: '127.0.0.1/32,::1' });
+    server = await startTestServer({ SYNC_TRUSTED_PROXIES: '127.0.0.1/32,::1' }, { backend });
   });
   afterAll(() => server.close());
 
@@ -177,9 +181,9 @@ describe('rate limits behind a trusted proxy', () => {
   });
 });
 
-describe('rate limits configured by the operator', () => {
+describeEachBackend('rate limits configured by the operator', (backend) => {
   it('turns a tier off with 0 and sets another to a custom limit', async () => {
-    const server = await startTestServer({ SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_OTHER: '3' });
+    const server = await startTestServer({ SYNC_RATE_LIMIT_AUTH: '0', SYNC_RATE_LIMIT_OTHER: '3' }, { backend });
     try {
       for (let i = 0; i < 15; i++) {
         expect((await http(server.url, 'POST', '/v1/auth/login/start', { body: { email: 'off@example.com' } })).status).toBe(200);
@@ -193,7 +197,9 @@ describe('rate limits configured by the operator', () => {
       await server.close();
     }
   });
+});
 
+describe('rate limit logging', () => {
   it('logs one warn line naming the key id or IP, never the key', async () => {
     const server = await spawnServer({ env: { SYNC_RATE_LIMIT_OTHER: '1', SYNC_CODE_LOGIN: 'direct' } });
     try {
@@ -218,13 +224,13 @@ describe('rate limits configured by the operator', () => {
 });
 
 /** Push and pull draw from their own PROTOCOL.md budgets (per API key), status from the general one. */
-describe('sync rate limits', () => {
+describeEachBackend('sync rate limits', (backend) => {
   let server: TestServer;
   let owner: Caller;
   let projectId: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ SYNC_RATE_LIMIT_PUSH: '2', SYNC_RATE_LIMIT_PULL: '3', SYNC_RATE_LIMIT_OTHER: '50' });
+    server = await startTestServer({ SYNC_RATE_LIMIT_PUSH: '2', SYNC_RATE_LIMIT_PULL: '3', SYNC_RATE_LIMIT_OTHER: '50' }, { backend });
     owner = await createCaller(server, 'limited@example.com');
     projectId = await createSyncProject(server, owner);
   });
@@ -245,5 +251,44 @@ describe('sync rate limits', () => {
     // Another key has budgets of its own.
     const writer = await addMember(server, owner, projectId, 'limited-writer@example.com', 'writer');
     expect((await push(server, writer, projectId, body(4))).status).toBe(200);
+  });
+});
+
+/**
+ * PostgreSQL mode: several nodes serve one database, and a client spreading
+ * its requests over them still gets one budget (the counters live in the
+ * database, not in a node's memory).
+ */
+describe('rate limits across nodes (postgres)', () => {
+  const LIMITS = { SYNC_RATE_LIMIT_PUSH: '3', SYNC_RATE_LIMIT_AUTH: '4' };
+  let nodeA: TestServer;
+  let nodeB: TestServer;
+
+  beforeAll(async () => {
+    nodeA = await startTestServer(LIMITS, { backend: 'postgres' });
+    nodeB = await startTestServer(LIMITS, { backend: 'postgres', database: nodeA.database });
+  });
+  afterAll(async () => {
+    await nodeB.close();
+    await nodeA.close();
+  });
+
+  it('counts a key’s pushes through every node against one budget', async () => {
+    const owner = await createCaller(nodeA, 'spread@example.com');
+    const projectId = await createSyncProject(nodeA, owner);
+    const body = (id: number) => ({ device_id: 'd', session_id: 's', events: [makeEvent(id)] });
+    expect((await push(nodeA, owner, projectId, body(1))).status).toBe(200);
+    expect((await push(nodeB, owner, projectId, body(2))).status).toBe(200);
+    expect((await push(nodeA, owner, projectId, body(3))).status).toBe(200);
+    expectError(await push(nodeB, owner, projectId, body(4)), 429, 'rate_limited');
+    expectError(await push(nodeA, owner, projectId, body(4)), 429, 'rate_limited');
+  });
+
+  it('counts an address’s logins through every node against one budget', async () => {
+    const start = (node: TestServer) => http(node.url, 'POST', '/v1/auth/login/start', { body: { email: 'spread-login@example.com' } });
+    const answers = [await start(nodeA), await start(nodeB), await start(nodeA), await start(nodeB)];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expectError(await start(nodeA), 429, 'rate_limited');
+    expectError(await start(nodeB), 429, 'rate_limited');
   });
 });

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, type AuthenticatedUser } from '@td-sync/http';
-import { ApiKey, ApiKeysRepository } from '@td-sync/storage';
+import { ApiKey, ApiKeyListing, ApiKeysRepository } from '@td-sync/storage';
 import { generateApiKey, isWellFormedApiKey } from './api-key-format';
+import { parseScopes, SYNC_SCOPE } from './api-key-scopes';
 import { randomHex, sha256Hex } from './secrets';
 
 export { API_KEY_PREFIX } from './api-key-format';
@@ -16,7 +17,7 @@ export interface IssuedKey {
   record: ApiKey;
 }
 
-export type KeyCheck = { ok: true; caller: AuthenticatedUser } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' };
+export type KeyCheck = { ok: true; caller: AuthenticatedUser } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'disabled' };
 
 /** API keys: `td_live_` + 32 base62, stored only as a SHA-256 hash and an 8-character display prefix. */
 @Injectable()
@@ -26,8 +27,8 @@ export class ApiKeyService {
     private readonly clock: Clock,
   ) {}
 
-  /** A completed device login gets name `device-auth` and scope `sync`, which are the defaults. */
-  async issue(userId: string, name = 'device-auth', scopes: string[] = ['sync']): Promise<IssuedKey> {
+  /** A completed device login's key is named after the device (or `device-auth`) and has scope `sync`, the defaults. */
+  async issue(userId: string, name = 'device-auth', scopes: string[] = [SYNC_SCOPE]): Promise<IssuedKey> {
     const { key, displayPrefix } = generateApiKey();
     const now = this.clock.now();
     const record: ApiKey = {
@@ -53,12 +54,19 @@ export class ApiKeyService {
     const row = await this.keys.findByHash(sha256Hex(key));
     if (!row) return { ok: false, reason: 'unknown' };
     if (row.revoked_at) return { ok: false, reason: 'revoked' };
+    // Read with the key on every request, so disabling a user refuses all their keys at once, on every node.
+    if (row.user_disabled_at) return { ok: false, reason: 'disabled' };
     const nowIso = now.toISOString();
     if (row.expires_at <= nowIso) return { ok: false, reason: 'expired' };
     if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) >= LAST_USED_RESOLUTION_MS) {
       await this.keys.touchLastUsed(row.key_id, nowIso);
     }
-    return { ok: true, caller: { id: row.user_id, email: row.email, apiKeyId: row.key_id } };
+    return { ok: true, caller: { id: row.user_id, email: row.email, apiKeyId: row.key_id, scopes: parseScopes(row.scopes) } };
+  }
+
+  /** The stored record of a key (no secret), or undefined. */
+  find(keyId: string): Promise<ApiKeyListing | undefined> {
+    return this.keys.findById(keyId);
   }
 
   async revoke(keyId: string): Promise<void> {

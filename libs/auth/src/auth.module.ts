@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClockModule } from '@td-sync/http';
 import { StorageModule } from '@td-sync/storage';
-import { ApiKeyService } from './api-key.service';
+import { AccountsModule } from './accounts.module';
 import { AUTH_OPTIONS, AuthOptions } from './auth-options';
 import { BearerGuard } from './bearer.guard';
 import { createEmailSender } from './email/create-email-sender';
@@ -17,22 +17,22 @@ import { LoginController } from './login/login.controller';
 import { UserCodeLoginService } from './login/user-code-login.service';
 import { ApprovePageController } from './pages/approve-page.controller';
 import { VerifyPageController } from './pages/verify-page.controller';
-import { UsersService } from './users.service';
+import { MeController } from './self-service/me.controller';
+import { MeService } from './self-service/me.service';
 
 /**
- * Device login (both flows, with their pages), API keys, users and the Bearer
- * guard. The app registers the guard globally, before the rate limiter, which
- * keys on what it resolves; @Public() routes skip it. AuthOptions come from
- * the app's configuration (AUTH_OPTIONS). The cleanup job needs
- * ScheduleModule.forRoot() in the application.
+ * Device login (both flows, with their pages), the Bearer guard and
+ * self-service (/v1/me), over AccountsModule (users and API keys). The app
+ * registers the guard globally, before the rate limiter, which keys on what it
+ * resolves; @Public() routes skip it. AuthOptions come from the app's
+ * configuration (AUTH_OPTIONS). The cleanup job needs ScheduleModule.forRoot()
+ * in the application.
  */
 @Module({
-  imports: [StorageModule, ClockModule],
-  controllers: [LoginController, DeviceLoginController, VerifyPageController, ApprovePageController],
+  imports: [StorageModule, ClockModule, AccountsModule],
+  controllers: [LoginController, DeviceLoginController, VerifyPageController, ApprovePageController, MeController],
   providers: [
     { provide: EmailSender, inject: [AUTH_OPTIONS], useFactory: (auth: AuthOptions) => createEmailSender(auth.email) },
-    UsersService,
-    ApiKeyService,
     AuthRequestStore,
     LoginAccounts,
     LoginCompletion,
@@ -41,7 +41,9 @@ import { UsersService } from './users.service';
     EmailOutbox,
     AuthRequestCleanup,
     BearerGuard,
+    MeService,
   ],
-  exports: [UsersService, ApiKeyService, BearerGuard],
+  // AccountsModule re-exported: whoever imports AuthModule gets UsersService and ApiKeyService.
+  exports: [AccountsModule, BearerGuard],
 })
 export class AuthModule {}

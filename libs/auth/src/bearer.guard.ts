@@ -14,14 +14,16 @@ export const BEARER_REFUSALS = {
   scheme: 'unsupported Authorization scheme: send the API key as "Authorization: Bearer <key>"',
   invalid: 'API key not recognised (unknown or revoked): run `td auth login` to get a new one',
   expired: 'API key has expired: run `td auth login` to get a new one',
+  disabled: "this account is disabled: ask the server's operator to enable it",
 } as const;
 
 type Refusal = keyof typeof BEARER_REFUSALS;
 
-const REFUSAL_BY_REASON: Record<'unknown' | 'revoked' | 'expired', Refusal> = {
+const REFUSAL_BY_REASON: Record<'unknown' | 'revoked' | 'expired' | 'disabled', Refusal> = {
   unknown: 'invalid',
   revoked: 'invalid',
   expired: 'expired',
+  disabled: 'disabled',
 };
 
 /**

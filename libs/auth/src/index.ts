@@ -1,4 +1,7 @@
 export { AuthModule } from './auth.module';
+export { AccountsModule } from './accounts.module';
+export { ADMIN_SCOPE, SYNC_SCOPE, parseScopes } from './api-key-scopes';
+export { isValidEmail } from './email-address';
 export { AUTH_OPTIONS, checkAuthOptions } from './auth-options';
 export type { AuthOptions, CodeLoginMode, EmailSettings, EmailProviderName } from './auth-options';
 export { CurrentUser } from './current-user.decorator';

@@ -4,6 +4,8 @@ export interface AuthenticatedUser {
   email: string;
   /** The id (never the secret) of the key used; rate limits are keyed on it. */
   apiKeyId: string;
+  /** The scopes of the key used (`sync`; `admin` opens /v1/admin/). */
+  scopes: readonly string[];
 }
 
 declare module 'fastify' {

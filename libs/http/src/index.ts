@@ -2,8 +2,9 @@
  * The HTTP contract every route shares (PROTOCOL.md): error codes, the error
  * body and the protocol exception, @Public, rate-limit tiers with their
  * decorator, guard and store, the request's augmentation (user), the clock,
- * and the JSON scanners (a shape check of text JSON.parse accepted; a
- * validating scanner of bytes). It depends on no other lib of td-sync.
+ * the JSON scanners (a shape check of text JSON.parse accepted; a validating
+ * scanner of bytes), and the decorators that document all of it in the
+ * OpenAPI reference. It depends on no other lib of td-sync.
  */
 export type { ErrorCode } from './error-code';
 export { ProtocolException } from './protocol.exception';
@@ -35,10 +36,25 @@ export {
   RBRACKET,
 } from './json-bytes';
 export type { DepthNote } from './json-bytes';
-export { RateLimit, RATE_LIMIT_TIER } from './rate-limit/rate-limit.decorator';
+export { RateLimit, RATE_LIMIT_TIER, RATE_LIMIT_TIERS } from './rate-limit/rate-limit.decorator';
 export type { RateLimitTier } from './rate-limit/rate-limit.decorator';
 export { RATE_LIMITS } from './rate-limit/rate-limit-options';
 export type { RateLimits } from './rate-limit/rate-limit-options';
 export { RateLimitModule } from './rate-limit/rate-limit.module';
+export type { RateLimitCountersSource } from './rate-limit/rate-limit.module';
+export { RATE_LIMIT_COUNTERS } from './rate-limit/window-counters';
+export type { WindowCounters, CountedWindow } from './rate-limit/window-counters';
 export { RateLimitGuard, IP_KEYED_TIERS } from './rate-limit/rate-limit.guard';
-export { FixedWindowStore } from './rate-limit/fixed-window-store';
+export { FixedWindowStore, windowRecord } from './rate-limit/fixed-window-store';
+export { RateLimitMetrics } from './rate-limit/rate-limit-metrics';
+export { RateLimitMetricsModule } from './rate-limit/rate-limit-metrics.module';
+export { ApiErrors, ApiPageErrors } from './openapi/api-errors.decorator';
+export type { ErrorUse } from './openapi/api-errors.decorator';
+export { ApiBearerKey, BEARER_KEY_SCHEME } from './openapi/api-bearer-key.decorator';
+export { ApiHtmlPage } from './openapi/api-html-page.decorator';
+export { API_TAGS } from './openapi/api-tags';
+export { ErrorBodyDto } from './openapi/error-body.dto';
+export { errorResponses } from './openapi/error-responses';
+export type { ErrorAnswerKind, ErrorCauses } from './openapi/error-responses';
+export { ERROR_STATUSES, ERROR_CODES } from './openapi/error-statuses';
+export type { ErrorStatus } from './openapi/error-statuses';

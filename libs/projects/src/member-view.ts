@@ -1,9 +1,10 @@
-import type { Membership, ProjectRole } from '@td-sync/storage';
+import type { Member, ProjectRole } from '@td-sync/storage';
 
-/** A membership as PROTOCOL.md spells it. */
+/** A membership as PROTOCOL.md spells it, with the member's email so owners can tell who is who. */
 export interface MemberView {
   project_id: string;
   user_id: string;
+  email: string;
   role: ProjectRole;
   /**
    * Who added the member. A project's creator was added by nobody: the
@@ -14,12 +15,13 @@ export interface MemberView {
   created_at: string;
 }
 
-export function toMemberView(membership: Membership): MemberView {
+export function toMemberView(member: Member): MemberView {
   return {
-    project_id: membership.project_id,
-    user_id: membership.user_id,
-    role: membership.role,
-    invited_by: membership.invited_by ?? '',
-    created_at: membership.created_at,
+    project_id: member.project_id,
+    user_id: member.user_id,
+    email: member.email,
+    role: member.role,
+    invited_by: member.invited_by ?? '',
+    created_at: member.created_at,
   };
 }

@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { UsersService } from '@td-sync/auth';
-import { MemberChanged, MembershipsRepository, ProjectRole } from '@td-sync/storage';
+import { MemberChanged, MembershipsRepository, ProjectRole, User } from '@td-sync/storage';
 import { lastOwnerRefusal } from './last-owner';
 import { MemberView, toMemberView } from './member-view';
 
@@ -24,11 +24,11 @@ export class MembersService {
   ) {}
 
   async add(projectId: string, target: MemberTarget, role: ProjectRole, invitedBy: string): Promise<MemberView> {
-    const userId = await this.resolveUser(target);
-    const outcome = await this.memberships.add(projectId, userId, role, invitedBy);
+    const user = await this.resolveUser(target);
+    const outcome = await this.memberships.add(projectId, user.id, role, invitedBy);
     switch (outcome.kind) {
       case 'added':
-        return toMemberView(outcome.membership);
+        return toMemberView({ ...outcome.membership, email: user.email });
       case 'project_not_found':
         throw new NotFoundException('project not found');
       case 'user_not_found':
@@ -43,22 +43,42 @@ export class MembersService {
     return (await this.memberships.list(projectId)).map(toMemberView);
   }
 
-  async updateRole(projectId: string, userId: string, role: ProjectRole): Promise<void> {
+  /** `member` is the member's user id or email (PROTOCOL.md: `{userIdOrEmail}`). */
+  async updateRole(projectId: string, member: string, role: ProjectRole): Promise<void> {
+    const userId = await this.memberUserId(member);
     refuseUnless(await this.memberships.updateRole(projectId, userId, role, (current, owners) => lastOwnerRefusal(current, role, owners)));
   }
 
-  async remove(projectId: string, userId: string): Promise<void> {
+  /** `member` is the member's user id or email. */
+  async remove(projectId: string, member: string): Promise<void> {
+    const userId = await this.memberUserId(member);
     refuseUnless(await this.memberships.remove(projectId, userId, (current, owners) => lastOwnerRefusal(current, null, owners)));
   }
 
   /**
-   * The id of the user to add. An email without an account gets one, so an
-   * owner can add a teammate before their first login; that login then finds
-   * this account, since both go through UsersService.findOrCreate.
+   * The user id a member path segment names. User ids never contain "@" and
+   * emails always do, so the two cannot be confused. An email without an
+   * account is nobody's membership (404, like an unknown user id).
    */
-  private async resolveUser(target: MemberTarget): Promise<string> {
-    if (target.userId !== undefined) return target.userId;
-    if (target.email !== undefined) return (await this.users.findOrCreate(target.email)).id;
+  private async memberUserId(member: string): Promise<string> {
+    if (!member.includes('@')) return member;
+    const user = await this.users.findByEmail(member);
+    if (!user) throw new NotFoundException('member not found');
+    return user.id;
+  }
+
+  /**
+   * The user to add. An email without an account gets one, so an owner can
+   * add a teammate before their first login; that login then finds this
+   * account, since both go through UsersService.findOrCreate.
+   */
+  private async resolveUser(target: MemberTarget): Promise<User> {
+    if (target.userId !== undefined) {
+      const user = await this.users.findById(target.userId);
+      if (!user) throw new NotFoundException('user not found');
+      return user;
+    }
+    if (target.email !== undefined) return this.users.findOrCreate(target.email);
     throw new BadRequestException('email or user_id is required');
   }
 }

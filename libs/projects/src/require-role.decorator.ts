@@ -1,7 +1,17 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
+import { ApiErrors } from '@td-sync/http';
 import type { ProjectRole } from '@td-sync/storage';
 import { ProjectRoleGuard, REQUIRED_ROLE } from './project-role.guard';
 
-/** The least role a route of project `:id` needs; the guard answers 404/403 as PROTOCOL.md says. */
+/**
+ * The least role a route of project `:id` needs; the guard answers 404/403 as
+ * PROTOCOL.md says, and the API reference documents both with the role.
+ */
 export const RequireRole = (role: ProjectRole): MethodDecorator & ClassDecorator =>
-  applyDecorators(SetMetadata(REQUIRED_ROLE, role), UseGuards(ProjectRoleGuard));
+  applyDecorators(
+    SetMetadata(REQUIRED_ROLE, role),
+    UseGuards(ProjectRoleGuard),
+    ApiParam({ name: 'id', description: 'Project id (p_ + 16 hex).', example: 'p_0123456789abcdef' }),
+    ApiErrors({ forbidden: role === 'reader' ? 'not a member of the project' : `not a member of the project, or a role below ${role}`, not_found: 'unknown or deleted project' }),
+  );

@@ -101,13 +101,17 @@ export class ProjectDatabases {
    */
   private dataDirWatch: FSWatcher | null | undefined;
 
-  /** Reads the descriptor limit and logs the budget it gives (once, at start, in the server). */
+  /**
+   * Reads the descriptor limit and derives the budget. The server's start-up
+   * line reports both (StorageConnection.gauges); this debug line also says
+   * where the limit came from.
+   */
   constructor(private readonly options: StorageOptions) {
     this.dir = resolve(options.projectDataDir);
     this.limit = options.descriptorLimit !== undefined ? { descriptors: options.descriptorLimit, source: 'storage options' } : readOpenFileLimit();
     this.budget = projectDatabaseBudget(this.limit.descriptors, options.maxOpenProjects);
     const { capacity, reserve, boundBy } = this.budget;
-    this.logger.log(
+    this.logger.debug(
       `descriptor limit ${this.limit.descriptors} (RLIMIT_NOFILE soft limit, from ${this.limit.source}): up to ${capacity} project databases open ` +
         `at ${DESCRIPTORS_PER_PROJECT_DATABASE} descriptors each, ${reserve} descriptors kept for sockets and the rest` +
         (boundBy === 'maxOpenProjects' ? ` (capped by SYNC_MAX_OPEN_PROJECTS=${this.options.maxOpenProjects})` : ''),
@@ -117,6 +121,11 @@ export class ProjectDatabases {
   /** How many project databases may be open at once (the descriptor budget, capped by maxOpenProjects). */
   get capacity(): number {
     return this.budget.capacity;
+  }
+
+  /** The descriptor limit the budget was derived from. */
+  get descriptorLimit(): number {
+    return this.limit.descriptors;
   }
 
   /** Creates the project's event database (idempotent) and keeps it open. */

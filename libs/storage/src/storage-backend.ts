@@ -3,6 +3,7 @@ import type { AuthRequestsRepository } from './repositories/auth-requests.reposi
 import type { EventStore } from './repositories/event-store';
 import type { MembershipsRepository } from './repositories/memberships.repository';
 import type { ProjectsRepository } from './repositories/projects.repository';
+import type { RateLimitCounters } from './repositories/rate-limit-counters';
 import type { UsersRepository } from './repositories/users.repository';
 import type { StorageConnection } from './storage-connection';
 
@@ -15,4 +16,5 @@ export interface StorageBackend {
   projects: ProjectsRepository;
   memberships: MembershipsRepository;
   events: EventStore;
+  rateLimitCounters: RateLimitCounters;
 }

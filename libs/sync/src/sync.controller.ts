@@ -1,11 +1,16 @@
 import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '@td-sync/auth';
-import { READS_OWN_JSON_BODY, COMPRESSED_AT_ANY_SIZE, RateLimit, type AuthenticatedUser } from '@td-sync/http';
+import { API_TAGS, ApiBearerKey, ApiErrors, COMPRESSED_AT_ANY_SIZE, RateLimit, READS_OWN_JSON_BODY, type AuthenticatedUser } from '@td-sync/http';
 import { RequireRole } from '@td-sync/projects';
 import type { FastifyRequest } from 'fastify';
-import { parsePullQuery } from './pull-query';
-import { parsePushRequest } from './push-request';
+import { PullResponseDto } from './dto/pull-response.dto';
+import { PushRequestDto } from './dto/push-request.dto';
+import { PushResponseDto } from './dto/push-response.dto';
+import { SyncStatusResponseDto } from './dto/sync-status-response.dto';
+import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, parsePullQuery } from './pull-query';
+import { MAX_PUSH_EVENTS, parsePushRequest } from './push-request';
 import { SyncCounters } from './sync-counters';
 import { SyncService, SyncStatus } from './sync.service';
 
@@ -24,6 +29,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * @RequireRole answers 404/403 before the body is looked at; the service's
  * storage call decides again, atomically with the work.
  */
+@ApiTags(API_TAGS.sync.name)
+@ApiBearerKey()
 @Controller('v1/projects/:id/sync')
 export class SyncController {
   constructor(
@@ -37,6 +44,13 @@ export class SyncController {
   @RateLimit('push')
   @HttpCode(200)
   @Header('content-type', JSON_TYPE)
+  @ApiOperation({
+    summary: 'Push events (writer+)',
+    description: `Appends up to ${MAX_PUSH_EVENTS} events in one transaction. An event already stored under its (device_id, session_id, client_action_id) is rejected as a duplicate with its original server_seq, so a client can safely resend a batch whose answer it did not see.`,
+  })
+  @ApiBody({ type: PushRequestDto })
+  @ApiOkResponse({ type: PushResponseDto })
+  @ApiErrors({ bad_request: 'bad JSON, an empty device_id or session_id, no events or too many, an unknown entity_type or action_type, a bad client_timestamp, a payload that is not an object, or a client_action_id that is not an integer' })
   push(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string> {
     return this.sync.push(projectId, user.id, parsePushRequest(request.body));
   }
@@ -46,6 +60,18 @@ export class SyncController {
   @RequireRole('reader')
   @RateLimit('pull')
   @Header('content-type', JSON_TYPE)
+  @ApiOperation({ summary: 'Pull events (reader+)', description: 'Events after after_server_seq, in ascending server_seq.' })
+  // Listed last to first: decorators apply bottom-up.
+  @ApiQuery({ name: 'exclude_client', required: false, schema: { type: 'string' }, description: "A device_id whose events are left out (the caller's own)." })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: `Events per page; above ${MAX_PULL_LIMIT} counts as ${MAX_PULL_LIMIT}.`,
+    schema: { type: 'integer', minimum: 1, default: DEFAULT_PULL_LIMIT },
+  })
+  @ApiQuery({ name: 'after_server_seq', required: false, schema: { type: 'integer', format: 'int64', minimum: 0, default: 0 } })
+  @ApiOkResponse({ type: PullResponseDto })
+  @ApiErrors({ bad_request: 'after_server_seq or limit is not an integer, after_server_seq is negative, or limit is below 1' })
   pull(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string> {
     // Every pull that gets past the guards counts, a malformed query included.
     this.counters.pullRequests++;
@@ -54,6 +80,8 @@ export class SyncController {
 
   @Get('status')
   @RequireRole('reader')
+  @ApiOperation({ summary: "The project log's status (reader+)" })
+  @ApiOkResponse({ type: SyncStatusResponseDto })
   status(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser): Promise<SyncStatus> {
     return this.sync.status(projectId, user.id);
   }
@@ -61,6 +89,11 @@ export class SyncController {
   /** Clients ask before their first pull; a 404 tells them to pull from seq 0 instead. */
   @Get('snapshot')
   @RequireRole('reader')
+  @ApiOperation({
+    summary: 'Snapshot (not offered) (reader+)',
+    description: 'Clients ask before their first pull of a project; this server always answers 404, and they pull from server_seq 0 instead.',
+  })
+  @ApiErrors({ not_found: 'always: snapshots are not offered, pull from server_seq 0' })
   snapshot(): never {
     throw new NotFoundException('snapshots are not available on this server: pull from server_seq 0');
   }

@@ -3,13 +3,14 @@ import { ProjectsModule } from '@td-sync/projects';
 import { StorageModule } from '@td-sync/storage';
 import { SyncController } from './sync.controller';
 import { SyncCounters } from './sync-counters';
+import { SyncMetrics } from './sync-metrics';
 import { SyncService } from './sync.service';
 
 /** Event replication: push, pull and status on each project's event log (EventStore), authorized by ProjectAccess. */
 @Module({
   imports: [StorageModule, ProjectsModule],
   controllers: [SyncController],
-  providers: [SyncCounters, SyncService],
-  exports: [SyncCounters],
+  providers: [SyncCounters, SyncMetrics, SyncService],
+  exports: [SyncCounters, SyncMetrics],
 })
 export class SyncModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ProjectAccess } from '@td-sync/projects';
 import { AccessDecision, EventPageRequest, EventStore, PushBatch } from '@td-sync/storage';
 import { SyncCounters } from './sync-counters';
+import { SyncMetrics } from './sync-metrics';
 import { pullResponseJson, pushResponseJson } from './sync-json';
 
 /** GET .../sync/status (PROTOCOL.md); `last_event_time` is absent while the log is empty. */
@@ -27,6 +28,7 @@ export class SyncService {
   constructor(
     private readonly events: EventStore,
     private readonly counters: SyncCounters,
+    private readonly metrics: SyncMetrics,
     access: ProjectAccess,
   ) {
     this.mayRead = access.decision('reader');
@@ -38,12 +40,15 @@ export class SyncService {
     // One server time for the whole batch: its events were stored at once.
     const result = await this.events.append(projectId, userId, batch, new Date().toISOString(), this.mayWrite);
     this.counters.pushEventsAccepted += result.accepted;
+    this.metrics.recordPush(result);
     return pushResponseJson(batch, result);
   }
 
   /** One page of events as JSON text, payloads spliced in verbatim. */
   async pull(projectId: string, userId: string, query: EventPageRequest): Promise<string> {
-    return pullResponseJson(await this.events.page(projectId, userId, query, this.mayRead), query.afterServerSeq);
+    const page = await this.events.page(projectId, userId, query, this.mayRead);
+    this.metrics.recordPull(page.count);
+    return pullResponseJson(page, query.afterServerSeq);
   }
 
   async status(projectId: string, userId: string): Promise<SyncStatus> {

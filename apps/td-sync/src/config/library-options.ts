@@ -1,8 +1,21 @@
 import type { Provider } from '@nestjs/common';
 import { AUTH_OPTIONS, checkAuthOptions } from '@td-sync/auth';
 import { RATE_LIMITS } from '@td-sync/http';
-import { STORAGE_OPTIONS } from '@td-sync/storage';
+import { STORAGE_OPTIONS, StorageOptions } from '@td-sync/storage';
 import { SyncConfig } from './sync-config';
+
+/** Storage's options: SQLite paths, or PostgreSQL when a database URL is set. */
+export function storageOptionsFrom(config: SyncConfig): StorageOptions {
+  return {
+    serverDbPath: config.serverDbPath,
+    projectDataDir: config.projectDataDir,
+    maxOpenProjects: config.maxOpenProjects,
+    database:
+      config.databaseUrl === undefined
+        ? undefined
+        : { url: config.databaseUrl, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs },
+  };
+}
 
 /**
  * What each library needs from the configuration, under the token it injects.
@@ -10,19 +23,7 @@ import { SyncConfig } from './sync-config';
  * module); every other module imports what it uses.
  */
 export const LIBRARY_OPTIONS: Provider[] = [
-  {
-    provide: STORAGE_OPTIONS,
-    inject: [SyncConfig],
-    useFactory: (config: SyncConfig) => ({
-      serverDbPath: config.serverDbPath,
-      projectDataDir: config.projectDataDir,
-      maxOpenProjects: config.maxOpenProjects,
-      database:
-        config.databaseUrl === undefined
-          ? undefined
-          : { url: config.databaseUrl, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs },
-    }),
-  },
+  { provide: STORAGE_OPTIONS, inject: [SyncConfig], useFactory: storageOptionsFrom },
   {
     provide: AUTH_OPTIONS,
     inject: [SyncConfig],

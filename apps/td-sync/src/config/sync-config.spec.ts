@@ -92,6 +92,14 @@ describe('SyncConfig', () => {
     ['SYNC_EMAIL_FROM', 'nobody'],
     ['SYNC_CODE_LOGIN', 'on'],
     ['SYNC_CODE_LOGIN', 'email'],
+    ['SYNC_DATABASE_URL', 'mysql://db/td'],
+    ['SYNC_DATABASE_URL', 'postgres://'],
+    ['SYNC_DATABASE_URL', 'db.example.com:5432'],
+    ['SYNC_DATABASE_URL', 'postgres://db:port/td'],
+    ['SYNC_DATABASE_URL', 'postgres://db/td?sslmode=sometimes'],
+    ['SYNC_DATABASE_POOL_SIZE', '0'],
+    ['SYNC_DATABASE_POOL_SIZE', 'lots'],
+    ['SYNC_DATABASE_CONNECT_TIMEOUT', 'forever'],
   ])('refuses %s=%s with a message naming the variable, the value and what it accepts', (name, value) => {
     let error: unknown;
     try {
@@ -105,6 +113,32 @@ describe('SyncConfig', () => {
     expect(message).toContain(JSON.stringify(value));
     expect(message).toMatch(/expected .+/);
     expect(message).not.toContain('\n');
+  });
+
+  it('uses SQLite unless SYNC_DATABASE_URL is set; then PostgreSQL with a pool of 10 and a minute to connect', () => {
+    expect(SyncConfig.fromEnv({})).toMatchObject({ databaseUrl: undefined, databasePoolSize: 10, databaseConnectTimeoutMs: 60_000 });
+    expect(SyncConfig.fromEnv({ SYNC_DATABASE_URL: '  ' }).databaseUrl).toBeUndefined();
+    expect(SyncConfig.fromEnv({ SYNC_DATABASE_URL: 'postgres://td:pw@db:5432/td_sync', SYNC_DATABASE_POOL_SIZE: '25', SYNC_DATABASE_CONNECT_TIMEOUT: '5s' })).toMatchObject({
+      databaseUrl: 'postgres://td:pw@db:5432/td_sync',
+      databasePoolSize: 25,
+      databaseConnectTimeoutMs: 5000,
+    });
+  });
+
+  it.each([
+    'postgresql://td@db.example.com/td_sync?sslmode=verify-full',
+    'postgres://td:p%40ss@10.0.0.5:6432/td_sync?sslmode=require&application_name=x',
+    'postgres://td:pw@[::1]:5432/td_sync?sslmode=disable',
+    'postgres:///td_sync?host=/var/run/postgresql',
+  ])('accepts SYNC_DATABASE_URL %s as it is', (url) => {
+    expect(SyncConfig.fromEnv({ SYNC_DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  it('never repeats the password of a refused SYNC_DATABASE_URL', () => {
+    const refusal = () => SyncConfig.fromEnv({ SYNC_DATABASE_URL: 'postgres://td:hunter@2@db/td_sync?sslmode=bogus' });
+    expect(refusal).toThrow(ConfigValidationError);
+    expect(refusal).toThrow('invalid SYNC_DATABASE_URL="postgres://td:***@db/td_sync?sslmode=bogus": expected a postgres:// or postgresql:// URL');
+    expect(refusal).not.toThrow(/hunter/);
   });
 
   it('requires an SMTP URL when the provider is smtp', () => {

@@ -4,13 +4,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { MetricsService } from '../health/metrics.service';
+import { PrometheusMetrics } from '../health/prometheus-metrics.service';
 
 /**
  * Fastify hooks that see every request, including those that never reach a
  * controller (unknown routes, oversized bodies, guard refusals): the
- * X-Request-ID header, the response counters and one log line per request.
+ * X-Request-ID header, the response counters (/metricz and /metrics) and one
+ * log line per request.
  */
-export function registerRequestLifecycle(fastify: FastifyInstance, metrics: MetricsService): void {
+export function registerRequestLifecycle(fastify: FastifyInstance, metrics: MetricsService, prometheus: PrometheusMetrics): void {
   // A draining server (SIGTERM) finishes the requests it has started and takes
   // on no new ones, even those that still arrive on an open connection: they
   // are answered 503 before anything runs, so none is applied without its
@@ -36,6 +38,7 @@ export function registerRequestLifecycle(fastify: FastifyInstance, metrics: Metr
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     const status = reply.statusCode;
     metrics.recordResponse(status);
+    prometheus.observeResponse(request.method, request.routeOptions.url, status, reply.elapsedTime / 1000);
     const params = request.params as { id?: unknown } | undefined;
     const line = {
       request_id: request.id,

@@ -207,7 +207,7 @@ describe('guessing login codes (default rate limits)', () => {
       if (guess !== started.body.user_code) guesses.push(await submitUserCode(server, guess));
     }
     // The start used one of the 10; nine wrong guesses got the page, every later one a 429.
-    expect(guesses.slice(0, 9).every((g) => g.status === 200 && g.text.includes('Invalid or expired code.'))).toBe(true);
+    expect(guesses.slice(0, 9).every((g) => g.status === 404 && g.text.includes('Invalid or expired code.'))).toBe(true);
     for (const limited of guesses.slice(9)) {
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -226,7 +226,7 @@ describe('guessing login codes (default rate limits)', () => {
     for (let i = 0; i < 15; i++) {
       results.push((await http(server.url, 'GET', `/auth/device/approve?token=${'a'.repeat(24)}.${String(i).padStart(32, 'x')}`)).status);
     }
-    expect(results.slice(0, 10).every((s) => s === 200)).toBe(true);
+    expect(results.slice(0, 10).every((s) => s === 404)).toBe(true);
     expect(results.slice(10).every((s) => s === 429)).toBe(true);
   });
 });

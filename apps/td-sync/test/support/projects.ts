@@ -11,10 +11,11 @@ export interface ProjectBody {
   deleted_at?: string;
 }
 
-/** PROTOCOL.md, Members. */
+/** PROTOCOL.md, Members (with the member's email, Additions of round 2). */
 export interface MemberBody {
   project_id: string;
   user_id: string;
+  email: string;
   role: 'owner' | 'writer' | 'reader';
   invited_by: string;
   created_at: string;

@@ -39,6 +39,12 @@ export type Ending = 'killed' | 'terminated';
 
 type PushOutcome = 'acked' | 'unanswered';
 
+/** What a 200 to a push said about its batch. */
+export interface PushAnswerCounts {
+  acked: number;
+  duplicates: number;
+}
+
 interface PushAnswerBody {
   acks?: Array<{ client_action_id: number; server_seq: number }>;
   rejected?: Array<{ client_action_id: number; reason: string; server_seq?: number }>;
@@ -93,6 +99,11 @@ export class PushLedger {
    * other than a broken connection must still carry the PROTOCOL.md error body.
    */
   async push(baseUrl: string, client: PushingClient, batch: SentEvent[]): Promise<PushOutcome> {
+    return (await this.send(baseUrl, client, batch)) ? 'acked' : 'unanswered';
+  }
+
+  /** As push, and what a 200 said: how many events were new and how many duplicates; undefined without a 200. */
+  async send(baseUrl: string, client: PushingClient, batch: SentEvent[]): Promise<PushAnswerCounts | undefined> {
     let status: number;
     let text: string;
     try {
@@ -105,26 +116,28 @@ export class PushLedger {
       status = response.status;
       text = await response.text();
     } catch {
-      return 'unanswered';
+      return undefined;
     }
     if (status !== 200) {
       checkErrorBody(this, status, text);
-      return 'unanswered';
+      return undefined;
     }
     this.answeredPushes++;
     const body = JSON.parse(text) as PushAnswerBody;
     const seqById = new Map<number, number>();
     for (const ack of body.acks ?? []) seqById.set(ack.client_action_id, ack.server_seq);
+    let duplicates = 0;
     for (const rejected of body.rejected ?? []) {
       if (rejected.reason !== 'duplicate' || rejected.server_seq === undefined) this.problem(`unexpected rejection ${JSON.stringify(rejected)}`);
       else seqById.set(rejected.client_action_id, rejected.server_seq);
+      duplicates++;
     }
     for (const event of batch) {
       const seq = seqById.get(event.clientActionId);
       if (seq === undefined) this.problem(`push answered 200 without a seq for ${event.key}`);
       else this.recordSeq(event, seq);
     }
-    return 'acked';
+    return { acked: body.acks?.length ?? 0, duplicates };
   }
 
   private recordSeq(event: SentEvent, seq: number): void {

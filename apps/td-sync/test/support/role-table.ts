@@ -1,6 +1,6 @@
 import { expectError, http, HttpResult } from './http';
 import { addMember, createTeam, MemberBody, messageOf, newCaller, ProjectBody, Team } from './projects';
-import { Caller, startTestServer, TestServer } from './test-server';
+import { Caller, describeEachBackend, startTestServer, TestServer } from './test-server';
 
 /**
  * The role tables of PROTOCOL.md (Projects, Members), route by route, for each
@@ -49,11 +49,11 @@ const callers: Who[] = ['owner', 'writer', 'reader', 'outsider', 'anonymous'];
 
 /** One test per route and kind of caller: `%s as %s answers %i`. */
 export function describeRoleTable(title: string, routes: RouteCase[]): void {
-  describe(title, () => {
+  describeEachBackend(title, (backend) => {
     let server: TestServer;
 
     beforeAll(async () => {
-      server = await startTestServer();
+      server = await startTestServer({}, { backend });
     });
     afterAll(() => server.close());
 

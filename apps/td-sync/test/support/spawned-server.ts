@@ -27,6 +27,8 @@ export interface SpawnOptions {
   waitUntilListening?: boolean;
   /** Run the server as this user (and group of the same id); the spec must be root to use it. */
   uid?: number;
+  /** Command-line arguments (none: `td-sync` serves by default). */
+  args?: string[];
 }
 
 /**
@@ -40,7 +42,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   // Another user must be able to reach the checkout: a clone in a `mktemp -d`
   // directory is mode 700.
   const restoreModes = options.uid !== undefined ? letOthersTraverse(dirname(BUILT_MAIN)) : () => undefined;
-  const child = spawn(process.execPath, [BUILT_MAIN], {
+  const child = spawn(process.execPath, [BUILT_MAIN, ...(options.args ?? [])], {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH,
@@ -90,7 +92,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   };
   if (options.waitUntilListening !== false) {
     const line = await server.waitForLine(/listening on http/);
-    server.url = /(http:\/\/[^\s"]+)/.exec(line)![1];
+    server.url = /listening on (http:\/\/[^\s"]+)/.exec(line)![1];
   }
   return server;
 }

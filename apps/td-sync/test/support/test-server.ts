@@ -7,12 +7,15 @@ import { join } from 'node:path';
 import type { Env } from '../../src/config/sync-config';
 import { createApp } from '../../src/create-app';
 import { capturedLogs } from './log-capture';
+import { eventsPartitionsWanted, migrateWithPartitionedEvents } from './partitioned-events';
 
 /**
  * The storage backends the protocol suites run against: SQLite files, and
  * PostgreSQL (SYNC_DATABASE_URL) on this jest worker's embedded cluster, a
  * fresh database per server. TD_SYNC_TEST_BACKENDS=sqlite (or postgres)
- * narrows a run to one of them while working on the other.
+ * narrows a run to one of them while working on the other;
+ * TD_SYNC_TEST_EVENTS_PARTITIONS=N gives every such database an events table
+ * hash-partitioned by project_id (support/partitioned-events.ts).
  */
 export type Backend = 'sqlite' | 'postgres';
 
@@ -40,6 +43,11 @@ export interface TestServerOptions {
    * server and start another on the same files; the caller removes it.
    */
   dataDir?: string;
+  /**
+   * For 'postgres': serve this database (another server's) instead of a
+   * fresh one, as a second node of the same deployment; its owner drops it.
+   */
+  database?: TestDatabase;
 }
 
 export interface TestServer {
@@ -48,7 +56,7 @@ export interface TestServer {
   backend: Backend;
   /** Temp directory of this server's files (SQLite databases, project databases); removed by close(). */
   dataDir: string;
-  /** The server's PostgreSQL database (backend 'postgres'); dropped by close(). */
+  /** The server's PostgreSQL database (backend 'postgres'); dropped by close() unless it was given. */
   database: TestDatabase | undefined;
   close(): Promise<void>;
 }
@@ -68,10 +76,18 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
   const removeDataDir = () => {
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
-  let database: TestDatabase | undefined;
+  const ownsDatabase = options.database === undefined;
+  let database = backend === 'postgres' ? options.database : undefined;
+  const dropDatabase = async () => {
+    if (ownsDatabase) await database?.drop();
+  };
   let app: NestFastifyApplication | undefined;
   try {
-    if (backend === 'postgres') database = await createTestDatabase();
+    if (backend === 'postgres' && database === undefined) {
+      database = await createTestDatabase();
+      const partitions = eventsPartitionsWanted();
+      if (partitions) await migrateWithPartitionedEvents(database.url, partitions, { SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'), ...env });
+    }
     app = await createApp({
       SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
       SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
@@ -83,7 +99,7 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     await app?.close().catch(() => undefined);
-    await database?.drop().catch(() => undefined);
+    await dropDatabase().catch(() => undefined);
     removeDataDir();
     throw error;
   }
@@ -100,7 +116,7 @@ export async function startTestServer(env: Env = {}, options: TestServerOptions 
         await started.close();
       } finally {
         removeDataDir();
-        await database?.drop();
+        await dropDatabase();
       }
     },
   };

@@ -91,7 +91,6 @@ export class AuthRequestStore {
   }
 
   /** The request an approval link leads to: an email login's, or a typed code's confirmation (either flow). */
-  /** The request an approval link leads to: an email login's, or a typed code's confirmation (either flow). */
   findBySelector(selector: string): Promise<AuthRequest | null> {
     return this.requests.findBySelector(selector);
   }
@@ -120,6 +119,11 @@ export class AuthRequestStore {
   /** pending → verified, only while unexpired. False when someone else got there first or time ran out. */
   markVerified(id: string, userId: string, now: Date): Promise<boolean> {
     return this.requests.markVerified(id, userId, now.toISOString());
+  }
+
+  /** pending → expired now ("Not me, deny"). False when it was no longer pending or already expired. */
+  deny(id: string, now: Date): Promise<boolean> {
+    return this.requests.expirePending(id, now.toISOString());
   }
 
   /** verified → used: the single winner may issue the key. */

@@ -21,14 +21,23 @@ export interface DeviceStartInput {
   deviceName?: string;
 }
 
-/** What an approval link leads to, for the page that shows it. `userCode` is set for a typed code's confirmation. */
+/**
+ * What an approval link leads to, for the page that shows it. `userCode` is
+ * set for a typed code's confirmation. `malformed`: the token cannot be one
+ * we hand out; `unknown`: no request has it (or its secret is wrong).
+ */
 export type LinkState =
-  | { kind: 'valid'; email: string; deviceName: string | null; userCode: string | null }
-  | { kind: 'invalid' }
+  | { kind: 'valid'; email: string; deviceName: string | null; userCode: string | null; expiresAt: string }
+  | { kind: 'malformed' }
+  | { kind: 'unknown' }
   | { kind: 'expired' }
   | { kind: 'used' };
 
-export type ApproveOutcome = { kind: 'approved'; email: string; deviceName: string | null } | { kind: 'signup_disabled' } | Exclude<LinkState, { kind: 'valid' }>;
+type LinkProblem = Exclude<LinkState, { kind: 'valid' }>;
+
+export type ApproveOutcome = { kind: 'approved'; email: string; deviceName: string | null } | { kind: 'signup_disabled' } | LinkProblem;
+
+export type DenyOutcome = { kind: 'denied'; deviceName: string | null } | LinkProblem;
 
 /**
  * The email-approved device login with PKCE (PROTOCOL.md), what current td
@@ -36,7 +45,7 @@ export type ApproveOutcome = { kind: 'approved'; email: string; deviceName: stri
  * from the emailed link; the CLI polls with its device code and the verifier,
  * so someone who sees the device code alone cannot finish the login.
  *
- * The link's page (inspect, approve) also serves the confirmation emailed for
+ * The link's page (inspect, approve, deny) also serves the confirmation emailed for
  * a typed code in code login mode "confirm" (UserCodeLoginService): approving
  * marks that request verified the same way, and its CLI's next poll of
  * /v1/auth/login/poll completes.
@@ -65,6 +74,7 @@ export class EmailLinkLoginService {
     const deviceCode = randomHex(32);
     const token = newLinkToken();
     const deviceName = cleanDeviceName(input.deviceName);
+    const mayEmail = await this.accounts.mayLogIn(email);
     const { id, sendEmail } = await this.store.insertEmailLinkRequest({
       email,
       deviceCode,
@@ -72,7 +82,7 @@ export class EmailLinkLoginService {
       linkSecret: token.secret,
       codeChallenge: input.codeChallenge,
       deviceName,
-      mayEmail: await this.accounts.mayLogIn(email),
+      mayEmail,
       now,
       expiresAt: new Date(now.getTime() + LOGIN_TTL_MS),
       resendAfter: new Date(now.getTime() - EMAIL_RESEND_INTERVAL_MS),
@@ -80,6 +90,9 @@ export class EmailLinkLoginService {
     if (sendEmail) {
       const message = approvalEmail({ to: email, link: approvalLink(this.options.baseUrl, token), deviceName, expiresInMinutes: LOGIN_TTL_MS / 60_000 });
       this.outbox.enqueue(message, () => this.store.markEmailNotSent(id));
+    } else if (mayEmail) {
+      // Logged so an operator can tell a user why no email came (never the link itself).
+      this.logger.log(`login email to ${email} held back: one went to that address less than a minute ago`);
     }
     return { device_code: deviceCode, expires_in: LOGIN_TTL_MS / 1000, interval: POLL_INTERVAL_SECONDS, email_sent: true };
   }
@@ -107,6 +120,25 @@ export class EmailLinkLoginService {
     return { kind: 'approved', email: found.request.email, deviceName: found.request.device_name };
   }
 
+  /**
+   * The page's "Not me, deny" button: the pending login ends at once, as if
+   * its 15 minutes were over. The client polling for it gets 410 expired (on
+   * either flow's poll), and the link approves nothing any more.
+   */
+  async deny(tokenText: unknown): Promise<DenyOutcome> {
+    const found = await this.findByToken(tokenText);
+    if (found.kind !== 'found') return found;
+    const now = this.clock.now();
+    const state = stateOf(found.request, now);
+    if (state.kind !== 'valid') return state;
+    if (!(await this.store.deny(found.request.id, now))) {
+      // Approved, or out of time, in between.
+      return found.request.expires_at <= this.clock.now().toISOString() ? { kind: 'expired' } : { kind: 'used' };
+    }
+    this.logger.log(`login request ${found.request.id} for ${found.request.email} denied from its approval link`);
+    return { kind: 'denied', deviceName: found.request.device_name };
+  }
+
   async poll(deviceCode: string, verifier: string): Promise<PollResponse> {
     const now = this.clock.now();
     const request = await this.store.findByDeviceCode('email_link', deviceCode);
@@ -123,11 +155,11 @@ export class EmailLinkLoginService {
     return completed;
   }
 
-  private async findByToken(tokenText: unknown): Promise<{ kind: 'found'; request: AuthRequest } | { kind: 'invalid' }> {
+  private async findByToken(tokenText: unknown): Promise<{ kind: 'found'; request: AuthRequest } | { kind: 'malformed' } | { kind: 'unknown' }> {
     const token = parseLinkToken(tokenText);
-    if (!token) return { kind: 'invalid' };
+    if (!token) return { kind: 'malformed' };
     const request = await this.store.findBySelector(token.selector);
-    if (!request?.link_secret_hash || !secretsEqual(sha256Hex(token.secret), request.link_secret_hash)) return { kind: 'invalid' };
+    if (!request?.link_secret_hash || !secretsEqual(sha256Hex(token.secret), request.link_secret_hash)) return { kind: 'unknown' };
     return { kind: 'found', request };
   }
 }
@@ -135,7 +167,7 @@ export class EmailLinkLoginService {
 function stateOf(request: AuthRequest, now: Date): LinkState {
   if (request.expires_at <= now.toISOString()) return { kind: 'expired' };
   if (request.status !== 'pending') return { kind: 'used' };
-  return { kind: 'valid', email: request.email, deviceName: request.device_name, userCode: request.user_code };
+  return { kind: 'valid', email: request.email, deviceName: request.device_name, userCode: request.user_code, expiresAt: request.expires_at };
 }
 
 function gone(): ProtocolException {

@@ -4,6 +4,9 @@ import { ApiKeyService } from '../api-key.service';
 import { AuthRequestStore } from './auth-request-store';
 import { CompletedLogin } from './login-responses';
 
+/** The name of a login's key when the client named no device (the typed-code flow never does). */
+export const DEFAULT_KEY_NAME = 'device-auth';
+
 /** The last step of both flows: a verified request becomes used and yields exactly one API key. */
 @Injectable()
 export class LoginCompletion {
@@ -17,7 +20,9 @@ export class LoginCompletion {
     if (!request.user_id) throw new Error(`auth request ${request.id} is verified without a user`);
     if (!(await this.store.claim(request.id, now))) return undefined;
     try {
-      const issued = await this.apiKeys.issue(request.user_id, 'device-auth', ['sync']);
+      // The key is named after the device the client named at login (td sends its host name), so a
+      // holder's keys can be told apart (GET /v1/me); logins that name none get upstream's `device-auth`.
+      const issued = await this.apiKeys.issue(request.user_id, request.device_name ?? DEFAULT_KEY_NAME, ['sync']);
       return {
         status: 'complete',
         api_key: issued.key,

@@ -18,12 +18,15 @@ import { generateUserCode, normalizeUserCode } from './user-code';
 export type VerifyOutcome =
   /** Mode "direct": the code completed the login. */
   | { kind: 'verified'; email: string }
-  /** Mode "confirm": a confirmation link is on its way to `email`. */
-  | { kind: 'confirmation_sent'; email: string }
+  /** Mode "confirm": a confirmation link is on its way to `email`; it works until `expiresAt`. */
+  | { kind: 'confirmation_sent'; email: string; expiresAt: string }
   /** Mode "confirm": an email went to `email` less than a minute ago, so none was sent now. */
-  | { kind: 'confirmation_held'; email: string }
+  | { kind: 'confirmation_held'; email: string; expiresAt: string }
   | { kind: 'empty' }
-  | { kind: 'invalid' }
+  /** What was typed cannot be any code we hand out. */
+  | { kind: 'malformed' }
+  /** No pending, unexpired login has this code. */
+  | { kind: 'unknown' }
   | { kind: 'signup_disabled' }
   /** Mode "off". */
   | { kind: 'disabled' };
@@ -101,14 +104,14 @@ export class UserCodeLoginService implements OnApplicationBootstrap {
     if (!this.enabled) return { kind: 'disabled' };
     if (typed.trim() === '') return { kind: 'empty' };
     const userCode = normalizeUserCode(typed);
-    if (!userCode) return { kind: 'invalid' };
+    if (!userCode) return { kind: 'malformed' };
     const now = this.clock.now();
     const request = await this.store.findPendingByUserCode(userCode, now);
-    if (!request) return { kind: 'invalid' };
+    if (!request) return { kind: 'unknown' };
     if (this.options.codeLogin === 'confirm') return this.sendConfirmation(request, now);
     const user = await this.accounts.accountFor(request.email);
     if (!user) return { kind: 'signup_disabled' };
-    if (!(await this.store.markVerified(request.id, user.id, now))) return { kind: 'invalid' };
+    if (!(await this.store.markVerified(request.id, user.id, now))) return { kind: 'unknown' };
     this.logger.log(`typed-code login verified for user ${user.id}`);
     return { kind: 'verified', email: request.email };
   }
@@ -145,7 +148,11 @@ export class UserCodeLoginService implements OnApplicationBootstrap {
       now,
       resendAfter: new Date(now.getTime() - EMAIL_RESEND_INTERVAL_MS),
     });
-    if (!attached) return { kind: 'confirmation_held', email: request.email };
+    if (!attached) {
+      // Logged so an operator can tell a user why no email came (never the link itself).
+      this.logger.log(`confirmation email to ${request.email} held back: one went to that address less than a minute ago`);
+      return { kind: 'confirmation_held', email: request.email, expiresAt: request.expires_at };
+    }
     const message = approvalEmail({
       to: request.email,
       link: approvalLink(this.options.baseUrl, token),
@@ -155,7 +162,7 @@ export class UserCodeLoginService implements OnApplicationBootstrap {
     });
     this.outbox.enqueue(message, () => this.store.markEmailNotSent(request.id));
     this.logger.log(`typed code accepted for login request ${request.id}: confirmation link emailed`);
-    return { kind: 'confirmation_sent', email: request.email };
+    return { kind: 'confirmation_sent', email: request.email, expiresAt: request.expires_at };
   }
 
   private async freshUserCode(now: Date): Promise<string> {

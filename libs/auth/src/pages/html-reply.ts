@@ -14,8 +14,18 @@ const PAGE_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
 
+/** A page and the status it answers with: an error page says so with its status too (400, 403, 404, 410). */
+export interface HtmlPage {
+  status: number;
+  html: string;
+}
+
 export function sendHtml(reply: FastifyReply, page: string, status = 200): void {
   void reply.status(status).headers(PAGE_HEADERS).send(page);
+}
+
+export function sendPage(reply: FastifyReply, page: HtmlPage): void {
+  sendHtml(reply, page.html, page.status);
 }
 
 /** A field of a form-encoded body (the parser yields strings, or arrays for repeated fields). */

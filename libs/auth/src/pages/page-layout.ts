@@ -21,13 +21,19 @@ input:focus-visible, button:focus-visible { outline: 3px solid var(--accent); ou
 .notice { padding: 0.75rem 1rem; border-radius: 8px; border: 1px solid currentColor; margin-bottom: 1rem; }
 .error { color: var(--bad); }
 .success { color: var(--ok); }
+button.secondary { margin-top: 0.5rem; color: var(--fg); background: transparent; border: 1px solid var(--border); }
+footer { margin-top: 1.5rem; color: var(--muted); font-size: 0.875rem; overflow-wrap: anywhere; }
 dl { display: grid; grid-template-columns: auto 1fr; gap: 0.25rem 1rem; margin: 0 0 1rem; }
 dt { color: var(--muted); }
 dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 `;
 
-/** The shell every auth page shares: one card, system fonts, light and dark, no scripts. */
-export function renderPage(title: string, content: SafeHtml): string {
+/**
+ * The shell every auth page shares: one card, system fonts, light and dark, no
+ * scripts. `serverHost`, when given, is named at the foot of the card, so a
+ * person can check which server they are signing in to.
+ */
+export function renderPage(title: string, content: SafeHtml, serverHost?: string): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -40,6 +46,7 @@ export function renderPage(title: string, content: SafeHtml): string {
 <body>
 <main>
 ${content}
+${serverHost ? html`<footer>td-sync server <strong>${serverHost}</strong></footer>` : ''}
 </main>
 </body>
 </html>

@@ -6,6 +6,8 @@ import { SetMetadata } from '@nestjs/common';
  */
 export type RateLimitTier = 'auth' | 'authPoll' | 'push' | 'pull' | 'other';
 
+export const RATE_LIMIT_TIERS: readonly RateLimitTier[] = ['auth', 'authPoll', 'push', 'pull', 'other'];
+
 export const RATE_LIMIT_TIER = 'td-sync:rate-limit-tier';
 
 /**

@@ -1,11 +1,13 @@
 import { ExecutionContext, HttpStatus, Injectable, Logger } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { Reflector } from '@nestjs/core';
+import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerRequest } from '@nestjs/throttler/dist/throttler.guard.interface';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '../authenticated-user';
 import { ProtocolException } from '../protocol.exception';
 import { IS_PUBLIC } from '../public.decorator';
 import { RATE_LIMIT_TIER, RateLimitTier } from './rate-limit.decorator';
+import { RateLimitMetrics } from './rate-limit-metrics';
 
 /** Client IP for the public login routes, API key id for everything authenticated. */
 export const IP_KEYED_TIERS: ReadonlySet<string> = new Set<RateLimitTier>(['auth', 'authPoll']);
@@ -21,6 +23,15 @@ export const IP_KEYED_TIERS: ReadonlySet<string> = new Set<RateLimitTier>(['auth
 export class RateLimitGuard extends ThrottlerGuard {
   protected override logger = new Logger('RateLimit');
 
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly metrics: RateLimitMetrics,
+  ) {
+    super(options, storage, reflector);
+  }
+
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const { context, limit, ttl, throttler, blockDuration } = props;
     const tier = throttler.name;
@@ -35,6 +46,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (!record.isBlocked) return true;
     void reply.header('Retry-After', record.timeToBlockExpire);
     this.logger.warn({ tier, tracker, limit }, `rate limit hit: ${tier} for ${tracker}`);
+    this.metrics.refused.inc({ tier });
     throw new ProtocolException(
       HttpStatus.TOO_MANY_REQUESTS,
       'rate_limited',

@@ -148,6 +148,15 @@ export class PostgresAuthRequestsRepository extends AuthRequestsRepository {
     return rowCount === 1;
   }
 
+  async expirePending(id: string, now: string): Promise<boolean> {
+    const { rowCount } = await this.db.query({
+      name: 'auth_requests_expire_pending',
+      text: `UPDATE auth_requests SET expires_at = $2 WHERE id = $1 AND status = 'pending' AND expires_at > $2`,
+      values: [id, now],
+    });
+    return rowCount === 1;
+  }
+
   async claim(id: string, now: string): Promise<boolean> {
     const { rowCount } = await this.db.query({
       name: 'auth_requests_claim',

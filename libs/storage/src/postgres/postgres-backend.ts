@@ -6,6 +6,7 @@ import { PostgresDatabase } from './postgres-database';
 import { PostgresEventStore } from './postgres-event-store';
 import { PostgresMembershipsRepository } from './postgres-memberships.repository';
 import { PostgresProjectsRepository } from './postgres-projects.repository';
+import { PostgresRateLimitCounters } from './postgres-rate-limit-counters';
 import { PostgresStorageConnection } from './postgres-storage-connection';
 import { PostgresUsersRepository } from './postgres-users.repository';
 
@@ -13,8 +14,8 @@ import { PostgresUsersRepository } from './postgres-users.repository';
  * The PostgreSQL backend: everything in one database that any number of
  * nodes share, through one pool per node. Opening waits for the database,
  * migrates it (one node at a time) and returns the repositories. None of
- * them keeps shared state in the node's memory: roles, keys, projects and
- * counts are read from the database on every request.
+ * them keeps shared state in the node's memory: roles, keys, projects,
+ * counts and rate-limit windows are read from the database on every request.
  */
 export async function openPostgresBackend(options: PostgresOptions): Promise<StorageBackend> {
   const db = await PostgresDatabase.open(options);
@@ -26,5 +27,6 @@ export async function openPostgresBackend(options: PostgresOptions): Promise<Sto
     projects: new PostgresProjectsRepository(db),
     memberships: new PostgresMembershipsRepository(db),
     events: new PostgresEventStore(db),
+    rateLimitCounters: new PostgresRateLimitCounters(db),
   };
 }

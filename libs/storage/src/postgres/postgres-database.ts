@@ -1,11 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
+import { Pool, PoolClient, QueryArrayConfig, QueryConfig, QueryResultRow } from 'pg';
 import type { PostgresOptions } from '../storage-options';
+import { StorageUnavailableError } from '../storage-unavailable.error';
 import { describeDatabase } from './describe-database';
 import { migratePostgres } from './postgres-migrator';
-
-/** Between start-up attempts: quick at first (a database starting beside us), then every few seconds. */
-const RETRY_DELAYS_MS = [500, 1000, 2000, 5000];
+import { waitUntilAnswering } from './wait-for-postgres';
 
 /** A request waiting for a free connection longer than this fails rather than hanging. */
 const CONNECTION_TIMEOUT_MS = 10_000;
@@ -16,7 +15,8 @@ const PING_TIMEOUT_MS = 3_000;
 /**
  * The PostgreSQL backend's one connection pool, shared by its repositories.
  * `open` waits for the database (retrying for a bounded time, one log line
- * per attempt), migrates it under an advisory lock, and only then hands the
+ * per attempt; main.ts has already waited with waitForStorage, so this only
+ * matters when the database went away in between), migrates it under an advisory lock, and only then hands the
  * pool out. Every query of the backend goes through `query` or
  * `transaction`; statements with a `name` are prepared once per connection.
  */
@@ -46,7 +46,7 @@ export class PostgresDatabase {
     });
     const database = new PostgresDatabase(pool, target);
     try {
-      await database.waitUntilAnswering(options.connectTimeoutMs);
+      await waitUntilAnswering(pool, target, options.connectTimeoutMs, (line) => database.logger.warn(line));
       await migratePostgres(pool, options.url);
       await database.warnIfCommitsAreNotDurable();
     } catch (error) {
@@ -56,18 +56,29 @@ export class PostgresDatabase {
     return database;
   }
 
-  query<R extends QueryResultRow = QueryResultRow>(config: QueryConfig | string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
-    return this.pool.query<R>(config as QueryConfig, values);
+  /** One statement on a connection of the pool (`rowMode: 'array'` for rows as arrays, typed by the caller as R). */
+  async query<R = QueryResultRow>(config: QueryConfig | QueryArrayConfig | string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+    const client = await this.connect();
+    let lost: Error | undefined;
+    try {
+      return (await client.query(config as QueryConfig, values)) as unknown as { rows: R[]; rowCount: number | null };
+    } catch (error) {
+      lost = connectionLost(error);
+      throw lost ? this.unavailable(lost) : error;
+    } finally {
+      client.release(lost);
+    }
   }
 
   /**
    * Runs `work` inside BEGIN … COMMIT on one connection (READ COMMITTED, or
    * `begin` for another isolation level) and resolves once COMMIT has
    * returned, i.e. once the work is durable. Anything thrown rolls it back.
-   * A connection whose ROLLBACK fails is discarded, not returned to the pool.
+   * A connection that broke, or whose ROLLBACK fails, is discarded rather
+   * than returned to the pool.
    */
   async transaction<T>(work: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let broken: Error | undefined;
     try {
       await client.query(begin);
@@ -75,10 +86,13 @@ export class PostgresDatabase {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw error;
+      broken = connectionLost(error);
+      if (!broken) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+      }
+      throw broken ? this.unavailable(broken) : error;
     } finally {
       client.release(broken);
     }
@@ -102,35 +116,24 @@ export class PostgresDatabase {
     }
   }
 
+  /** A connection of the pool; StorageUnavailableError when none can be had (the database does not answer, or refuses). */
+  private async connect(): Promise<PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      if (this.closing) throw error;
+      throw this.unavailable(error as Error);
+    }
+  }
+
+  private unavailable(cause: Error): StorageUnavailableError {
+    return new StorageUnavailableError(`PostgreSQL at ${this.target} does not answer: ${cause.message}`, { cause });
+  }
+
   /** Ends the pool once the queries in flight are done. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.pool.end();
     return this.closing;
-  }
-
-  private async waitUntilAnswering(timeoutMs: number): Promise<void> {
-    const started = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.pool.query('SELECT 1');
-        if (attempt > 1) this.logger.log(`PostgreSQL at ${this.target} answers (attempt ${attempt})`);
-        return;
-      } catch (error) {
-        const message = (error as Error).message;
-        const delay = RETRY_DELAYS_MS[Math.min(attempt - 1, RETRY_DELAYS_MS.length - 1)];
-        const waited = Date.now() - started;
-        if (waited + delay > timeoutMs) {
-          throw new Error(`PostgreSQL at ${this.target} did not answer within ${Math.round(timeoutMs / 1000)} s (${attempt} attempts): ${message}`);
-        }
-        if (attempt === 1) {
-          // Nest buffers log lines until the application is built, which this
-          // start is waiting for: flush them so each attempt shows as it happens.
-          Logger.flush();
-        }
-        this.logger.warn(`PostgreSQL at ${this.target} does not answer (attempt ${attempt}: ${message}); retrying in ${delay / 1000} s`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
   }
 
   /** A 200 to a push means committed: that needs synchronous_commit (PostgreSQL's default). */
@@ -140,4 +143,22 @@ export class PostgresDatabase {
       this.logger.warn(`synchronous_commit is off on ${this.target}: a push acknowledged just before a database crash may be lost; set it to on`);
     }
   }
+}
+
+/**
+ * SQLSTATE classes and codes that mean the connection, not the statement,
+ * failed: connection exceptions (08), the server shutting down or restarting
+ * (57P01–57P03), too many connections (53300).
+ */
+const CONNECTION_FAILURES = /^(08...|57P0[123]|53300)$/;
+
+/** The error, when it says the connection broke (rather than the statement failing); undefined otherwise. */
+function connectionLost(error: unknown): Error | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === 'string' && CONNECTION_FAILURES.test(code)) return error;
+  // node-postgres's own errors for a socket that closed or failed carry no SQLSTATE.
+  if (code === undefined && /Connection terminated|ECONNRESET|EPIPE|connection timeout|Client has encountered a connection error/i.test(error.message)) return error;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return error;
+  return undefined;
 }

@@ -1,19 +1,25 @@
-import type { PoolClient } from 'pg';
+import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
-import { AppendResult, EventLogStatus, EventPage, EventPageRequest, EventStore, PAGE_BYTE_BUDGET, PushBatch, PushOutcome } from '../repositories/event-store';
-import { ACCESS_FACTS, AccessFactsRow, applyDecision } from './postgres-memberships.repository';
+import {
+  AppendResult,
+  EventLogStatus,
+  EventLogSummary,
+  EventPage,
+  EventPageRequest,
+  EventStore,
+  PAGE_BYTE_BUDGET,
+  PushBatch,
+  PushOutcome,
+  StoredEvent,
+} from '../repositories/event-store';
+import { AccessFactsRow, applyDecision } from './postgres-memberships.repository';
 import type { PostgresDatabase } from './postgres-database';
-
-/** The counter row, locked until COMMIT (see lockProjectCounter, which takes the same lock for membership changes). */
-const LOCK_COUNTER = 'SELECT last_seq FROM project_seqs WHERE project_id = $1 FOR UPDATE';
+import { lockProjectCounter } from './project-counter-lock';
 
 /**
- * Read after the counter lock is granted, in a statement of its own so that
- * its snapshot is taken then (a single statement joining the locked row would
- * re-read only that row after waiting, and judge by a stale membership).
- * With it, whether any of the batch's (device, session, id) range is stored
- * already: a client's ids mostly only grow, so one index probe usually spares
- * looking each event up.
+ * The access facts a push is decided on, and whether any of the batch's
+ * (device, session, id) range is stored already: a client's ids mostly only
+ * grow, so one index probe usually spares looking each event up.
  */
 const PUSH_FACTS = `SELECT p.deleted_at IS NULL AS live, m.role,
     EXISTS (SELECT 1 FROM events e WHERE e.project_id = $1 AND e.device_id = $3 AND e.session_id = $4
@@ -24,62 +30,20 @@ const PUSH_FACTS = `SELECT p.deleted_at IS NULL AS live, m.role,
 const STORED_SEQS = `SELECT client_action_id::text, server_seq FROM events
   WHERE project_id = $1 AND device_id = $2 AND session_id = $3 AND client_action_id = ANY($4::bigint[])`;
 
-/**
- * The batch's new events, numbered from the counter, and the counter moved
- * past them, in one statement. The counter row is locked by this transaction,
- * so no other push can number events of this project until it commits.
- */
-const APPEND = `WITH appended AS (
-    INSERT INTO events (project_id, server_seq, device_id, session_id, client_action_id, action_type, entity_type,
-                        entity_id, payload, client_timestamp, server_timestamp)
-    SELECT $1, $2::bigint + e.n, $3, $4, e.client_action_id, e.action_type, e.entity_type, e.entity_id, e.payload, e.client_timestamp, $5
-    FROM unnest($6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-         WITH ORDINALITY AS e(client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, n)
-  )
-  UPDATE project_seqs SET last_seq = last_seq + $12, event_count = event_count + $12, last_event_time = $5
-  WHERE project_id = $1`;
+/** See the migration SyncFunctions1764100000001: lock, re-read the facts, and only if unchanged number and insert. */
+const APPEND = `SELECT live, role, first_seq FROM td_sync_append($1, $2, $3, $4, $5, $6, $7,
+  $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`;
 
 /**
- * One pull event object, written by PostgreSQL: the stored payload spliced in
- * as it is, strings quoted by to_json, int64s printed exactly. V8 then gets
- * one string per event instead of nine values.
+ * See the migration SyncFunctions1764100000001: the facts on every row, and
+ * for a member of a live project up to $4 events after $3, cut where the page
+ * passes the byte budget ($5). Each row's `stop` marks one that would cross
+ * it (it comes without its JSON, and nothing comes after it); the first row
+ * always comes. Sizes are the UTF-8 bytes of the texts (about the JSON's),
+ * from octet_length, which reads a stored length without decompressing a
+ * payload, so nothing past the budget is built or sent.
  */
-const EVENT_JSON = `'{"server_seq":' || server_seq
-  || ',"device_id":' || to_json(device_id)::text
-  || ',"session_id":' || to_json(session_id)::text
-  || ',"client_action_id":' || client_action_id
-  || ',"action_type":' || to_json(action_type)::text
-  || ',"entity_type":' || to_json(entity_type)::text
-  || ',"entity_id":' || to_json(entity_id)::text
-  || ',"payload":' || payload
-  || ',"client_timestamp":' || to_json(client_timestamp)::text || '}'`;
-
-/**
- * Up to $3 events after $2, cut where the page passes the byte budget ($4)
- * without building what lies past it. Each row carries the running size of
- * the page up to it (UTF-8 bytes of its texts, about its JSON's size, from
- * octet_length, which reads a stored length without decompressing a
- * payload). The first row always comes; a later one whose running size
- * crosses the budget comes only as a `stop` marker, without its JSON, and
- * nothing comes after it. The page itself ends at `limit` (one row more is
- * read to know whether more remain) or at a stop, so has_more is exact.
- */
-const pageQuery = (excluding: boolean) => `SELECT server_seq, n > 1 AND running > $4 AS stop,
-    CASE WHEN n = 1 OR running <= $4 THEN ${EVENT_JSON} END AS json
-  FROM (
-    SELECT page.*, sum(size) OVER w AS running, row_number() OVER w AS n
-    FROM (
-      SELECT server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp,
-             octet_length(payload) + octet_length(device_id) + octet_length(session_id) + octet_length(entity_id) + 160 AS size
-      FROM events
-      WHERE project_id = $1 AND server_seq > $2${excluding ? ' AND device_id <> $5' : ''}
-      ORDER BY server_seq
-      LIMIT $3
-    ) page
-    WINDOW w AS (ORDER BY server_seq ROWS UNBOUNDED PRECEDING)
-  ) sized
-  WHERE n <= 2 OR running - size <= $4
-  ORDER BY server_seq`;
+const PAGE = `SELECT live, role, server_seq, stop, event_json FROM td_sync_page($1, $2, $3, $4, $5, $6)`;
 
 const STATUS = `SELECT p.deleted_at IS NULL AS live, m.role, s.last_seq, s.event_count, s.last_event_time
   FROM projects p
@@ -87,65 +51,86 @@ const STATUS = `SELECT p.deleted_at IS NULL AS live, m.role, s.last_seq, s.event
   LEFT JOIN project_seqs s ON s.project_id = p.id
   WHERE p.id = $1`;
 
-/** A pull reads its access facts and its page in one snapshot: a member removed before it began is not served events written after. */
-const READ_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+/** A push whose facts keep changing under it (a role flipping back and forth) gives up after this many decisions. */
+const MAX_DECISIONS = 5;
+
+const UNIQUE_VIOLATION = '23505';
+
+/** The operator's view of a log: its counter, and the bytes its rows take (a scan of the project's events: not for a hot path). */
+const SUMMARY = `SELECT s.last_seq, s.event_count, s.last_event_time,
+    (SELECT coalesce(sum(pg_column_size(e.*)), 0) FROM events e WHERE e.project_id = $1) AS bytes
+  FROM project_seqs s WHERE s.project_id = $1`;
+
+/** Events taken over from another server, with their seqs. */
+const INSERT_STORED = `INSERT INTO events (project_id, server_seq, device_id, session_id, client_action_id, action_type, entity_type,
+                      entity_id, payload, client_timestamp, server_timestamp)
+  SELECT $1, e.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS e`;
 
 /**
  * Every project's event log in one PostgreSQL table, shared by every node.
  *
  * Why pulls never skip an event: seqs are allocated under the project's
- * counter row lock, held to COMMIT. A push that numbers events N+1… can only
- * have read the counter after the push that numbered …N committed (or rolled
- * back, which also rolled the counter back), so commit order is seq order and
- * every snapshot a pull reads holds a prefix of the project's seqs, never a
- * later seq without an earlier one. Failed or refused pushes burn no seq.
+ * counter row lock, held to COMMIT (td_sync_append). A push that numbers
+ * events N+1… can only have read the counter after the push that numbered
+ * …N committed (or failed, which also undid its counter move), so commit
+ * order is seq order and every snapshot a pull reads holds a prefix of the
+ * project's seqs, never a later seq without an earlier one. A refused,
+ * failed or all-duplicate push burns no seq.
  *
- * Access is decided inside the same transaction as the work: a push reads
- * the project's state and the caller's role after taking the counter lock,
- * which every change of those facts takes too (lockProjectCounter); a pull
- * reads them in the snapshot it reads events from; status in the same
- * statement. Every query is keyed by project_id first.
+ * Access is decided on facts that hold when the work commits. A push reads
+ * the facts and decides (`admit`, which throws to refuse); td_sync_append
+ * then takes the counter lock, which every change of those facts also takes
+ * (lockProjectCounter), re-reads them in a fresh snapshot and writes only if
+ * they are unchanged. Otherwise it writes nothing and returns the new facts,
+ * and the push is decided again on them: a writer demoted through another
+ * node a moment ago is refused. The lock is held for the one statement, never
+ * across a network round trip. A pull reads facts and events in one
+ * statement (one snapshot); status likewise. Every query is keyed by
+ * project_id first.
  */
 export class PostgresEventStore extends EventStore {
   constructor(private readonly db: PostgresDatabase) {
     super();
   }
 
-  append(projectId: string, userId: string, batch: PushBatch, serverTimestamp: string, admit: AccessDecision): Promise<AppendResult> {
-    return this.db.transaction(async (client) => {
-      const counter = await client.query<[string]>({ name: 'events_lock_counter', text: LOCK_COUNTER, values: [projectId], rowMode: 'array' });
-      if (counter.rows.length === 0) {
-        admit(false, null);
-        throw new Error(`project ${projectId} has no counter row`);
-      }
-      const { deviceId, sessionId, events } = batch;
-      const [lowest, highest] = idRange(batch);
-      const facts = await client.query<AccessFactsRow & { may_be_stored: boolean }>({
+  async append(projectId: string, userId: string, batch: PushBatch, serverTimestamp: string, admit: AccessDecision): Promise<AppendResult> {
+    const [lowest, highest] = idRange(batch);
+    for (let decisions = 1; ; decisions++) {
+      const { rows } = await this.db.query<AccessFactsRow & { may_be_stored: boolean }>({
         name: 'events_push_facts',
         text: PUSH_FACTS,
-        values: [projectId, userId, deviceId, sessionId, lowest, highest],
+        values: [projectId, userId, batch.deviceId, batch.sessionId, lowest, highest],
       });
-      applyDecision(facts.rows, admit);
-      const stored = facts.rows[0].may_be_stored ? await storedSeqs(client, projectId, batch) : undefined;
-      return appendNew(client, projectId, batch, serverTimestamp, Number(counter.rows[0][0]), stored, events.length);
-    });
+      applyDecision(rows, admit);
+      let facts: AccessFactsRow = rows[0];
+      const stored = facts.live && rows[0].may_be_stored ? await this.storedSeqs(projectId, batch) : undefined;
+      const plan = planAppend(batch, stored);
+      if (plan.ids.length === 0) return plan.result;
+      let firstSeq: number | undefined;
+      try {
+        ({ facts, firstSeq } = await this.appendIfUnchanged(projectId, userId, facts, batch, serverTimestamp, plan));
+      } catch (error) {
+        // The same events, committed by a concurrent push (a client retrying
+        // through another node) since they were looked up: look again.
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION && decisions < MAX_DECISIONS) continue;
+        throw error;
+      }
+      if (firstSeq !== undefined) return plan.numberedFrom(firstSeq);
+      // The facts changed before the lock was granted: decide again on the new ones.
+      applyDecision([facts], admit);
+      if (decisions >= MAX_DECISIONS) throw new Error(`the access facts of project ${projectId} kept changing during a push`);
+    }
   }
 
-  page(projectId: string, userId: string, request: EventPageRequest, admit: AccessDecision): Promise<EventPage> {
-    return this.db.transaction(async (client) => {
-      const facts = await client.query<AccessFactsRow>({ name: 'events_access', text: ACCESS_FACTS, values: [projectId, userId] });
-      applyDecision(facts.rows, admit);
-      const excluding = request.excludeDevice !== undefined;
-      const values: unknown[] = [projectId, request.afterServerSeq, request.limit + 1, PAGE_BYTE_BUDGET];
-      if (excluding) values.push(request.excludeDevice);
-      const { rows } = await client.query<[string, boolean, string | null]>({
-        name: excluding ? 'events_page_excluding' : 'events_page',
-        text: pageQuery(excluding),
-        values,
-        rowMode: 'array',
-      });
-      return toPage(rows, request.limit);
-    }, READ_SNAPSHOT);
+  async page(projectId: string, userId: string, request: EventPageRequest, admit: AccessDecision): Promise<EventPage> {
+    const { rows } = await this.db.query<[boolean, ProjectRole | null, string | null, boolean | null, string | null]>({
+      name: 'events_page',
+      text: PAGE,
+      values: [projectId, userId, request.afterServerSeq, request.limit + 1, PAGE_BYTE_BUDGET, request.excludeDevice ?? null],
+      rowMode: 'array',
+    });
+    applyDecision(rows.length === 0 ? [] : [{ live: rows[0][0], role: rows[0][1] }], admit);
+    return toPage(rows, request.limit);
   }
 
   async status(projectId: string, userId: string, admit: AccessDecision): Promise<EventLogStatus> {
@@ -162,6 +147,117 @@ export class PostgresEventStore extends EventStore {
       lastEventTime: row.last_event_time ?? undefined,
     };
   }
+
+  async summary(projectId: string): Promise<EventLogSummary | undefined> {
+    const { rows } = await this.db.query<{ last_seq: string; event_count: string; last_event_time: string | null; bytes: string }>({
+      name: 'events_summary',
+      text: SUMMARY,
+      values: [projectId],
+    });
+    const row = rows[0];
+    if (!row) return undefined;
+    return { eventCount: Number(row.event_count), lastServerSeq: Number(row.last_seq), lastEventTime: row.last_event_time ?? undefined, bytesOnDisk: Number(row.bytes) };
+  }
+
+  /**
+   * Inserts the events as given, after checking that their seqs ascend past
+   * every stored one; a project that already has its counter row (it exists)
+   * has it locked and moved past them, as a push would. One that does not yet
+   * gets its counter from its events when its row is inserted
+   * (PostgresProjectsRepository.insertWithMembers).
+   */
+  importEvents(projectId: string, events: StoredEvent[]): Promise<void> {
+    return this.db.transaction(async (client) => {
+      const counted = await lockProjectCounter(client, projectId);
+      const { rows } = await client.query<{ highest: string }>({
+        name: 'events_highest_seq',
+        text: 'SELECT coalesce(max(server_seq), 0)::text AS highest FROM events WHERE project_id = $1',
+        values: [projectId],
+      });
+      let previous = BigInt(rows[0].highest);
+      for (const event of events) {
+        const seq = BigInt(event.serverSeq);
+        if (seq <= previous) throw new Error(`server_seq ${seq} does not ascend past ${previous}`);
+        previous = seq;
+      }
+      if (events.length === 0) return;
+      const column = <T>(pick: (event: StoredEvent) => T) => events.map(pick);
+      await client.query({
+        name: 'events_insert_stored',
+        text: INSERT_STORED,
+        values: [
+          projectId,
+          column((e) => String(e.serverSeq)),
+          column((e) => e.deviceId),
+          column((e) => e.sessionId),
+          column((e) => String(e.clientActionId)),
+          column((e) => e.actionType),
+          column((e) => e.entityType),
+          column((e) => e.entityId),
+          column((e) => e.payload),
+          column((e) => e.clientTimestamp),
+          column((e) => e.serverTimestamp),
+        ],
+      });
+      if (counted) {
+        await client.query({
+          name: 'events_counter_after_import',
+          text: 'UPDATE project_seqs SET last_seq = $2, event_count = event_count + $3, last_event_time = $4 WHERE project_id = $1',
+          values: [projectId, String(previous), events.length, events[events.length - 1].serverTimestamp],
+        });
+      }
+    });
+  }
+
+  /** The events of a project that has no row (an import that failed half-way); a project's own removal is purgeDeleted. */
+  async removeLog(projectId: string): Promise<void> {
+    await this.db.query({ name: 'events_remove_log', text: 'DELETE FROM events WHERE project_id = $1', values: [projectId] });
+  }
+
+  /** The seqs already stored under the batch's ids, by id in decimal. */
+  private async storedSeqs(projectId: string, batch: PushBatch): Promise<Map<string, number>> {
+    const ids = batch.events.map((event) => String(event.clientActionId));
+    const { rows } = await this.db.query<[string, string]>({
+      name: 'events_stored_seqs',
+      text: STORED_SEQS,
+      values: [projectId, batch.deviceId, batch.sessionId, ids],
+      rowMode: 'array',
+    });
+    return new Map(rows.map(([id, seq]) => [id, Number(seq)]));
+  }
+
+  /** One statement: the new events stored and numbered if `facts` still hold under the lock (firstSeq), else the facts found instead. */
+  private async appendIfUnchanged(
+    projectId: string,
+    userId: string,
+    facts: AccessFactsRow,
+    batch: PushBatch,
+    serverTimestamp: string,
+    plan: AppendPlan,
+  ): Promise<{ facts: AccessFactsRow; firstSeq: number | undefined }> {
+    const { rows } = await this.db.query<[boolean, ProjectRole | null, string | null]>({
+      name: 'events_append',
+      text: APPEND,
+      values: [
+        projectId,
+        userId,
+        facts.live,
+        facts.role,
+        batch.deviceId,
+        batch.sessionId,
+        serverTimestamp,
+        plan.ids,
+        plan.actionTypes,
+        plan.entityTypes,
+        plan.entityIds,
+        plan.payloads,
+        plan.clientTimestamps,
+      ],
+      rowMode: 'array',
+    });
+    const [live, role, firstSeq] = rows[0];
+    return { facts: { live, role }, firstSeq: firstSeq === null ? undefined : Number(firstSeq) };
+  }
 }
 
 /** The smallest and largest client_action_id of the batch. */
@@ -177,41 +273,45 @@ function idRange(batch: PushBatch): [number | bigint, number | bigint] {
   return [lowest, highest];
 }
 
-/** The seqs already stored under the batch's ids, by id in decimal. */
-async function storedSeqs(client: PoolClient, projectId: string, batch: PushBatch): Promise<Map<string, number>> {
-  const ids = batch.events.map((event) => String(event.clientActionId));
-  const { rows } = await client.query<[string, string]>({
-    name: 'events_stored_seqs',
-    text: STORED_SEQS,
-    values: [projectId, batch.deviceId, batch.sessionId, ids],
-    rowMode: 'array',
-  });
-  return new Map(rows.map(([id, seq]) => [id, Number(seq)]));
+interface AppendPlan {
+  /** The events to store, in request order, as columns. */
+  ids: string[];
+  actionTypes: string[];
+  entityTypes: string[];
+  entityIds: string[];
+  payloads: string[];
+  clientTimestamps: string[];
+  /** The outcome when nothing is new; otherwise, with the new events' seqs still 0. */
+  result: AppendResult;
+  /** The outcome once the new events were numbered from `firstSeq`. */
+  numberedFrom(firstSeq: number): AppendResult;
 }
 
 /**
- * Numbers the batch's new events from `lastSeq` in request order and stores
- * them; duplicates (stored before, or earlier in the batch) get the seq they
- * have, events without entity_id are refused alone.
+ * Which events of the batch are new, in request order: duplicates (stored
+ * before, or earlier in the batch) get the seq they have, events without
+ * entity_id are refused alone.
  */
-async function appendNew(
-  client: PoolClient,
-  projectId: string,
-  batch: PushBatch,
-  serverTimestamp: string,
-  lastSeq: number,
-  stored: Map<string, number> | undefined,
-  count: number,
-): Promise<AppendResult> {
+function planAppend(batch: PushBatch, stored: Map<string, number> | undefined): AppendPlan {
+  const count = batch.events.length;
   const outcomes = new Uint8Array(count);
   const serverSeqs = new Float64Array(count);
-  const inserted = new Map<string, number>();
-  const ids: string[] = [];
-  const actionTypes: string[] = [];
-  const entityTypes: string[] = [];
-  const entityIds: string[] = [];
-  const payloads: string[] = [];
-  const clientTimestamps: string[] = [];
+  /** Per event: the index among the new events it was stored as, or -1. */
+  const newIndex = new Int32Array(count).fill(-1);
+  const firstOf = new Map<string, number>();
+  const plan: AppendPlan = {
+    ids: [],
+    actionTypes: [],
+    entityTypes: [],
+    entityIds: [],
+    payloads: [],
+    clientTimestamps: [],
+    result: { accepted: 0, outcomes, serverSeqs },
+    numberedFrom(firstSeq) {
+      for (let i = 0; i < count; i++) if (newIndex[i] >= 0) serverSeqs[i] = firstSeq + newIndex[i];
+      return { accepted: plan.ids.length, outcomes, serverSeqs };
+    },
+  };
   for (let i = 0; i < count; i++) {
     const event = batch.events[i];
     if (event.entityId === '') {
@@ -219,39 +319,39 @@ async function appendNew(
       continue;
     }
     const id = String(event.clientActionId);
-    const existing = inserted.get(id) ?? stored?.get(id);
-    if (existing !== undefined) {
+    const storedSeq = stored?.get(id);
+    if (storedSeq !== undefined) {
       outcomes[i] = PushOutcome.Duplicate;
-      serverSeqs[i] = existing;
+      serverSeqs[i] = storedSeq;
       continue;
     }
-    const seq = lastSeq + ids.length + 1;
-    inserted.set(id, seq);
+    const first = firstOf.get(id);
+    if (first !== undefined) {
+      // A repeat within the batch: answered with the seq its first copy gets.
+      outcomes[i] = PushOutcome.Duplicate;
+      newIndex[i] = newIndex[first];
+      continue;
+    }
+    firstOf.set(id, i);
     outcomes[i] = PushOutcome.Acked;
-    serverSeqs[i] = seq;
-    ids.push(id);
-    actionTypes.push(event.actionType);
-    entityTypes.push(event.entityType);
-    entityIds.push(event.entityId);
-    payloads.push(event.payload);
-    clientTimestamps.push(event.clientTimestamp);
+    newIndex[i] = plan.ids.length;
+    plan.ids.push(id);
+    plan.actionTypes.push(event.actionType);
+    plan.entityTypes.push(event.entityType);
+    plan.entityIds.push(event.entityId);
+    plan.payloads.push(event.payload);
+    plan.clientTimestamps.push(event.clientTimestamp);
   }
-  if (ids.length > 0) {
-    await client.query({
-      name: 'events_append',
-      text: APPEND,
-      values: [projectId, lastSeq, batch.deviceId, batch.sessionId, serverTimestamp, ids, actionTypes, entityTypes, entityIds, payloads, clientTimestamps, ids.length],
-    });
-  }
-  return { accepted: ids.length, outcomes, serverSeqs };
+  return plan;
 }
 
-/** The page's events, ended at `limit` or at a stop marker (see pageQuery), with an exact has_more. */
-function toPage(rows: [string, boolean, string | null][], limit: number): EventPage {
+/** The page's events, ended at `limit` or at a stop marker (see PAGE), with an exact has_more. */
+function toPage(rows: [boolean, ProjectRole | null, string | null, boolean | null, string | null][], limit: number): EventPage {
   const events: string[] = [];
   let lastServerSeq: string | undefined;
   let hasMore = false;
-  for (const [serverSeq, stop, json] of rows) {
+  for (const [, , serverSeq, stop, json] of rows) {
+    if (serverSeq === null) break; // the facts alone: no events
     if (events.length === limit || stop || json === null) {
       hasMore = true;
       break;

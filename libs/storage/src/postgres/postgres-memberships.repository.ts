@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { Membership, ProjectRole } from '../records/membership';
+import type { Member, Membership, ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
 import { MemberAdded, MemberChanged, MembershipChangeRule, MembershipsRepository } from '../repositories/memberships.repository';
 import { lockProjectCounter } from './project-counter-lock';
@@ -40,16 +40,27 @@ export class PostgresMembershipsRepository extends MembershipsRepository {
     applyDecision(rows, decide);
   }
 
-  async list(projectId: string): Promise<Membership[]> {
-    const { rows } = await this.db.query<Membership>({
+  async list(projectId: string): Promise<Member[]> {
+    const { rows } = await this.db.query<Member>({
       name: 'memberships_list',
-      text: `SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE project_id = $1 ORDER BY created_at, insertion_order`,
+      text: `SELECT m.project_id, m.user_id, u.email, m.role, m.invited_by, m.created_at
+             FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.project_id = $1 ORDER BY m.created_at, m.insertion_order`,
       values: [projectId],
     });
     return rows;
   }
 
-  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string): Promise<MemberAdded> {
+  async listForUser(userId: string): Promise<Membership[]> {
+    const { rows } = await this.db.query<Membership>({
+      name: 'memberships_list_for_user',
+      text: `SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = $1 ORDER BY created_at, insertion_order`,
+      values: [userId],
+    });
+    return rows;
+  }
+
+  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string | null): Promise<MemberAdded> {
     return this.db.transaction(async (client) => {
       if (!(await lockProjectCounter(client, projectId)) || !(await isLive(client, projectId))) return { kind: 'project_not_found' };
       const user = await client.query({ name: 'memberships_user_exists', text: 'SELECT 1 FROM users WHERE id = $1', values: [userId] });

@@ -2,9 +2,10 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATION_LOCK } from './advisory-locks';
 import { PostgresInitialSchema1764100000000 } from './migrations/1764100000000-postgres-initial-schema';
+import { SyncFunctions1764100000001 } from './migrations/1764100000001-sync-functions';
 
 /** The PostgreSQL schema's migrations, in order; TypeORM records the ones run in its `migrations` table. */
-export const POSTGRES_MIGRATIONS = [PostgresInitialSchema1764100000000];
+export const POSTGRES_MIGRATIONS = [PostgresInitialSchema1764100000000, SyncFunctions1764100000001];
 
 /**
  * Brings the database's schema up to date with TypeORM's migrations (never

@@ -1,9 +1,29 @@
+import type { Membership } from '../records/membership';
 import type { Project } from '../records/project';
-import { NewProject, ProjectChanges, ProjectsRepository } from '../repositories/projects.repository';
+import { NewProject, ProjectChanges, ProjectListQuery, ProjectsRepository, ProjectSummary } from '../repositories/projects.repository';
 import { lockProjectCounter } from './project-counter-lock';
 import type { PostgresDatabase } from './postgres-database';
 
 const PROJECT_COLUMNS = 'id, name, description, created_at, updated_at, deleted_at';
+
+const SUMMARY = `
+  SELECT p.id, p.name, p.description, p.created_at, p.updated_at, p.deleted_at,
+    (SELECT count(*)::int FROM memberships m WHERE m.project_id = p.id) AS member_count
+  FROM projects p
+  WHERE ($1 OR p.deleted_at IS NULL)
+    AND ($2::text IS NULL OR strpos(lower(p.name), $2) > 0)
+    AND ($3::text IS NULL OR p.id > $3)
+  ORDER BY p.id
+  LIMIT $4`;
+
+/**
+ * The counter row of a project whose events are already stored (imported
+ * before its row, see insertWithMembers): it continues after them.
+ */
+const ADOPT_COUNTER = `INSERT INTO project_seqs (project_id, last_seq, event_count, last_event_time)
+  SELECT $1, coalesce(max(server_seq), 0), count(*),
+    (SELECT server_timestamp FROM events WHERE project_id = $1 ORDER BY server_seq DESC LIMIT 1)
+  FROM events WHERE project_id = $1`;
 
 /** Projects, each with its counter row in `project_seqs` (its event log is the events rows of its id). */
 export class PostgresProjectsRepository extends ProjectsRepository {
@@ -87,6 +107,58 @@ export class PostgresProjectsRepository extends ProjectsRepository {
         values: [now, id],
       });
       return rowCount === 1;
+    });
+  }
+
+  async find(id: string): Promise<Project | undefined> {
+    const { rows } = await this.db.query<Project>({ name: 'projects_find', text: `SELECT ${PROJECT_COLUMNS} FROM projects WHERE id = $1`, values: [id] });
+    return rows[0];
+  }
+
+  async listAll(query: ProjectListQuery): Promise<ProjectSummary[]> {
+    const { rows } = await this.db.query<ProjectSummary>({
+      name: 'projects_list_all',
+      text: SUMMARY,
+      values: [query.includeDeleted, query.nameContains?.toLowerCase() ?? null, query.afterId ?? null, query.limit ?? null],
+    });
+    return rows;
+  }
+
+  /** The row, its counter (continuing after any events already imported under the id) and its members, in one transaction. */
+  async insertWithMembers(project: Project, memberships: Membership[]): Promise<void> {
+    await this.db.transaction(async (client) => {
+      await client.query({
+        name: 'projects_insert_as_given',
+        text: `INSERT INTO projects (${PROJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`,
+        values: [project.id, project.name, project.description, project.created_at, project.updated_at, project.deleted_at],
+      });
+      await client.query({ name: 'projects_adopt_counter', text: ADOPT_COUNTER, values: [project.id] });
+      for (const m of memberships) {
+        await client.query({
+          name: 'projects_insert_member_as_given',
+          text: `INSERT INTO memberships (project_id, user_id, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
+          values: [m.project_id, m.user_id, m.role, m.invited_by, m.created_at],
+        });
+      }
+    });
+  }
+
+  /**
+   * Under the project's counter lock, so that no push is half-way through:
+   * the row goes (its counter and memberships with it, ON DELETE CASCADE) and
+   * its events, in one transaction.
+   */
+  async purgeDeleted(id: string, deletedBefore: string): Promise<boolean> {
+    return this.db.transaction(async (client) => {
+      if (!(await lockProjectCounter(client, id))) return false;
+      const { rowCount } = await client.query({
+        name: 'projects_purge_deleted',
+        text: 'DELETE FROM projects WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2',
+        values: [id, deletedBefore],
+      });
+      if (rowCount !== 1) return false;
+      await client.query({ name: 'projects_purge_events', text: 'DELETE FROM events WHERE project_id = $1', values: [id] });
+      return true;
     });
   }
 }

@@ -5,11 +5,11 @@ import type { PoolClient } from 'pg';
  * ends; false when the project has none (it does not exist).
  *
  * This one lock orders everything that must not interleave in a project:
- * pushes take it first (seqs are allocated under it, so commit order is seq
- * order), and so does every change of who may write there (a role change, a
- * removal, a deletion). The facts a push's access decision reads after
- * taking it are therefore current until its COMMIT: a demotion or deletion
- * either committed before the lock was granted, and the push sees it, or
+ * pushes take it (td_sync_append: seqs are allocated under it, so commit
+ * order is seq order), and so does every change of who may write there (a
+ * role change, a removal, a deletion). A push re-reads the facts it was
+ * decided on once it holds the lock and writes only if they still hold: a
+ * demotion or deletion either committed before, and the push sees it, or
  * waits for the push to commit. No row of `memberships` or `projects` is
  * locked by pushes, so a push writes no lock of its own beyond this row.
  */

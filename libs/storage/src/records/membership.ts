@@ -9,3 +9,8 @@ export interface Membership {
   invited_by: string | null;
   created_at: string;
 }
+
+/** A membership with the member's email, as member lists show it. */
+export interface Member extends Membership {
+  email: string;
+}

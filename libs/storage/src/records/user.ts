@@ -5,4 +5,9 @@ export interface User {
   /** Trimmed and lower-cased, so one address is one account however it is typed. */
   email: string;
   created_at: string;
+  /** Set by the operator (`td-sync users disable`): every key of a disabled user is refused. */
+  disabled_at: string | null;
 }
+
+/** What a new account starts with: it is never disabled at birth. */
+export type NewUser = Omit<User, 'disabled_at'>;

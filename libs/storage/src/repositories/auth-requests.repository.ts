@@ -53,6 +53,14 @@ export abstract class AuthRequestsRepository {
   /** pending → verified, only while unexpired. False when someone else got there first or time ran out. */
   abstract markVerified(id: string, userId: string, now: string): Promise<boolean>;
 
+  /**
+   * pending → expired at `now`: the approval link's "Not me, deny". From then
+   * on the request is expired for everyone (its poll answers 410 expired, its
+   * link approves nothing), as if its time had run out. False when it was no
+   * longer pending, or already expired.
+   */
+  abstract expirePending(id: string, now: string): Promise<boolean>;
+
   /** verified → used, only while unexpired: true for the single winner, who may issue the key. */
   abstract claim(id: string, now: string): Promise<boolean>;
 

@@ -64,6 +64,29 @@ export interface EventLogStatus {
   lastEventTime: string | undefined;
 }
 
+/** What the operator sees of a project's event log, whoever may read it. */
+export interface EventLogSummary extends EventLogStatus {
+  /** Bytes the log takes in storage (SQLite: the database file with its WAL). */
+  bytesOnDisk: number;
+}
+
+/** An event as another server stored it, seq and times included (a take-over: `td-sync import-go`). */
+export interface StoredEvent {
+  serverSeq: number | bigint;
+  deviceId: string;
+  sessionId: string;
+  clientActionId: number | bigint;
+  actionType: string;
+  entityType: string;
+  entityId: string;
+  /** The payload JSON text, byte for byte as it is to be served. */
+  payload: string;
+  /** RFC 3339, UTC. */
+  clientTimestamp: string;
+  /** RFC 3339, UTC. */
+  serverTimestamp: string;
+}
+
 /**
  * About 8 MiB of event JSON (counted in UTF-16 code units) ends a pull page
  * early (it always holds at least one event): a writer may store a thousand
@@ -96,4 +119,19 @@ export abstract class EventStore {
   abstract page(projectId: string, userId: string, request: EventPageRequest, admit: AccessDecision): Promise<EventPage>;
 
   abstract status(projectId: string, userId: string, admit: AccessDecision): Promise<EventLogStatus>;
+
+  /** Counts, newest event and size of a project's log, live or deleted, for the operator; undefined when it has none. */
+  abstract summary(projectId: string): Promise<EventLogSummary | undefined>;
+
+  /**
+   * Appends events that already have their seqs, in one transaction, creating
+   * the project's log if need be. Seqs must ascend, each above every seq
+   * stored, or nothing is written; later pushes continue after the highest.
+   * No access decision: only the operator's command line calls it, for a
+   * project no client can reach yet.
+   */
+  abstract importEvents(projectId: string, events: StoredEvent[]): Promise<void>;
+
+  /** Deletes a project's whole log (an import that failed half-way). */
+  abstract removeLog(projectId: string): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { Membership, ProjectRole } from '../records/membership';
+import type { Member, Membership, ProjectRole } from '../records/membership';
 import type { AccessDecision } from './access-decision';
 
 export type MemberAdded =
@@ -28,11 +28,14 @@ export abstract class MembershipsRepository {
   /** Reads whether the project is live and `userId`'s role in it, and hands both to `decide` (which throws to refuse). */
   abstract checkAccess(projectId: string, userId: string, decide: AccessDecision): Promise<void>;
 
-  /** The project's members, oldest first. */
-  abstract list(projectId: string): Promise<Membership[]>;
+  /** The project's members with their emails, oldest first. */
+  abstract list(projectId: string): Promise<Member[]>;
 
-  /** Adds `userId` with `role` to a live project; stamps `created_at`. */
-  abstract add(projectId: string, userId: string, role: ProjectRole, invitedBy: string): Promise<MemberAdded>;
+  /** The user's memberships in every project, live or deleted, oldest first. */
+  abstract listForUser(userId: string): Promise<Membership[]>;
+
+  /** Adds `userId` with `role` to a live project; stamps `created_at`. `invitedBy` is null when the operator added them. */
+  abstract add(projectId: string, userId: string, role: ProjectRole, invitedBy: string | null): Promise<MemberAdded>;
 
   abstract updateRole(projectId: string, userId: string, role: ProjectRole, rule: MembershipChangeRule): Promise<MemberChanged>;
 

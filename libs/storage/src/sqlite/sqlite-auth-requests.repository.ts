@@ -27,6 +27,7 @@ export class SqliteAuthRequestsRepository extends AuthRequestsRepository {
   private readonly pendingByUserCode: Statement<[string, string], AuthRequestRow>;
   private readonly bySelector: Statement<[string], AuthRequestRow>;
   private readonly verify: Statement<[string, string, string, string]>;
+  private readonly expire: Statement<{ id: string; now: string }>;
   private readonly use: Statement<[string, string]>;
   private readonly unuse: Statement<[string]>;
   private readonly purge: Statement<[string]>;
@@ -60,6 +61,7 @@ export class SqliteAuthRequestsRepository extends AuthRequestsRepository {
     this.verify = db.prepare(
       `UPDATE auth_requests SET status = 'verified', user_id = ?, verified_at = ? WHERE id = ? AND status = 'pending' AND expires_at > ?`,
     );
+    this.expire = db.prepare(`UPDATE auth_requests SET expires_at = @now WHERE id = @id AND status = 'pending' AND expires_at > @now`);
     this.use = db.prepare(`UPDATE auth_requests SET status = 'used' WHERE id = ? AND status = 'verified' AND expires_at > ?`);
     this.unuse = db.prepare(`UPDATE auth_requests SET status = 'verified' WHERE id = ? AND status = 'used'`);
     this.purge = db.prepare('DELETE FROM auth_requests WHERE expires_at <= ?');
@@ -102,6 +104,10 @@ export class SqliteAuthRequestsRepository extends AuthRequestsRepository {
 
   async markVerified(id: string, userId: string, now: string): Promise<boolean> {
     return this.verify.run(userId, now, id, now).changes === 1;
+  }
+
+  async expirePending(id: string, now: string): Promise<boolean> {
+    return this.expire.run({ id, now }).changes === 1;
   }
 
   async claim(id: string, now: string): Promise<boolean> {

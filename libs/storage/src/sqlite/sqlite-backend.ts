@@ -1,3 +1,4 @@
+import { MemoryRateLimitCounters } from '../memory-rate-limit-counters';
 import { ProjectDatabases } from '../project-databases';
 import type { StorageBackend } from '../storage-backend';
 import type { StorageOptions } from '../storage-options';
@@ -29,5 +30,7 @@ export async function openSqliteBackend(options: StorageOptions): Promise<Storag
     projects: new SqliteProjectsRepository(db, projectDatabases),
     memberships,
     events: new SqliteEventStore(projectDatabases, memberships, new SqliteEventLog()),
+    // One process serves a SQLite data directory, so its memory is the one budget.
+    rateLimitCounters: new MemoryRateLimitCounters(),
   };
 }

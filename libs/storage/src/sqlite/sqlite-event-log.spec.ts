@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectDatabases } from '../project-databases';
-import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome } from '../repositories/event-store';
+import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
 import { PAGE_EXCLUDING_SQL, PAGE_SQL, ROWS_PER_INSERT, SqliteEventLog } from './sqlite-event-log';
 
 const TIME = '2026-01-31T08:15:02.000Z';
@@ -309,5 +309,62 @@ describe('SqliteEventLog pages of huge events', () => {
       await databases.closeAll();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SqliteEventLog.appendStored (events taken over with their seqs)', () => {
+  let dir: string;
+  let databases: ProjectDatabases;
+  let db: Database;
+  const log = new SqliteEventLog();
+  const stored = (serverSeq: number | bigint, clientActionId: number | bigint = serverSeq): StoredEvent => ({
+    serverSeq,
+    deviceId: 'go-laptop',
+    sessionId: 'ses',
+    clientActionId,
+    actionType: 'create',
+    entityType: 'issues',
+    entityId: `td-${serverSeq}`,
+    payload: `{"seq" : ${serverSeq}}`,
+    clientTimestamp: '2026-01-31T08:15:02.123456789Z',
+    serverTimestamp: TIME,
+  });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-event-log-stored-'));
+    databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: dir, maxOpenProjects: 2 });
+    await databases.create('p_0000000000000001');
+    db = await databases.get('p_0000000000000001');
+  });
+  afterEach(async () => {
+    await databases.closeAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the seqs given, gaps and all, and the next push continues after the highest', () => {
+    log.appendStored(db, [stored(1), stored(2), stored(5)]);
+    log.appendStored(db, [stored(9)]);
+    const result = log.append(db, batch('td-client', [event(1)]), TIME);
+    expect(Array.from(result.serverSeqs)).toEqual([10]);
+    expect(seqsOf(log.page(db, 0, 100, undefined))).toEqual([1, 2, 5, 9, 10]);
+    expect(log.page(db, 0, 1, undefined).eventsJson).toContain('"payload":{"seq" : 1},"client_timestamp":"2026-01-31T08:15:02.123456789Z"');
+    expect(log.status(db)).toMatchObject({ eventCount: 5, lastServerSeq: 10 });
+  });
+
+  it('answers a later push of a stored event as a duplicate with its stored seq', () => {
+    log.appendStored(db, [stored(7, 123n)]);
+    const result = log.append(db, { deviceId: 'go-laptop', sessionId: 'ses', events: [event(123n)] }, TIME);
+    expect([result.outcomes[0], result.serverSeqs[0]]).toEqual([PushOutcome.Duplicate, 7]);
+  });
+
+  it.each([
+    ['a seq at or below one stored', [[stored(3)], [stored(3)]]],
+    ['seqs out of order within a batch', [[stored(4), stored(2)]]],
+  ])('refuses %s and writes nothing of that batch', (_, batches) => {
+    const [last] = batches.slice(-1);
+    for (const earlier of batches.slice(0, -1)) log.appendStored(db, earlier);
+    const before = log.page(db, 0, 100, undefined).count;
+    expect(() => log.appendStored(db, last)).toThrow(/does not ascend/);
+    expect(log.page(db, 0, 100, undefined).count).toBe(before);
   });
 });

@@ -1,7 +1,8 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome } from '../repositories/event-store';
+import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
 
 type Append = (batch: PushBatch, serverTimestamp: string) => AppendResult;
+type AppendStored = (events: StoredEvent[]) => void;
 
 /** One batch of a group commit (SqliteEventLog.appendAll), with the access check to run right before it. */
 export interface GroupedAppend {
@@ -14,6 +15,7 @@ export interface GroupedAppend {
 interface Statements {
   append: Transaction<Append>;
   appendAll: Transaction<(appends: readonly GroupedAppend[]) => Array<AppendResult | Error>>;
+  appendStored: Transaction<AppendStored>;
   page: Statement;
   pageExcluding: Statement;
   hasEventsAfter: Statement;
@@ -120,6 +122,17 @@ export class SqliteEventLog {
     // Only after the commit: nothing of the group is stored if it threw.
     for (const result of results) if (!(result instanceof Error) && statements.eventCount !== undefined) statements.eventCount += result.accepted;
     return results;
+  }
+
+  /**
+   * Appends events that keep the seqs another server gave them, in one
+   * transaction. AUTOINCREMENT then continues after the highest, so the next
+   * push gets a seq no client has seen.
+   */
+  appendStored(db: Database, events: StoredEvent[]): void {
+    const statements = this.statementsFor(db);
+    statements.appendStored.immediate(events);
+    if (statements.eventCount !== undefined) statements.eventCount += events.length;
   }
 
   /**
@@ -286,9 +299,36 @@ function prepare(db: Database): Statements {
     return results;
   });
 
+  const insertStored = db.prepare(
+    `INSERT INTO events (server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const highestSeq = db.prepare('SELECT coalesce(max(server_seq), 0) FROM events').pluck().safeIntegers(true);
+  const appendStored = db.transaction<AppendStored>((events) => {
+    let previous = highestSeq.get() as bigint;
+    for (const event of events) {
+      const seq = BigInt(event.serverSeq);
+      if (seq <= previous) throw new Error(`server_seq ${seq} does not ascend past ${previous}`);
+      previous = seq;
+      insertStored.run(
+        seq,
+        event.deviceId,
+        event.sessionId,
+        event.clientActionId,
+        event.actionType,
+        event.entityType,
+        event.entityId,
+        event.payload,
+        event.clientTimestamp,
+        event.serverTimestamp,
+      );
+    }
+  });
+
   return {
     append,
     appendAll,
+    appendStored,
     page: db.prepare(PAGE_SQL).raw(),
     pageExcluding: db.prepare(PAGE_EXCLUDING_SQL).raw(),
     hasEventsAfter: db.prepare(HAS_EVENTS_AFTER_SQL).pluck(),

@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
-import { ProjectDatabases } from '../project-databases';
+import { statSync } from 'node:fs';
+import { ProjectDatabaseMissingError, ProjectDatabases } from '../project-databases';
 import type { AccessDecision } from '../repositories/access-decision';
-import { AppendResult, EventLogStatus, EventPage, EventPageRequest, EventStore, PushBatch } from '../repositories/event-store';
+import { AppendResult, EventLogStatus, EventLogSummary, EventPage, EventPageRequest, EventStore, PushBatch, StoredEvent } from '../repositories/event-store';
 import { SqliteEventLog } from './sqlite-event-log';
 import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
 
@@ -92,6 +93,29 @@ export class SqliteEventStore extends EventStore {
     const result = this.log.append(db, batch, serverTimestamp);
     if (result.accepted > 0) this.databases.written(projectId);
     return result;
+  }
+
+  async summary(projectId: string): Promise<EventLogSummary | undefined> {
+    let db: Database;
+    try {
+      db = await this.databases.get(projectId);
+    } catch (error) {
+      if (error instanceof ProjectDatabaseMissingError) return undefined;
+      throw error;
+    }
+    const path = this.databases.pathOf(projectId);
+    const bytesOnDisk = ['', '-wal', '-shm'].reduce((sum, suffix) => sum + (statSync(path + suffix, { throwIfNoEntry: false })?.size ?? 0), 0);
+    return { ...this.log.status(db), bytesOnDisk };
+  }
+
+  async importEvents(projectId: string, events: StoredEvent[]): Promise<void> {
+    await this.databases.create(projectId);
+    this.log.appendStored(await this.databases.get(projectId), events);
+    if (events.length > 0) this.databases.written(projectId);
+  }
+
+  removeLog(projectId: string): Promise<void> {
+    return this.databases.remove(projectId);
   }
 
   /** The project's handle; a database that is not open yet is only opened for a caller `admit` lets through. */

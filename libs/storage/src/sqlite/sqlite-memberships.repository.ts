@@ -1,5 +1,5 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import type { Membership, ProjectRole } from '../records/membership';
+import type { Member, Membership, ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
 import { MemberAdded, MemberChanged, MembershipChangeRule, MembershipsRepository } from '../repositories/memberships.repository';
 
@@ -12,7 +12,8 @@ const MEMBERSHIP_COLUMNS = 'project_id, user_id, role, invited_by, created_at';
 export class SqliteMembershipsRepository extends MembershipsRepository {
   /** The project of the id (if any) and the caller's role in it (if any), in one indexed query. */
   private readonly access: Statement<[string, string], [string | null, ProjectRole | null]>;
-  private readonly byProject: Statement<[string], Membership>;
+  private readonly byProject: Statement<[string], Member>;
+  private readonly byUser: Statement<[string], Membership>;
   private readonly addMember: Transaction<(membership: Membership) => MemberAdded>;
   private readonly changeRole: Transaction<(projectId: string, userId: string, role: ProjectRole | null, rule: MembershipChangeRule) => MemberChanged>;
 
@@ -21,7 +22,11 @@ export class SqliteMembershipsRepository extends MembershipsRepository {
     this.access = db
       .prepare(`SELECT p.deleted_at, m.role FROM projects p LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = ? WHERE p.id = ?`)
       .raw() as unknown as Statement<[string, string], [string | null, ProjectRole | null]>;
-    this.byProject = db.prepare(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE project_id = ? ORDER BY created_at, rowid`);
+    this.byProject = db.prepare(
+      `SELECT m.project_id, m.user_id, u.email, m.role, m.invited_by, m.created_at
+       FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY m.created_at, m.rowid`,
+    );
+    this.byUser = db.prepare(`SELECT ${MEMBERSHIP_COLUMNS} FROM memberships WHERE user_id = ? ORDER BY created_at, rowid`);
 
     const live = db.prepare('SELECT 1 FROM projects WHERE id = ? AND deleted_at IS NULL');
     const userExists = db.prepare('SELECT 1 FROM users WHERE id = ?');
@@ -65,11 +70,15 @@ export class SqliteMembershipsRepository extends MembershipsRepository {
     this.admitNow(projectId, userId, decide);
   }
 
-  async list(projectId: string): Promise<Membership[]> {
+  async list(projectId: string): Promise<Member[]> {
     return this.byProject.all(projectId);
   }
 
-  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string): Promise<MemberAdded> {
+  async listForUser(userId: string): Promise<Membership[]> {
+    return this.byUser.all(userId);
+  }
+
+  async add(projectId: string, userId: string, role: ProjectRole, invitedBy: string | null): Promise<MemberAdded> {
     return this.addMember({ project_id: projectId, user_id: userId, role, invited_by: invitedBy, created_at: new Date().toISOString() });
   }
 

@@ -48,17 +48,31 @@ describe('runMigrations (the server database, without TypeORM)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** What TypeORM records for every server migration: its timestamp and its name. */
+  const allRecorded = SERVER_MIGRATIONS.map((migration) => {
+    const name = new migration().name ?? migration.name;
+    return [Number(name.slice(-13)), name];
+  });
   const tables = (database: Database) => database.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
   const record = (database: Database) => database.prepare('SELECT timestamp, name FROM migrations ORDER BY id').raw().all();
 
   it('runs pending migrations once and records them as TypeORM does, so TypeORM finds nothing pending', async () => {
     db = new BetterSqlite3(path);
-    expect(await runMigrations(db, SERVER_MIGRATIONS)).toEqual(['InitialSchema1764000000000']);
+    expect(await runMigrations(db, SERVER_MIGRATIONS)).toEqual(allRecorded.map(([, name]) => name));
     expect(await runMigrations(db, SERVER_MIGRATIONS)).toEqual([]);
-    expect(record(db)).toEqual([[1764000000000, 'InitialSchema1764000000000']]);
+    expect(record(db)).toEqual(allRecorded);
+    expect(allRecorded.length).toBeGreaterThanOrEqual(2);
     db.close();
     db = undefined;
     expect(await typeormMigrate(path, false)).toBe(false);
+  });
+
+  it('runs only what is pending on a database an older release left behind', async () => {
+    db = new BetterSqlite3(path);
+    await runMigrations(db, SERVER_MIGRATIONS.slice(0, 1));
+    expect(await runMigrations(db, SERVER_MIGRATIONS)).toEqual(allRecorded.slice(1).map(([, name]) => name));
+    expect(record(db)).toEqual(allRecorded);
+    expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('users')).toContain('disabled_at');
   });
 
   it('takes a database TypeORM migrated (the previous release) as it is', async () => {
@@ -67,7 +81,7 @@ describe('runMigrations (the server database, without TypeORM)', () => {
     const before = tables(db);
     expect(await runMigrations(db, SERVER_MIGRATIONS)).toEqual([]);
     expect(tables(db)).toEqual(before);
-    expect(record(db)).toEqual([[1764000000000, 'InitialSchema1764000000000']]);
+    expect(record(db)).toEqual(allRecorded);
   });
 
   it('leaves the database as it was when a migration fails', async () => {

@@ -3,10 +3,21 @@ import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ProjectDatabases } from '../project-databases';
+import type { Membership } from '../records/membership';
 import type { Project } from '../records/project';
-import { NewProject, ProjectChanges, ProjectsRepository } from '../repositories/projects.repository';
+import { NewProject, ProjectChanges, ProjectListQuery, ProjectsRepository, ProjectSummary } from '../repositories/projects.repository';
 
 const PROJECT_COLUMNS = 'id, name, description, created_at, updated_at, deleted_at';
+
+const SUMMARY = `
+  SELECT p.id, p.name, p.description, p.created_at, p.updated_at, p.deleted_at,
+    (SELECT count(*) FROM memberships m WHERE m.project_id = p.id) AS member_count
+  FROM projects p
+  WHERE (@deleted = 1 OR p.deleted_at IS NULL)
+    AND (@contains IS NULL OR instr(lower(p.name), @contains) > 0)
+    AND (@after IS NULL OR p.id > @after)
+  ORDER BY p.id
+  LIMIT @limit`;
 
 /** Projects in the server database; each has its event database beside it (ProjectDatabases). */
 export class SqliteProjectsRepository extends ProjectsRepository {
@@ -17,6 +28,10 @@ export class SqliteProjectsRepository extends ProjectsRepository {
   private readonly change: Statement<[{ id: string; name: string | null; description: string | null; updated_at: string }], Project>;
   private readonly markDeleted: Statement<[string, string, string]>;
   private readonly insertWithOwner: Transaction<(project: Project, ownerId: string) => void>;
+  private readonly anyById: Statement<[string], Project>;
+  private readonly summaries: Statement<[{ deleted: number; contains: string | null; after: string | null; limit: number }], ProjectSummary>;
+  private readonly insertProjectWithMembers: Transaction<(project: Project, memberships: Membership[]) => void>;
+  private readonly deleteIfDeletedBefore: Statement<[string, string]>;
 
   constructor(
     db: Database,
@@ -45,6 +60,17 @@ export class SqliteProjectsRepository extends ProjectsRepository {
       insertProject.run(project);
       insertOwner.run(project.id, ownerId, project.created_at);
     });
+    this.anyById = db.prepare(`SELECT ${PROJECT_COLUMNS} FROM projects WHERE id = ?`);
+    this.summaries = db.prepare(SUMMARY);
+    const insertMember = db.prepare(
+      `INSERT INTO memberships (project_id, user_id, role, invited_by, created_at) VALUES (@project_id, @user_id, @role, @invited_by, @created_at)`,
+    );
+    this.insertProjectWithMembers = db.transaction((project: Project, memberships: Membership[]) => {
+      insertProject.run(project);
+      for (const membership of memberships) insertMember.run(membership);
+    });
+    // Memberships go with the row (ON DELETE CASCADE).
+    this.deleteIfDeletedBefore = db.prepare('DELETE FROM projects WHERE id = ? AND deleted_at IS NOT NULL AND deleted_at < ?');
   }
 
   /** A row, live or deleted, or a directory on disk: undoing a failed creation deletes the directory, which must never be another project's. */
@@ -82,6 +108,40 @@ export class SqliteProjectsRepository extends ProjectsRepository {
   async softDelete(id: string): Promise<boolean> {
     const now = new Date().toISOString();
     return this.markDeleted.run(now, now, id).changes > 0;
+  }
+
+  async find(id: string): Promise<Project | undefined> {
+    return this.anyById.get(id);
+  }
+
+  async listAll(query: ProjectListQuery): Promise<ProjectSummary[]> {
+    return this.summaries.all({
+      deleted: query.includeDeleted ? 1 : 0,
+      contains: query.nameContains?.toLowerCase() ?? null,
+      after: query.afterId ?? null,
+      limit: query.limit ?? -1,
+    });
+  }
+
+  /** Event database first, as for a new project: the row only appears once its database exists. */
+  async insertWithMembers(project: Project, memberships: Membership[]): Promise<void> {
+    await this.databases.create(project.id);
+    this.insertProjectWithMembers(project, memberships);
+  }
+
+  /**
+   * The row first, so that from then on nothing serves or opens the project;
+   * then its directory. Should removing the directory fail, it stays behind
+   * with nothing pointing at it, and the error says so.
+   */
+  async purgeDeleted(id: string, deletedBefore: string): Promise<boolean> {
+    if (this.deleteIfDeletedBefore.run(id, deletedBefore).changes === 0) return false;
+    try {
+      await this.databases.remove(id);
+    } catch (error) {
+      throw new Error(`project ${id} is purged from the server database, but removing ${dirname(this.databases.pathOf(id))} failed: ${(error as Error).message}`);
+    }
+    return true;
   }
 
   /** Removes what a failed creation left on disk; the id was fresh, so nothing there belongs to anyone else. */

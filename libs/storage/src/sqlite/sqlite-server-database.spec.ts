@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteServerDatabase } from './sqlite-server-database';
+import { SERVER_MIGRATIONS, SqliteServerDatabase } from './sqlite-server-database';
 
 describe('SqliteServerDatabase', () => {
   let dir: string;
@@ -32,7 +32,17 @@ describe('SqliteServerDatabase', () => {
     expect(tables).toEqual(expect.arrayContaining(['api_keys', 'auth_requests', 'memberships', 'projects', 'users', 'migrations']));
     server.close();
     server = await SqliteServerDatabase.open(path);
-    expect(server.connection.prepare('SELECT count(*) FROM migrations').pluck().get()).toBe(1);
+    expect(server.connection.prepare('SELECT count(*) FROM migrations').pluck().get()).toBe(SERVER_MIGRATIONS.length);
+  });
+
+  it('adds users.disabled_at to a database of the first release, keeping its rows', async () => {
+    // Back to the first release's schema: its one migration recorded, no disabled_at.
+    server.connection.exec(`DELETE FROM migrations WHERE name = 'UserDisabledAt1765000000000'; ALTER TABLE users DROP COLUMN disabled_at`);
+    server.connection.prepare(`INSERT INTO users (id, email, created_at) VALUES ('u_0000000000000001', 'a@example.com', '2026-01-01T00:00:00.000Z')`).run();
+    server.close();
+
+    server = await SqliteServerDatabase.open(path);
+    expect(server.connection.prepare('SELECT email, disabled_at FROM users').all()).toEqual([{ email: 'a@example.com', disabled_at: null }]);
   });
 
   it('answers the health ping while open, and says what is wrong once it is not', () => {

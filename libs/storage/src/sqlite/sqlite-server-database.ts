@@ -2,11 +2,12 @@ import BetterSqlite3, { Database } from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InitialSchema1764000000000 } from '../migrations/1764000000000-initial-schema';
+import { UserDisabledAt1765000000000 } from '../migrations/1765000000000-user-disabled-at';
 import { applyPragmas, checkpointTruncate } from '../sqlite-pragmas';
 import { runMigrations } from './sqlite-migration-runner';
 
 /** The server database's migrations, in order; the ones run are recorded in TypeORM's `migrations` table (see runMigrations). */
-export const SERVER_MIGRATIONS = [InitialSchema1764000000000];
+export const SERVER_MIGRATIONS = [InitialSchema1764000000000, UserDisabledAt1765000000000];
 
 /**
  * The server database (users, keys, auth requests, projects, memberships) on

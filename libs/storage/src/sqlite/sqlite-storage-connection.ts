@@ -1,5 +1,6 @@
 import { ProjectDatabases } from '../project-databases';
 import { StorageConnection } from '../storage-connection';
+import type { StorageGauges } from '../storage-gauges';
 import { SqliteServerDatabase } from './sqlite-server-database';
 
 /** The SQLite backend's databases: the server database answers the health probe; shutdown closes the project databases, then it. */
@@ -15,6 +16,10 @@ export class SqliteStorageConnection extends StorageConnection {
 
   async ping(): Promise<string | undefined> {
     return this.server.ping();
+  }
+
+  gauges(): StorageGauges {
+    return { openProjectDatabases: this.projects.openCount, projectDatabaseCapacity: this.projects.capacity, descriptorLimit: this.projects.descriptorLimit };
   }
 
   close(): Promise<void> {

@@ -1,0 +1,112 @@
+import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { StorageConnection, waitForStorage } from '@td-sync/storage';
+import type { AddressInfo } from 'node:net';
+import { ConfigValidationError } from '../config/config-validation-error';
+import { baseUrlWarning, startupSummary } from '../startup/startup-summary';
+import { serverVersion } from '../startup/version';
+import type { SyncConfig } from '../config/sync-config';
+import { defineCommand } from './define-command';
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  commandLine: 'td-sync serve',
+  summary: 'run the server (the default; what `npm start` runs)',
+  help: `Runs the sync server with the SYNC_* settings of the environment (see the README). SIGTERM or
+SIGINT stop it gracefully: it stops accepting connections, lets requests in flight finish for up to
+SYNC_SHUTDOWN_TIMEOUT, closes its databases and exits 0.`,
+  run: () => serve(),
+});
+
+/**
+ * Starts the server and resolves with the exit code once it has stopped. A
+ * configuration error is thrown as is (the dispatcher prints it as one line,
+ * exit code 2); any other start-up failure, such as a database that does not
+ * answer within SYNC_DATABASE_CONNECT_TIMEOUT (one line per attempt
+ * meanwhile), as "failed to start: ..." (exit code 1).
+ */
+async function serve(): Promise<number> {
+  // Loaded here, not above: the operator's commands never load the HTTP stack.
+  // (Relative paths only: the build rewrites @td-sync/... in static imports alone.)
+  const [{ createApp }, { SyncConfig }, { storageOptionsFrom }, { PublishedApiDocument }] = await Promise.all([
+    import('../create-app'),
+    import('../config/sync-config'),
+    import('../config/library-options'),
+    import('../openapi/published-api-document'),
+  ]);
+  let app: NestFastifyApplication;
+  try {
+    // Before Nest is built, which holds its log lines until then: a node
+    // waiting for its database says so as it waits.
+    await waitForStorage(storageOptionsFrom(SyncConfig.fromEnv(process.env)), (line) => process.stderr.write(`td-sync: ${line}\n`));
+    app = await createApp();
+  } catch (error) {
+    if (error instanceof ConfigValidationError) throw error;
+    throw new Error(`failed to start: ${(error as Error)?.message ?? String(error)}`);
+  }
+  const config = app.get(SyncConfig);
+  const logger = new Logger('td-sync');
+  // Requests are guarded by Nest's exception filter; this catches a promise
+  // that something forgot to await, logs it and keeps serving.
+  process.on('unhandledRejection', (reason: unknown) => {
+    logger.error({ err: reason }, `unhandled promise rejection: ${(reason as Error)?.message ?? String(reason)}`);
+  });
+  const stopped = stopOn(['SIGTERM', 'SIGINT'], app, config, logger);
+  const host = config.listen.host ?? '::';
+  try {
+    try {
+      await app.listen({ port: config.listen.port, host });
+    } catch (error) {
+      // A host without IPv6 cannot bind '::'; ":8080" then means every IPv4 interface.
+      if (config.listen.host !== undefined || (error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
+      await app.listen({ port: config.listen.port, host: '0.0.0.0' });
+    }
+  } catch (error) {
+    throw new Error(`failed to start: ${(error as Error)?.message ?? String(error)}`);
+  }
+  // The bound address, not app.getUrl(), which names [::1] for "every interface".
+  const { address, port } = app.getHttpServer().address() as AddressInfo;
+  const listeningOn = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const version = serverVersion();
+  // One line with everything an operator checks at start (tests and the benchmark wait for "listening on").
+  logger.log(startupSummary(config, version, listeningOn, app.get(StorageConnection).gauges()), `td-sync ${version} listening on ${listeningOn}`);
+  const warning = baseUrlWarning(config, port);
+  if (warning) logger.warn(warning);
+  // Built now, once: it costs the start nothing, and no request waits for it later.
+  app.get(PublishedApiDocument).prepare();
+  return stopped;
+}
+
+/**
+ * Graceful shutdown: stop accepting connections, let in-flight requests
+ * finish for up to SYNC_SHUTDOWN_TIMEOUT, then (in the storage module's
+ * shutdown hooks) checkpoint and close every database; resolves with exit
+ * code 0. Requests still running at the deadline have their connections
+ * closed; a push is one synchronous transaction, so it has either committed
+ * or left nothing.
+ */
+function stopOn(signals: NodeJS.Signals[], app: NestFastifyApplication, config: SyncConfig, logger: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      logger.log(`${signal} received: draining requests for up to ${config.shutdownTimeoutMs} ms`);
+      const server = app.getHttpServer();
+      const deadline = setTimeout(() => {
+        logger.warn('shutdown timeout reached: closing the remaining connections');
+        server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      deadline.unref();
+      try {
+        await app.close();
+        logger.log('stopped cleanly');
+        resolve(0);
+      } catch (error) {
+        logger.error(`shutdown failed: ${(error as Error).message}`);
+        resolve(1);
+      }
+    };
+    for (const signal of signals) process.on(signal, (s: NodeJS.Signals) => void stop(s));
+  });
+}

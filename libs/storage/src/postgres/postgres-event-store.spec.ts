@@ -1,0 +1,338 @@
+import { createTestDatabase, TestDatabase } from '@td-sync/testing';
+import { Client } from 'pg';
+import type { ProjectRole } from '../records/membership';
+import type { AccessDecision } from '../repositories/access-decision';
+import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
+import type { StorageBackend } from '../storage-backend';
+import { openPostgresBackend } from './postgres-backend';
+
+class Refused extends Error {}
+
+/** A rule of the shape ProjectAccess hands to storage (the real one lives in libs/projects). */
+function atLeast(required: 'reader' | 'writer'): AccessDecision {
+  const allowed: ProjectRole[] = required === 'reader' ? ['reader', 'writer', 'owner'] : ['writer', 'owner'];
+  return (live, role) => {
+    if (!live) throw new Refused('project not found');
+    if (role === null || !allowed.includes(role)) throw new Refused(`requires ${required}`);
+  };
+}
+
+const TIME = '2026-01-31T08:15:02.000Z';
+const OWNER = 'u_00000000000000aa';
+const MEMBER = 'u_00000000000000bb';
+const PROJECT = 'p_0000000000000001';
+
+function event(id: number | bigint, overrides: Partial<PushEvent> = {}): PushEvent {
+  return { clientActionId: id, actionType: 'create', entityType: 'issues', entityId: `td-${id}`, payload: `{"n":${id}}`, clientTimestamp: TIME, ...overrides };
+}
+
+function batchOf(deviceId: string, ids: (number | bigint)[], sessionId = 'ses-1'): PushBatch {
+  return { deviceId, sessionId, events: ids.map((id) => event(id)) };
+}
+
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+const seqsOf = (page: EventPage) => (JSON.parse(`[${page.eventsJson}]`) as { server_seq: number }[]).map((e) => e.server_seq);
+
+/**
+ * PostgresEventStore against a real PostgreSQL, with several backends (each
+ * its own pool, as several nodes would have) on one database.
+ */
+describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
+  let database: TestDatabase;
+  let nodes: StorageBackend[];
+  let node: StorageBackend;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    nodes = [];
+    for (let i = 0; i < 3; i++) nodes.push(await openPostgresBackend({ url: database.url, poolSize: 4, connectTimeoutMs: 10_000 }));
+    node = nodes[0];
+    await node.users.findOrCreate({ id: OWNER, email: 'owner@example.com', created_at: TIME });
+    await node.users.findOrCreate({ id: MEMBER, email: 'member@example.com', created_at: TIME });
+    await node.projects.createWithOwner({ id: PROJECT, name: 'p', description: '' }, OWNER);
+    expect(await node.memberships.add(PROJECT, MEMBER, 'writer', OWNER)).toMatchObject({ kind: 'added' });
+  });
+  afterEach(async () => {
+    await Promise.all(nodes.map((n) => n.connection.close()));
+    await database.drop();
+  });
+
+  const pushAs = (through: StorageBackend, userId: string, batch: PushBatch) => through.events.append(PROJECT, userId, batch, TIME, atLeast('writer'));
+  const pageOf = (through: StorageBackend, after: number, limit = 1000, excludeDevice?: string) =>
+    through.events.page(PROJECT, OWNER, { afterServerSeq: after, limit, excludeDevice }, atLeast('reader'));
+
+  it('numbers a batch consecutively in request order, answers duplicates with the stored seq and burns none', async () => {
+    const first = await pushAs(node, MEMBER, batchOf('dev-1', [1, 2, 3]));
+    expect([...first.serverSeqs]).toEqual([1, 2, 3]);
+
+    const second = await pushAs(nodes[1], MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(2), event(4), event(5, { entityId: '' }), event(4), event(6)] });
+    expect([...second.outcomes]).toEqual([PushOutcome.Duplicate, PushOutcome.Acked, PushOutcome.EmptyEntityId, PushOutcome.Duplicate, PushOutcome.Acked]);
+    expect([...second.serverSeqs]).toEqual([2, 4, 0, 4, 5]);
+    expect(second.accepted).toBe(2);
+
+    // The same ids under another session are other events.
+    const other = await pushAs(nodes[2], MEMBER, batchOf('dev-1', [1], 'ses-2'));
+    expect([...other.serverSeqs]).toEqual([6]);
+    expect(await node.events.status(PROJECT, OWNER, atLeast('reader'))).toEqual({ eventCount: 6, lastServerSeq: 6, lastEventTime: TIME });
+  });
+
+  it('keeps int64 client_action_ids and payload text exact', async () => {
+    const big = 9_223_372_036_854_775_807n;
+    const payload = '{"b":12345678901234567890,"a":1.0,"s":"\\u00e9\\n","nested":{"z":[]}}';
+    await pushAs(node, MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(big, { payload }), event(-big)] });
+    const again = await pushAs(node, MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(big)] });
+    expect([...again.outcomes]).toEqual([PushOutcome.Duplicate]);
+    const page = await pageOf(node, 0);
+    expect(page.eventsJson).toContain(`"client_action_id":${big},`);
+    expect(page.eventsJson).toContain(`"client_action_id":${-big},`);
+    expect(page.eventsJson).toContain(`"payload":${payload},`);
+  });
+
+  it('serves pages with an exact has_more, leaving out the excluded device', async () => {
+    await pushAs(node, MEMBER, batchOf('dev-1', range(1, 5)));
+    await pushAs(node, MEMBER, batchOf('dev-2', range(1, 2)));
+    expect(await pageOf(node, 0, 5)).toMatchObject({ count: 5, lastServerSeq: 5, hasMore: true });
+    expect(await pageOf(node, 0, 7)).toMatchObject({ count: 7, lastServerSeq: 7, hasMore: false });
+    expect(await pageOf(node, 0, 5, 'dev-2')).toMatchObject({ count: 5, lastServerSeq: 5, hasMore: false });
+    const other = await pageOf(node, 0, 1, 'dev-1');
+    expect(seqsOf(other)).toEqual([6]);
+    expect(other.hasMore).toBe(true);
+    expect(await pageOf(node, 7)).toEqual({ eventsJson: '', count: 0, lastServerSeq: undefined, hasMore: false });
+  });
+
+  it('ends a page at the byte budget, always with at least one event, and says more remain', async () => {
+    const big = `{"blob":"${'x'.repeat(3 * 1024 * 1024)}"}`;
+    const huge = `{"blob":"${'y'.repeat(PAGE_BYTE_BUDGET + 10)}"}`;
+    await pushAs(node, MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [1, 2, 3, 4].map((id) => event(id, { payload: big })) });
+    await pushAs(node, MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(5, { payload: huge }), event(6)] });
+
+    const first = await pageOf(node, 0);
+    expect(first).toMatchObject({ count: 2, lastServerSeq: 2, hasMore: true });
+    const second = await pageOf(node, 2);
+    expect(second).toMatchObject({ count: 2, lastServerSeq: 4, hasMore: true });
+    // A single event larger than the budget still comes, alone.
+    const alone = await pageOf(node, 4);
+    expect(alone).toMatchObject({ count: 1, lastServerSeq: 5, hasMore: true });
+    expect(alone.eventsJson).toContain(huge);
+    expect(await pageOf(node, 5)).toMatchObject({ count: 1, lastServerSeq: 6, hasMore: false });
+  });
+
+  it('gives concurrent pushes through three nodes consecutive seqs, each batch contiguous, none twice', async () => {
+    const batches = 30;
+    const size = 20;
+    const pushes = range(0, batches).map((b) => pushAs(nodes[b % nodes.length], MEMBER, batchOf(`dev-${b}`, range(1, size))));
+    const results = await Promise.all(pushes);
+
+    const all = results.flatMap((result) => [...result.serverSeqs]);
+    expect(all.sort((a, b) => a - b)).toEqual(range(1, batches * size));
+    for (const result of results) {
+      const seqs = [...result.serverSeqs];
+      expect(seqs).toEqual(range(seqs[0], size));
+    }
+    expect((await node.events.status(PROJECT, OWNER, atLeast('reader'))).eventCount).toBe(batches * size);
+  });
+
+  it('never lets a concurrent puller see a later seq before an earlier one', async () => {
+    const batches = 40;
+    let pushing = true;
+    const pushers = Promise.all(range(0, batches).map((b) => pushAs(nodes[b % 2], MEMBER, batchOf(`dev-${b}`, range(1, 10))))).finally(() => {
+      pushing = false;
+    });
+    // Pages through node 3 while the pushes commit: every page must start
+    // right after the last seq seen and be gap-free, so that a client that
+    // moves on to last_server_seq never skips an event committed later.
+    const seen: number[] = [];
+    let last = 0;
+    for (;;) {
+      const wasPushing = pushing;
+      const page = await pageOf(nodes[2], last, 7);
+      const seqs = seqsOf(page);
+      expect(seqs).toEqual(range(last + 1, seqs.length));
+      seen.push(...seqs);
+      last = page.lastServerSeq ?? last;
+      if (!wasPushing && !page.hasMore) break;
+    }
+    await pushers;
+    expect(seen).toEqual(range(1, batches * 10));
+  });
+
+  it('stores a batch sent through two nodes at once only once: the other gets the original seqs', async () => {
+    const batch = batchOf('dev-1', range(1, 50));
+    const [a, b] = await Promise.all([pushAs(nodes[0], MEMBER, batch), pushAs(nodes[1], MEMBER, batch)]);
+    expect(a.accepted + b.accepted).toBe(50);
+    expect([...a.serverSeqs]).toEqual([...b.serverSeqs]);
+    expect([...a.serverSeqs]).toEqual(range(1, 50));
+  });
+
+  describe('access decided inside the push transaction', () => {
+    let locker: Client;
+
+    beforeEach(async () => {
+      locker = new Client({ connectionString: database.url });
+      await locker.connect();
+    });
+    afterEach(async () => {
+      await locker.end();
+    });
+
+    /** Holds the project's counter lock, as a push in progress on a fourth node would, until release() commits. */
+    async function holdCounterLock(): Promise<{ release(): Promise<void> }> {
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM project_seqs WHERE project_id = $1 FOR UPDATE', [PROJECT]);
+      return { release: async () => void (await locker.query('COMMIT')) };
+    }
+
+    /** Resolves once `count` sessions of the database wait for a lock: the requests started are queued, in order. */
+    async function lockWaiters(count: number): Promise<void> {
+      for (;;) {
+        const { rows } = await locker.query<{ waiting: number }>(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (rows[0].waiting >= count) return;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+
+    it('refuses a push that waited for the lock while its author was demoted through another node', async () => {
+      const lock = await holdCounterLock();
+      const demoting = nodes[1].memberships.updateRole(PROJECT, MEMBER, 'reader', () => undefined);
+      await lockWaiters(1);
+      // Queued behind the demotion: the push's transaction began before the
+      // demotion committed, but decides only once it holds the lock.
+      const pushing = pushAs(nodes[2], MEMBER, batchOf('dev-1', [1]));
+      await lockWaiters(2);
+      await lock.release();
+      expect(await demoting).toEqual({ kind: 'changed' });
+      await expect(pushing).rejects.toThrow(Refused);
+      expect((await node.events.status(PROJECT, OWNER, atLeast('reader'))).eventCount).toBe(0);
+    });
+
+    it('lets a push queued before a demotion commit first, and refuses the next one', async () => {
+      const lock = await holdCounterLock();
+      const pushing = pushAs(nodes[2], MEMBER, batchOf('dev-1', [1]));
+      await lockWaiters(1);
+      const demoting = nodes[1].memberships.updateRole(PROJECT, MEMBER, 'reader', () => undefined);
+      await lockWaiters(2);
+      await lock.release();
+      expect([...(await pushing).serverSeqs]).toEqual([1]);
+      expect(await demoting).toEqual({ kind: 'changed' });
+      await expect(pushAs(nodes[0], MEMBER, batchOf('dev-1', [2]))).rejects.toThrow(Refused);
+    });
+
+    it('refuses a push that waited for the lock while the project was deleted through another node', async () => {
+      const lock = await holdCounterLock();
+      const deleting = nodes[1].projects.softDelete(PROJECT);
+      await lockWaiters(1);
+      const pushing = pushAs(nodes[2], OWNER, batchOf('dev-1', [1]));
+      await lockWaiters(2);
+      await lock.release();
+      expect(await deleting).toBe(true);
+      await expect(pushing).rejects.toThrow('project not found');
+    });
+
+    it('keeps the last owner when two nodes demote the two owners at once', async () => {
+      expect(await node.memberships.updateRole(PROJECT, MEMBER, 'owner', () => undefined)).toEqual({ kind: 'changed' });
+      const lastOwnerStays = (current: ProjectRole, owners: number) => (current === 'owner' && owners <= 1 ? 'last owner' : undefined);
+      const lock = await holdCounterLock();
+      const demotions = [nodes[1].memberships.updateRole(PROJECT, OWNER, 'writer', lastOwnerStays), nodes[2].memberships.updateRole(PROJECT, MEMBER, 'writer', lastOwnerStays)];
+      await lockWaiters(2);
+      await lock.release();
+      const outcomes = (await Promise.all(demotions)).map((outcome) => outcome.kind).sort();
+      expect(outcomes).toEqual(['changed', 'refused']);
+      const owners = (await node.memberships.list(PROJECT)).filter((m) => m.role === 'owner');
+      expect(owners).toHaveLength(1);
+    });
+  });
+
+  it('reads access facts from the database on every call: a change through one node holds on the others at once', async () => {
+    expect((await pushAs(nodes[2], MEMBER, batchOf('dev-1', [1]))).accepted).toBe(1);
+    expect(await nodes[0].memberships.updateRole(PROJECT, MEMBER, 'reader', () => undefined)).toEqual({ kind: 'changed' });
+    await expect(pushAs(nodes[2], MEMBER, batchOf('dev-1', [2]))).rejects.toThrow('requires writer');
+    expect(await nodes[2].events.page(PROJECT, MEMBER, { afterServerSeq: 0, limit: 10, excludeDevice: undefined }, atLeast('reader'))).toMatchObject({ count: 1 });
+    expect(await nodes[0].memberships.remove(PROJECT, MEMBER, () => undefined)).toEqual({ kind: 'changed' });
+    await expect(nodes[2].events.page(PROJECT, MEMBER, { afterServerSeq: 0, limit: 10, excludeDevice: undefined }, atLeast('reader'))).rejects.toThrow('requires reader');
+    await expect(nodes[1].events.status(PROJECT, MEMBER, atLeast('reader'))).rejects.toThrow('requires reader');
+  });
+
+  it('refuses a stranger, an unknown project and a deleted one without storing anything', async () => {
+    const stranger = 'u_00000000000000cc';
+    await expect(node.events.append(PROJECT, stranger, batchOf('dev-1', [1]), TIME, atLeast('writer'))).rejects.toThrow('requires writer');
+    await expect(node.events.append('p_00000000000000ff', OWNER, batchOf('dev-1', [1]), TIME, atLeast('writer'))).rejects.toThrow('project not found');
+    await expect(node.events.page('p_00000000000000ff', OWNER, { afterServerSeq: 0, limit: 1, excludeDevice: undefined }, atLeast('reader'))).rejects.toThrow('project not found');
+    await expect(node.events.status('p_00000000000000ff', OWNER, atLeast('reader'))).rejects.toThrow('project not found');
+    expect((await node.events.status(PROJECT, OWNER, atLeast('reader'))).eventCount).toBe(0);
+    expect(await nodes[1].projects.softDelete(PROJECT)).toBe(true);
+    await expect(nodes[2].events.append(PROJECT, OWNER, batchOf('dev-1', [1]), TIME, atLeast('writer'))).rejects.toThrow('project not found');
+    await expect(nodes[2].events.status(PROJECT, OWNER, atLeast('reader'))).rejects.toThrow('project not found');
+  });
+});
+
+/** Events taken over from another server (`td-sync import-go`), with their seqs, on a real PostgreSQL. */
+describe('PostgresEventStore.importEvents', () => {
+  let database: TestDatabase;
+  let node: StorageBackend;
+  const stored = (serverSeq: number, clientActionId: number | bigint = serverSeq): StoredEvent => ({
+    serverSeq,
+    deviceId: 'go-laptop',
+    sessionId: 'ses',
+    clientActionId,
+    actionType: 'create',
+    entityType: 'issues',
+    entityId: `td-${serverSeq}`,
+    payload: `{"seq" : ${serverSeq}}`,
+    clientTimestamp: '2026-01-31T08:15:02.123456789Z',
+    serverTimestamp: `2026-01-31T08:15:0${serverSeq % 10}.000Z`,
+  });
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    node = await openPostgresBackend({ url: database.url, poolSize: 2, connectTimeoutMs: 10_000 });
+    await node.users.findOrCreate({ id: OWNER, email: 'owner@example.com', created_at: TIME });
+  });
+  afterEach(async () => {
+    await node.connection.close();
+    await database.drop();
+  });
+
+  it('stores events before their project exists; the project, once inserted, continues after the highest seq', async () => {
+    await node.events.importEvents(PROJECT, [stored(1), stored(2), stored(5)]);
+    await node.events.importEvents(PROJECT, [stored(8, 9_007_199_254_740_993n)]);
+    await node.projects.insertWithMembers({ id: PROJECT, name: 'imported', description: '', created_at: TIME, updated_at: TIME, deleted_at: null }, [
+      { project_id: PROJECT, user_id: OWNER, role: 'owner', invited_by: null, created_at: TIME },
+    ]);
+    expect(await node.events.summary(PROJECT)).toMatchObject({ eventCount: 4, lastServerSeq: 8, lastEventTime: '2026-01-31T08:15:08.000Z' });
+
+    const pushed = await node.events.append(PROJECT, OWNER, { deviceId: 'go-laptop', sessionId: 'ses', events: [event(9_007_199_254_740_993n), event(1_000)] }, TIME, atLeast('writer'));
+    expect([...pushed.outcomes]).toEqual([PushOutcome.Duplicate, PushOutcome.Acked]);
+    expect([...pushed.serverSeqs]).toEqual([8, 9]);
+    const page = await node.events.page(PROJECT, OWNER, { afterServerSeq: 0, limit: 100, excludeDevice: undefined }, atLeast('reader'));
+    expect(seqsOf(page)).toEqual([1, 2, 5, 8, 9]);
+    expect(page.eventsJson).toContain('"payload":{"seq" : 1},"client_timestamp":"2026-01-31T08:15:02.123456789Z"');
+  });
+
+  it('moves the counter of a project that exists past the events imported into it', async () => {
+    await node.projects.createWithOwner({ id: PROJECT, name: 'p', description: '' }, OWNER);
+    await node.events.importEvents(PROJECT, [stored(3), stored(4)]);
+    expect(await node.events.status(PROJECT, OWNER, atLeast('reader'))).toMatchObject({ eventCount: 2, lastServerSeq: 4 });
+    const pushed = await node.events.append(PROJECT, OWNER, batchOf('client', [1]), TIME, atLeast('writer'));
+    expect([...pushed.serverSeqs]).toEqual([5]);
+  });
+
+  it.each([
+    ['a seq at or below one stored', [[stored(3)], [stored(3)]]],
+    ['seqs out of order within a batch', [[stored(4), stored(2)]]],
+  ])('refuses %s and writes nothing of that batch', async (_, batches) => {
+    const [last] = batches.slice(-1);
+    for (const earlier of batches.slice(0, -1)) await node.events.importEvents(PROJECT, earlier);
+    await expect(node.events.importEvents(PROJECT, last)).rejects.toThrow(/does not ascend/);
+    await node.projects.insertWithMembers({ id: PROJECT, name: 'p', description: '', created_at: TIME, updated_at: TIME, deleted_at: null }, []);
+    expect((await node.events.summary(PROJECT))?.eventCount).toBe(batches.length - 1);
+  });
+
+  it('removeLog deletes the events of a project that never got its row', async () => {
+    await node.events.importEvents(PROJECT, [stored(1), stored(2)]);
+    await node.events.removeLog(PROJECT);
+    await node.projects.insertWithMembers({ id: PROJECT, name: 'p', description: '', created_at: TIME, updated_at: TIME, deleted_at: null }, []);
+    expect(await node.events.summary(PROJECT)).toMatchObject({ eventCount: 0, lastServerSeq: 0 });
+  });
+});

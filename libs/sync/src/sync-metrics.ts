@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { AppendResult, PushOutcome } from '@td-sync/storage';
+import { Counter, Histogram, type Metric } from 'prom-client';
+
+/** Events per push: td sends single events while working and batches of up to 1000 when catching up. */
+const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 50, 100, 250, 500, 1000];
+
+/**
+ * Replication's Prometheus metrics. They belong to no registry: the app's
+ * /metrics registers `all` (so several apps in one process never share a
+ * counter). Each push and pull costs a few increments; nothing here
+ * allocates per event.
+ */
+@Injectable()
+export class SyncMetrics {
+  private readonly pushedEvents = new Counter({
+    name: 'td_sync_pushed_events_total',
+    help: 'Events received by pushes, by outcome: accepted (stored), duplicate (already stored), rejected (empty entity_id)',
+    labelNames: ['outcome'],
+    registers: [],
+  });
+
+  private readonly batchSizes = new Histogram({
+    name: 'td_sync_push_batch_size',
+    help: 'Events per push request that passed validation',
+    buckets: BATCH_SIZE_BUCKETS,
+    registers: [],
+  });
+
+  private readonly pulledEvents = new Counter({
+    name: 'td_sync_pulled_events_total',
+    help: 'Events served by pulls',
+    registers: [],
+  });
+
+  readonly all: Metric[] = [this.pushedEvents, this.batchSizes, this.pulledEvents];
+
+  // Bound once: a labelled inc otherwise hashes its labels on every call.
+  private readonly accepted = this.pushedEvents.labels('accepted');
+  private readonly duplicate = this.pushedEvents.labels('duplicate');
+  private readonly rejected = this.pushedEvents.labels('rejected');
+
+  constructor() {
+    this.pulledEvents.inc(0);
+    for (const outcome of [this.accepted, this.duplicate, this.rejected]) outcome.inc(0);
+  }
+
+  recordPush(result: AppendResult): void {
+    const events = result.outcomes.length;
+    let duplicates = 0;
+    for (let i = 0; i < events; i++) if (result.outcomes[i] === PushOutcome.Duplicate) duplicates++;
+    this.batchSizes.observe(events);
+    if (result.accepted > 0) this.accepted.inc(result.accepted);
+    if (duplicates > 0) this.duplicate.inc(duplicates);
+    if (events - result.accepted - duplicates > 0) this.rejected.inc(events - result.accepted - duplicates);
+  }
+
+  recordPull(events: number): void {
+    if (events > 0) this.pulledEvents.inc(events);
+  }
+}
