@@ -22,6 +22,7 @@ const COLUMNS = [
   ['errors', 'errors'],
   ['peak_rss_mb', 'peak_rss_mb'],
   ['peak_fds', 'peak_fds'],
+  ['cpu_ms_per_answer', 'cpu_ms/answer'],
 ];
 
 function markdownTable(header, rows) {

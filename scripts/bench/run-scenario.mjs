@@ -106,6 +106,7 @@ function resultOf({ scenario, name, nodes, load, peaks, answered, logged, setupS
     peak_rss_mb: orNull(peaks[i].peak_rss_mb),
     start_rss_mb: orNull(peaks[i].start_rss_mb),
     peak_fds: orNull(peaks[i].peak_fds),
+    cpu_ms: orNull(peaks[i].cpu_ms),
     fd_limit: orNull(fdLimit(n.pid)),
     error_log_lines: logged[i].count,
   }));
@@ -129,6 +130,8 @@ function resultOf({ scenario, name, nodes, load, peaks, answered, logged, setupS
     peak_fds: largest(perNode.map((n) => n.peak_fds)),
     fd_limit: orNull(Math.min(...perNode.map((n) => n.fd_limit ?? NaN))),
     kb_per_answer: round1(load.bytesPerAnswer / 1024),
+    // Server CPU (user + system, every node) per 2xx answer: steadier than throughput on a shared machine.
+    cpu_ms_per_answer: load.ok > 0 ? Math.round((perNode.reduce((sum, n) => sum + (n.cpu_ms ?? NaN), 0) / load.ok) * 1000) / 1000 : null,
     per_node: perNode,
   };
 }

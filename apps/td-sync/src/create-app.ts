@@ -19,6 +19,7 @@ import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-
 import { registerRequestAdmission } from './http/request-admission';
 import { requestIdFor } from './http/request-id';
 import { registerRequestLifecycle } from './http/request-lifecycle';
+import { registerResponseCompression } from './http/response-compression';
 import { declareRoutePolicies } from './http/route-policies';
 import { buildOpenApiDocument } from './openapi/build-openapi-document';
 import { PublishedApiDocument } from './openapi/published-api-document';
@@ -85,6 +86,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
   });
   registerBodyParsers(fastify);
   declareRoutePolicies(app);
+  registerResponseCompression(fastify);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -3,10 +3,10 @@
  * body and the protocol exception, @Public, rate-limit tiers with their
  * decorator, limiter and store, what is decided before a body is read (route
  * policies, client address keys, the in-flight body budget, the guard that
- * answers a refusal), the request's augmentations (rawBody, user,
- * admissionRefusal), the clock, the one JSON scanner, and the decorators that
- * document all of it in the OpenAPI reference. It depends on no other lib of
- * td-sync.
+ * answers a refusal), the request's augmentations (user, admissionRefusal),
+ * the clock, the JSON scanners (a shape check of text JSON.parse accepted; a
+ * validating scanner of bytes), and the decorators that document all of it in
+ * the OpenAPI reference. It depends on no other lib of td-sync.
  */
 export type { ErrorCode } from './error-code';
 export { ProtocolException } from './protocol.exception';
@@ -14,18 +14,20 @@ export { errorBody, defaultCodeFor, describeException } from './error-body';
 export type { ErrorBody, ErrorDescription } from './error-body';
 export { Public, IS_PUBLIC } from './public.decorator';
 export type { AuthenticatedUser } from './authenticated-user';
-export type {} from './raw-body';
-export { CHECKS_OWN_JSON_SHAPE } from './json-shape-route';
+export { READS_OWN_JSON_BODY } from './own-json-body-route';
+export { COMPRESSED_AT_ANY_SIZE } from './compressed-route';
 export { Clock } from './clock';
 export { ClockModule } from './clock.module';
+export { jsonShapeProblem } from './json-scanner';
 export {
-  jsonShapeProblem,
-  skipString,
-  skipValue,
-  skipContainer,
+  JsonSyntaxError,
+  scanValue,
+  scanString,
+  scanNumber,
+  scanKey,
   skipWhitespace,
-  keyAt,
-  expectChar,
+  expectByte,
+  hasEscape,
   QUOTE,
   BACKSLASH,
   COMMA,
@@ -34,8 +36,8 @@ export {
   RBRACE,
   LBRACKET,
   RBRACKET,
-} from './json-scanner';
-export type { DepthNote } from './json-scanner';
+} from './json-bytes';
+export type { DepthNote } from './json-bytes';
 export { RateLimit, RATE_LIMIT_TIER, RATE_LIMIT_TIERS } from './rate-limit/rate-limit.decorator';
 export type { RateLimitTier } from './rate-limit/rate-limit.decorator';
 export { RATE_LIMITS } from './rate-limit/rate-limit-options';

@@ -135,13 +135,20 @@ export class ProjectDatabases {
 
   /** The project's database handle, opened on first use. */
   async get(projectId: string): Promise<Database> {
+    return this.openHandle(projectId) ?? (await this.acquire(projectId, 'existing')).db;
+  }
+
+  /**
+   * The project's handle if it is open and its file is still the one at its
+   * path (what get() answers without waiting), else undefined; like get(),
+   * it is only good for synchronous use right away.
+   */
+  openHandle(projectId: string): Database | undefined {
     const entry = this.open.get(projectId);
-    if (entry && this.stillCurrent(entry)) {
-      this.open.delete(projectId);
-      this.open.set(projectId, entry);
-      return entry.db;
-    }
-    return (await this.acquire(projectId, 'existing')).db;
+    if (!entry || !this.stillCurrent(entry)) return undefined;
+    this.open.delete(projectId);
+    this.open.set(projectId, entry);
+    return entry.db;
   }
 
   /**

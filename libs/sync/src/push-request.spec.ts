@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import fc from 'fast-check';
 import { parsePushRequest } from './push-request';
 
 function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -17,9 +18,9 @@ function body(events: unknown, extra: Record<string, unknown> = {}): Record<stri
   return { device_id: 'dev-1', session_id: 'ses-1', events, ...extra };
 }
 
-/** Parses like the body parser does: the value and the text it came from. */
+/** Parses the body as the push route gets it: its UTF-8 bytes. */
 function parseText(text: string) {
-  return parsePushRequest(JSON.parse(text), text);
+  return parsePushRequest(Buffer.from(text));
 }
 
 function parse(value: unknown) {
@@ -130,8 +131,61 @@ describe('parsePushRequest', () => {
     expect(refusal(body([event({ entity_type: 'x'.repeat(100_000) })])).length).toBeLessThan(200);
   });
 
-  it('refuses a form-encoded body, which has no JSON text', () => {
-    expect(() => parsePushRequest(body([event()]), undefined)).toThrow('request body must be a JSON object');
+  it('refuses a request without a body, and a blank one, as having no JSON object', () => {
+    expect(() => parsePushRequest(undefined)).toThrow('request body must be a JSON object');
+    for (const blank of ['', ' \n\t', '\u00a0']) expect(() => parseText(blank)).toThrow('request body must be a JSON object');
+  });
+
+  it('refuses bytes that are not UTF-8 before anything else, then text that is not JSON', () => {
+    const valid = Buffer.from(JSON.stringify(body([event()])));
+    for (const bad of [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+      const broken = Buffer.concat([valid.subarray(0, 10), Buffer.from(bad), valid.subarray(10)]);
+      expect(() => parsePushRequest(broken)).toThrow('request body is not valid UTF-8');
+    }
+    expect(() => parseText(JSON.stringify(body([event()])).slice(0, -1))).toThrow('request body is not valid JSON');
+    expect(() => parseText('{"device_id":"d","session_id":"s","events":[],}')).toThrow('request body is not valid JSON');
+  });
+
+  it('skips a UTF-8 byte order mark, as the decoder of every other route does', () => {
+    const text = JSON.stringify(body([event()]));
+    expect(parsePushRequest(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]))).toEqual(parseText(text));
+  });
+
+  it('reads escaped spellings of the values it checks, as JSON.parse would', () => {
+    const text = JSON.stringify(body([event()]))
+      .replace('"create"', '"\\u0063reate"')
+      .replace('"issues"', '"issue\\u0073"')
+      .replace('"dev-1"', '"dev\\u002d1"')
+      .replace('"td-1"', '"td\\/1"')
+      .replace('"2026-01-31T08:15:02.123Z"', '"2026-01-31T08:15:02.123\\u005a"');
+    expect(parseText(text)).toMatchObject({
+      deviceId: 'dev-1',
+      events: [{ actionType: 'create', entityType: 'issues', entityId: 'td/1', clientTimestamp: '2026-01-31T08:15:02.123Z' }],
+    });
+  });
+
+  it('agrees with JSON.parse and a check of the parsed value on generated bodies, good and bad', () => {
+    fc.assert(
+      fc.property(pushBodyArbitrary, (value) => {
+        const text = JSON.stringify(value);
+        let expected: unknown;
+        try {
+          expected = modelParse(JSON.parse(text));
+        } catch (error) {
+          expected = (error as Error).message;
+        }
+        let actual: unknown;
+        try {
+          const batch = parseText(text);
+          actual = { ...batch, events: batch.events.map((e) => ({ ...e, payload: JSON.parse(e.payload) as unknown })) };
+        } catch (error) {
+          expect(error).toBeInstanceOf(BadRequestException);
+          actual = (error as Error).message;
+        }
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it.each<[string, unknown, string]>([
@@ -174,3 +228,76 @@ describe('parsePushRequest', () => {
     expect(() => parseText(withPayload(9_998))).toThrow('nests deeper than 10000 levels');
   });
 });
+
+// ---- a model of the rules, on the value JSON.parse makes of the body ---------------------------
+
+const ACTIONS = ['create', 'update', 'delete', 'soft_delete', 'restore'];
+
+/** PROTOCOL.md's push rules checked on a parsed body, the way the server did before it read bytes. */
+function modelParse(parsed: unknown) {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(parsed)) throw new Error('request body must be a JSON object');
+  const { device_id: deviceId, session_id: sessionId, events } = parsed;
+  if (typeof deviceId !== 'string' || deviceId === '') throw new Error('device_id is required');
+  if (typeof sessionId !== 'string' || sessionId === '') throw new Error('session_id is required');
+  if (!Array.isArray(events) || events.length === 0) throw new Error('events must be a non-empty array');
+  return {
+    deviceId,
+    sessionId,
+    events: events.map((e: unknown, i) => {
+      if (!isObject(e)) throw new Error(`events[${i}] must be an object`);
+      if (typeof e.client_action_id !== 'number' || !Number.isInteger(e.client_action_id)) throw new Error(`events[${i}].client_action_id must be an integer`);
+      if (typeof e.action_type !== 'string' || !ACTIONS.includes(e.action_type)) {
+        throw new Error(`events[${i}].action_type must be one of ${ACTIONS.join(', ')} (got ${e.action_type === undefined ? 'nothing' : JSON.stringify(e.action_type)})`);
+      }
+      if (e.entity_type !== 'issues' && e.entity_type !== 'notes') {
+        throw new Error(`events[${i}].entity_type must be one of the entity types of the sync protocol, such as issues (got ${e.entity_type === undefined ? 'nothing' : JSON.stringify(e.entity_type)})`);
+      }
+      if (e.entity_id !== undefined && e.entity_id !== null && typeof e.entity_id !== 'string') throw new Error(`events[${i}].entity_id must be a string`);
+      if (!isObject(e.payload)) throw new Error(`events[${i}].payload must be a JSON object`);
+      if (e.client_timestamp !== '2026-01-31T08:15:02.123Z') {
+        throw new Error(`events[${i}].client_timestamp must be an RFC 3339 timestamp such as 2026-01-31T08:15:02.123Z (got ${e.client_timestamp === undefined ? 'nothing' : JSON.stringify(e.client_timestamp)})`);
+      }
+      return {
+        clientActionId: e.client_action_id === 0 ? 0 : e.client_action_id,
+        actionType: e.action_type,
+        entityType: e.entity_type,
+        entityId: e.entity_id ?? '',
+        payload: e.payload,
+        clientTimestamp: e.client_timestamp,
+      };
+    }),
+  };
+}
+
+/** A value that is right or wrong in one of the ways the rules name (timestamps valid as given, or not strings). */
+const maybe = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown>) =>
+  fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: bad }, { weight: 1, arbitrary: fc.constant(undefined) });
+const oddValue = fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.constant([]), fc.constant({ a: [1] }), fc.constant(1.5), fc.constant('x'));
+const eventArbitrary = fc.oneof(
+  { weight: 12, arbitrary: fc.record(
+    {
+      client_action_id: maybe(fc.integer({ min: -1e6, max: 1e6 }), oddValue),
+      action_type: maybe(fc.constantFrom(...ACTIONS), oddValue),
+      entity_type: maybe(fc.constantFrom('issues', 'notes'), oddValue),
+      entity_id: maybe(fc.string({ maxLength: 6 }), oddValue),
+      payload: maybe(fc.dictionary(fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }), oddValue),
+      client_timestamp: maybe(fc.constant('2026-01-31T08:15:02.123Z'), fc.oneof(oddValue, fc.constant(42))),
+      other: fc.option(fc.jsonValue({ maxDepth: 1 }), { nil: undefined }),
+    },
+    { requiredKeys: [] },
+  ) },
+  { weight: 1, arbitrary: oddValue },
+);
+const pushBodyArbitrary = fc.oneof(
+  { weight: 12, arbitrary: fc.record(
+    {
+      device_id: maybe(fc.string({ minLength: 0, maxLength: 5 }), oddValue),
+      session_id: maybe(fc.string({ minLength: 0, maxLength: 5 }), oddValue),
+      events: maybe(fc.array(eventArbitrary, { maxLength: 4 }), oddValue),
+      extra: fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
+    },
+    { requiredKeys: [] },
+  ) },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+);

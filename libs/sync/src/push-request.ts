@@ -1,7 +1,24 @@
 import { BadRequestException } from '@nestjs/common';
+import { hasEscape, JsonSyntaxError } from '@td-sync/http';
 import type { PushBatch, PushEvent } from '@td-sync/storage';
+import { isUtf8 } from 'node:buffer';
+import { ByteVocabulary } from './byte-vocabulary';
 import { ACTION_TYPES, ENTITY_TYPES } from './event-vocabulary';
-import { findRawEventSpans } from './raw-event-spans';
+import {
+  ACTION_TYPE,
+  CLIENT_ACTION_ID,
+  CLIENT_TIMESTAMP,
+  DEVICE_ID,
+  ENTITY_ID,
+  ENTITY_TYPE,
+  EVENTS,
+  isObjectAt,
+  isStringAt,
+  PAYLOAD,
+  PushBodyLayout,
+  scanPushBody,
+  SESSION_ID,
+} from './push-body-layout';
 import { normalizeRfc3339 } from './rfc3339';
 
 /** PROTOCOL.md: at most this many events in one push. */
@@ -33,83 +50,152 @@ const UNSTORABLE = /[\u0000\p{Cs}]/u;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+const ACTIONS = new ByteVocabulary(ACTION_TYPES);
+const ENTITIES = new ByteVocabulary(ENTITY_TYPES);
+const BOM = [0xef, 0xbb, 0xbf];
+const MINUS = 0x2d;
+const ZERO = 0x30;
+
 /**
  * Validates a push body (PROTOCOL.md, Push) and turns it into a batch, or
- * refuses the whole request with a 400 naming the first problem. `body` is what
- * JSON.parse made of `rawBody`; payloads and ids are read from `rawBody`.
+ * refuses the whole request with a 400 naming the first problem. `body` is the
+ * body's bytes as received (the app's body parser hands push its bytes
+ * undecoded): one validating pass lays out where each value is spelled (see
+ * scanPushBody), and only the values the batch holds are decoded. Payloads
+ * and ids are taken as the client spelled them.
  *
- * client_action_id must be spelled as a JSON integer (`17`, `-3`; not `17.0`
- * or `1e2`), like the Go reference server's int64 field; any int64 is taken,
- * negative ones and those beyond 2^53 included, and one outside int64 is a 400.
- * A missing or null entity_id counts as empty (Go decodes both to "").
+ * It answers as JSON.parse and a check of the parsed value would: invalid
+ * UTF-8, then invalid JSON, then the rules below in order, the first broken
+ * one named. client_action_id must be spelled as a JSON integer (`17`, `-3`;
+ * not `17.0` or `1e2`), like the Go reference server's int64 field; any int64
+ * is taken, negative ones and those beyond 2^53 included, and one outside
+ * int64 is a 400. A missing or null entity_id counts as empty (Go decodes
+ * both to "").
  */
-export function parsePushRequest(body: unknown, rawBody: string | undefined): PushBatch {
-  if (!isObject(body) || rawBody === undefined) throw invalid('request body must be a JSON object');
-  const { device_id: deviceId, session_id: sessionId, events } = body;
-  if (typeof deviceId !== 'string' || deviceId === '') throw invalid('device_id is required');
-  if (typeof sessionId !== 'string' || sessionId === '') throw invalid('session_id is required');
+export function parsePushRequest(body: unknown): PushBatch {
+  if (!Buffer.isBuffer(body)) throw invalid('request body must be a JSON object');
+  // A UTF-8 byte order mark is skipped, as the UTF-8 decoder of every other route does.
+  const b = body[0] === BOM[0] && body[1] === BOM[1] && body[2] === BOM[2] ? body.subarray(3) : body;
+  if (!isUtf8(b)) throw invalid('request body is not valid UTF-8');
+  const layout = layoutOf(b);
+
+  const deviceId = stringMember(b, layout, DEVICE_ID);
+  if (deviceId === undefined || deviceId === '') throw invalid('device_id is required');
+  const sessionId = stringMember(b, layout, SESSION_ID);
+  if (sessionId === undefined || sessionId === '') throw invalid('session_id is required');
   checkIdentifier('device_id', deviceId);
   checkIdentifier('session_id', sessionId);
-  if (!Array.isArray(events) || events.length === 0) throw invalid('events must be a non-empty array');
-  if (events.length > MAX_PUSH_EVENTS) {
-    throw invalid(`too many events: ${events.length} (at most ${MAX_PUSH_EVENTS} per push)`);
+  const count = b[layout.startOf(EVENTS)] === 0x5b /* [ */ ? layout.eventCount : 0;
+  if (count === 0) throw invalid('events must be a non-empty array');
+  if (count > MAX_PUSH_EVENTS) throw invalid(`too many events: ${count} (at most ${MAX_PUSH_EVENTS} per push)`);
+  if (layout.depth > MAX_JSON_DEPTH) throw invalid(`request body nests deeper than ${MAX_JSON_DEPTH} levels, more than td clients can decode`);
+  if (layout.repeatedKey !== undefined) throw invalid(`${layout.repeatedKey} appears twice in one object`);
+
+  const events: PushEvent[] = new Array<PushEvent>(count);
+  for (let i = 0; i < count; i++) events[i] = eventAt(b, layout, i);
+  return { deviceId, sessionId, events };
+}
+
+/** The body's layout; a 400 for a body JSON.parse would refuse or whose top level is no object. */
+function layoutOf(b: Buffer): PushBodyLayout {
+  let layout: PushBodyLayout | undefined;
+  try {
+    layout = scanPushBody(b);
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    // A blank body is no body, as on every other route (String.prototype.trim's idea of blank).
+    throw invalid(b.toString('utf8').trim() === '' ? 'request body must be a JSON object' : 'request body is not valid JSON');
+  }
+  if (layout === undefined) throw invalid('request body must be a JSON object');
+  return layout;
+}
+
+function eventAt(b: Buffer, layout: PushBodyLayout, i: number): PushEvent {
+  if (!isObjectAt(b, layout.elementStart(i))) throw invalid(`events[${i}] must be an object`);
+  const member = (m: number): [number, number] => [layout.memberStart(i, m), layout.memberEnd(i, m)];
+
+  const clientActionId = exactInteger(b, ...member(CLIENT_ACTION_ID));
+  if (clientActionId === undefined) throw invalid(`events[${i}].client_action_id must be an integer`);
+  if (clientActionId === null) throw invalid(`events[${i}].client_action_id is outside the 64-bit integer range`);
+
+  const [actionStart, actionEnd] = member(ACTION_TYPE);
+  const actionType = wordAt(b, actionStart, actionEnd, ACTIONS, ACTION_TYPES);
+  if (actionType === undefined) {
+    throw invalid(`events[${i}].action_type must be one of ${[...ACTION_TYPES].join(', ')} (got ${shown(b, actionStart, actionEnd)})`);
+  }
+  const [entityTypeStart, entityTypeEnd] = member(ENTITY_TYPE);
+  const entityType = wordAt(b, entityTypeStart, entityTypeEnd, ENTITIES, ENTITY_TYPES);
+  if (entityType === undefined) {
+    throw invalid(`events[${i}].entity_type must be one of the entity types of the sync protocol, such as issues (got ${shown(b, entityTypeStart, entityTypeEnd)})`);
   }
 
-  const spans = findRawEventSpans(rawBody);
-  if (spans.depth > MAX_JSON_DEPTH) throw invalid(`request body nests deeper than ${MAX_JSON_DEPTH} levels, more than td clients can decode`);
-  if (spans.repeatedKey !== undefined) throw invalid(`${spans.repeatedKey} appears twice in one object`);
-  if (spans.count !== events.length) throw new Error('raw event scanner disagrees with JSON.parse about the events array');
-  const offsets = spans.offsets;
-
-  const batch: PushEvent[] = new Array<PushEvent>(events.length);
-  for (let i = 0; i < events.length; i++) {
-    const event: unknown = events[i];
-    if (!isObject(event)) throw invalid(`events[${i}] must be an object`);
-    const clientActionId = exactInteger(rawBody, offsets[4 * i + 2], offsets[4 * i + 3], event.client_action_id);
-    if (clientActionId === undefined) throw invalid(`events[${i}].client_action_id must be an integer`);
-    if (clientActionId === null) throw invalid(`events[${i}].client_action_id is outside the 64-bit integer range`);
-    const { action_type: actionType, entity_type: entityType, entity_id: entityId, payload, client_timestamp: timestamp } = event;
-    if (typeof actionType !== 'string' || !ACTION_TYPES.has(actionType)) {
-      throw invalid(`events[${i}].action_type must be one of ${[...ACTION_TYPES].join(', ')} (got ${shown(actionType)})`);
-    }
-    if (typeof entityType !== 'string' || !ENTITY_TYPES.has(entityType)) {
-      throw invalid(`events[${i}].entity_type must be one of the entity types of the sync protocol, such as issues (got ${shown(entityType)})`);
-    }
-    if (entityId !== undefined && entityId !== null && typeof entityId !== 'string') {
-      throw invalid(`events[${i}].entity_id must be a string`);
-    }
-    if (typeof entityId === 'string') checkIdentifier(`events[${i}].entity_id`, entityId);
-    if (!isObject(payload)) throw invalid(`events[${i}].payload must be a JSON object`);
-    const clientTimestamp = typeof timestamp === 'string' && timestamp.length <= MAX_TIMESTAMP_LENGTH ? normalizeRfc3339(timestamp) : undefined;
-    if (clientTimestamp === undefined) {
-      throw invalid(`events[${i}].client_timestamp must be an RFC 3339 timestamp such as 2026-01-31T08:15:02.123Z (got ${shown(timestamp)})`);
-    }
-    batch[i] = {
-      clientActionId,
-      actionType,
-      entityType,
-      entityId: entityId ?? '',
-      payload: rawBody.slice(offsets[4 * i], offsets[4 * i + 1]),
-      clientTimestamp,
-    };
+  const [entityIdStart, entityIdEnd] = member(ENTITY_ID);
+  let entityId = '';
+  if (isStringAt(b, entityIdStart)) {
+    entityId = stringAt(b, entityIdStart, entityIdEnd);
+    checkIdentifier(`events[${i}].entity_id`, entityId);
+  } else if (entityIdStart >= 0 && b[entityIdStart] !== 0x6e /* null */) {
+    throw invalid(`events[${i}].entity_id must be a string`);
   }
-  return { deviceId, sessionId, events: batch };
+
+  const [payloadStart, payloadEnd] = member(PAYLOAD);
+  if (!isObjectAt(b, payloadStart)) throw invalid(`events[${i}].payload must be a JSON object`);
+
+  const [timestampStart, timestampEnd] = member(CLIENT_TIMESTAMP);
+  const timestamp = isStringAt(b, timestampStart) ? stringAt(b, timestampStart, timestampEnd) : undefined;
+  const clientTimestamp = timestamp !== undefined && timestamp.length <= MAX_TIMESTAMP_LENGTH ? normalizeRfc3339(timestamp) : undefined;
+  if (clientTimestamp === undefined) {
+    throw invalid(`events[${i}].client_timestamp must be an RFC 3339 timestamp such as 2026-01-31T08:15:02.123Z (got ${shown(b, timestampStart, timestampEnd)})`);
+  }
+
+  return { clientActionId, actionType, entityType, entityId, payload: b.toString('utf8', payloadStart, payloadEnd), clientTimestamp };
+}
+
+/** A top-level member's string value, decoded; undefined when absent or not a string. */
+function stringMember(b: Buffer, layout: PushBodyLayout, member: number): string | undefined {
+  const start = layout.startOf(member);
+  return isStringAt(b, start) ? stringAt(b, start, layout.endOf(member)) : undefined;
+}
+
+/** The string token b[start, end) (quotes included), decoded. */
+function stringAt(b: Buffer, start: number, end: number): string {
+  // An escaped string is rare; let JSON.parse decode it rather than reimplement \u handling.
+  return hasEscape(b, start, end) ? (JSON.parse(b.toString('utf8', start, end)) as string) : b.toString('utf8', start + 1, end - 1);
+}
+
+/** The word of `words` the value b[start, end) spells; undefined for anything else. */
+function wordAt(b: Buffer, start: number, end: number, vocabulary: ByteVocabulary, words: ReadonlySet<string>): string | undefined {
+  if (!isStringAt(b, start)) return undefined;
+  const word = vocabulary.match(b, start + 1, end - 1);
+  if (word !== undefined || !hasEscape(b, start, end)) return word;
+  const unescaped = stringAt(b, start, end);
+  return words.has(unescaped) ? unescaped : undefined;
 }
 
 /**
- * The integer spelled in text[start, end), given what JSON.parse made of it:
- * undefined when it is not a JSON integer, null when it does not fit in int64.
+ * The integer spelled in b[start, end): undefined when it is not a JSON
+ * integer (absent, another kind of value, a fraction or an exponent), null
+ * when it does not fit in int64; a number while it is a safe integer
+ * (-0 read as 0), a bigint beyond.
  */
-function exactInteger(text: string, start: number, end: number, parsed: unknown): number | bigint | null | undefined {
-  if (typeof parsed !== 'number' || start < 0) return undefined;
-  for (let j = start; j < end; j++) {
-    const code = text.charCodeAt(j);
+function exactInteger(b: Buffer, start: number, end: number): number | bigint | null | undefined {
+  if (start < 0 || !(b[start] === MINUS || (b[start] >= ZERO && b[start] <= ZERO + 9))) return undefined;
+  const negative = b[start] === MINUS;
+  const first = negative ? start + 1 : start;
+  for (let j = first; j < end; j++) {
     // JSON's grammar leaves only digits, '-', '.', 'e', 'E' and '+' in a number.
-    if (code === 46 || code === 101 || code === 69) return undefined;
+    if (b[j] < ZERO || b[j] > ZERO + 9) return undefined;
   }
-  // Every spelling of a value beyond 2^53 - 1 parses to a value that is not a safe integer.
-  if (Number.isSafeInteger(parsed)) return parsed === 0 ? 0 : parsed;
-  const exact = BigInt(text.slice(start, end));
+  if (end - first <= 15) {
+    let value = 0;
+    for (let j = first; j < end; j++) value = value * 10 + (b[j] - ZERO);
+    return negative && value !== 0 ? -value : value;
+  }
+  const text = b.toString('latin1', start, end);
+  const value = Number(text);
+  // Every spelling of a value beyond 2^53 - 1 reads as a value that is not a safe integer.
+  if (Number.isSafeInteger(value)) return value;
+  const exact = BigInt(text);
   return exact < INT64_MIN || exact > INT64_MAX ? null : exact;
 }
 
@@ -119,13 +205,10 @@ function checkIdentifier(name: string, value: string): void {
   if (UNSTORABLE.test(value)) throw invalid(`${name} contains a NUL character or an unpaired surrogate`);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A short, safe rendering of a client value for an error message. */
-function shown(value: unknown): string {
-  if (value === undefined) return 'nothing';
+/** A short, safe rendering of the client's value b[start, end) for an error message. */
+function shown(b: Buffer, start: number, end: number): string {
+  if (start < 0) return 'nothing';
+  const value: unknown = JSON.parse(b.toString('utf8', start, end));
   const text = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req 
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '@td-sync/auth';
-import { API_TAGS, ApiBearerKey, ApiErrors, CHECKS_OWN_JSON_SHAPE, RateLimit, type AuthenticatedUser } from '@td-sync/http';
+import { API_TAGS, ApiBearerKey, ApiErrors, COMPRESSED_AT_ANY_SIZE, RateLimit, READS_OWN_JSON_BODY, type AuthenticatedUser } from '@td-sync/http';
 import { RequireRole } from '@td-sync/projects';
 import type { FastifyRequest } from 'fastify';
 import { PullResponseDto } from './dto/pull-response.dto';
@@ -18,12 +18,13 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * PROTOCOL.md, Sync. The edge of replication: the request is validated here
- * into typed input (a push body into a PushBatch, read from the raw body text
+ * into typed input (a push body into a PushBatch, read from the body's bytes
  * so payloads keep their spelling; the pull query into a page request), and
  * the service gets nothing else. Validating by hand rather than with DTOs
  * gives PROTOCOL.md's exact rules and messages at a 1000-event push's speed.
  * Push and pull answer with JSON text the service has already written, so the
- * content type is set here and Fastify sends the string as it is.
+ * content type is set here and Fastify sends the string as it is (gzipped,
+ * for a client that accepts it: every pull, a push answer past a few KB).
  *
  * @RequireRole answers 404/403 before the body is looked at; the service's
  * storage call decides again, atomically with the work.
@@ -38,7 +39,7 @@ export class SyncController {
   ) {}
 
   @Post('push')
-  @RouteConfig({ [CHECKS_OWN_JSON_SHAPE]: true })
+  @RouteConfig({ [READS_OWN_JSON_BODY]: true })
   @RequireRole('writer')
   @RateLimit('push')
   @HttpCode(200)
@@ -51,10 +52,11 @@ export class SyncController {
   @ApiOkResponse({ type: PushResponseDto })
   @ApiErrors({ bad_request: 'bad JSON, an empty device_id or session_id, no events or too many, an unknown entity_type or action_type, a bad client_timestamp, a payload that is not an object, or a client_action_id that is not an integer' })
   push(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string> {
-    return this.sync.push(projectId, user.id, parsePushRequest(request.body, request.rawBody));
+    return this.sync.push(projectId, user.id, parsePushRequest(request.body));
   }
 
   @Get('pull')
+  @RouteConfig({ [COMPRESSED_AT_ANY_SIZE]: true })
   @RequireRole('reader')
   @RateLimit('pull')
   @Header('content-type', JSON_TYPE)

@@ -1,5 +1,5 @@
 import { BadRequestException, HttpException } from '@nestjs/common';
-import { CHECKS_OWN_JSON_SHAPE, findUnstorableText, jsonShapeProblem } from '@td-sync/http';
+import { findUnstorableText, jsonShapeProblem, READS_OWN_JSON_BODY } from '@td-sync/http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
@@ -29,10 +29,10 @@ function decodeUtf8(body: Buffer): string {
  * Content-Type: the reference server does, and td releases (and tools such as
  * `curl -d`, which labels its body as a form) are not all consistent about the
  * header, so being strict would only break clients. Form encoding is parsed
- * only for the HTML pages under `/auth/`, whose forms post it. The decoded
- * text is kept on the request (`request.rawBody`, declared in libs/http)
- * because push must store each payload exactly as the client spelled it. An
- * empty body is no body.
+ * only for the HTML pages under `/auth/`, whose forms post it. An empty body
+ * is no body. A route that reads its own JSON (push, see READS_OWN_JSON_BODY)
+ * gets the bytes as received: it stores each payload exactly as the client
+ * spelled it and checks shape and text itself, in one pass.
  *
  * A body is read only if the request was admitted (see request-admission.ts)
  * and names a route: the body of a refused request, or of one for a route
@@ -80,9 +80,9 @@ function parseForm(_request: FastifyRequest, body: Buffer): unknown {
 }
 
 function parseJson(request: FastifyRequest, body: Buffer): unknown {
+  if (routeConfig(request)[READS_OWN_JSON_BODY] === true) return body;
   const text = decodeUtf8(body);
   if (text.trim() === '') return undefined;
-  request.rawBody = text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -91,13 +91,10 @@ function parseJson(request: FastifyRequest, body: Buffer): unknown {
   }
   // Valid JSON can still nest deep enough to overflow the stack of Nest's
   // validation (a 500), repeat a key (see jsonShapeProblem), or spell text
-  // that cannot be stored. Push checks all three itself, on its own terms: it
-  // scans its text anyway, and its payloads are stored as sent.
-  if ((request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[CHECKS_OWN_JSON_SHAPE] !== true) {
-    const problem = jsonShapeProblem(text, MAX_BODY_DEPTH);
-    if (problem) throw new BadRequestException(`request body: ${problem}`);
-    refuseUnstorableText(parsed);
-  }
+  // that cannot be stored.
+  const problem = jsonShapeProblem(text, MAX_BODY_DEPTH);
+  if (problem) throw new BadRequestException(`request body: ${problem}`);
+  refuseUnstorableText(parsed);
   return parsed;
 }
 
@@ -105,4 +102,8 @@ function parseJson(request: FastifyRequest, body: Buffer): unknown {
 function refuseUnstorableText(body: unknown): void {
   const field = findUnstorableText(body);
   if (field) throw new BadRequestException(`${field} contains a NUL character or an unpaired surrogate`);
+}
+
+function routeConfig(request: FastifyRequest): Record<string, unknown> {
+  return (request.routeOptions.config as unknown as Record<string, unknown> | undefined) ?? {};
 }

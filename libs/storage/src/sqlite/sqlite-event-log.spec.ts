@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectDatabases } from '../project-databases';
 import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
-import { SqliteEventLog } from './sqlite-event-log';
+import { PAGE_EXCLUDING_SQL, PAGE_SQL, ROWS_PER_INSERT, SqliteEventLog } from './sqlite-event-log';
 
 const TIME = '2026-01-31T08:15:02.000Z';
 
@@ -97,12 +97,15 @@ describe('SqliteEventLog (on a real project database)', () => {
     expect([...descending.serverSeqs]).toEqual([10, 11, 12, 1]);
   });
 
-  it('agrees with a simple model over any sequence of pushes', async () => {
-    const idArbitrary = fc.oneof(fc.integer({ min: -3, max: 12 }), fc.constantFrom(9007199254740993n, -9007199254740993n));
+  it.each([
+    ['small batches', 12, 1, 12, 60],
+    [`batches past ${ROWS_PER_INSERT} new events (multi-row inserts)`, 400, 2 * ROWS_PER_INSERT, 5 * ROWS_PER_INSERT, 12],
+  ])('agrees with a simple model over any sequence of pushes: %s', async (_case, maxId, minLength, maxLength, numRuns) => {
+    const idArbitrary = fc.oneof(fc.integer({ min: -3, max: maxId }), fc.constantFrom(9007199254740993n, -9007199254740993n));
     const batchArbitrary = fc.record({
       deviceId: fc.constantFrom('a', 'b'),
       sessionId: fc.constantFrom('s1', 's2'),
-      events: fc.array(fc.record({ id: idArbitrary, empty: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+      events: fc.array(fc.record({ id: idArbitrary, empty: fc.boolean() }), { minLength, maxLength }),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(batchArbitrary, { minLength: 1, maxLength: 8 }), async (batches) => {
@@ -128,9 +131,12 @@ describe('SqliteEventLog (on a real project database)', () => {
           expect(result.accepted).toBe(accepted);
         }
         expect(log.status(fresh)).toMatchObject({ eventCount: stored.size, lastServerSeq: stored.size });
+        // Each seq holds the event it was acknowledged for.
+        const rows = fresh.prepare('SELECT server_seq, device_id, session_id, client_action_id FROM events ORDER BY server_seq').safeIntegers(true).raw().all() as [bigint, string, string, bigint][];
+        expect(rows.map(([seq, d, s, a]) => [`${d}/${s}/${a}`, Number(seq)])).toEqual([...stored].sort((x, y) => x[1] - y[1]));
         await databases.remove(id);
       }),
-      { numRuns: 60 },
+      { numRuns },
     );
   });
 
@@ -221,14 +227,50 @@ describe('SqliteEventLog (on a real project database)', () => {
     expect(new SqliteEventLog().status(db).eventCount).toBe(3);
   });
 
-  it('uses the rowid range for a page, whatever the exclusion', () => {
-    for (const sql of [
-      'SELECT * FROM events WHERE server_seq > ? ORDER BY server_seq LIMIT ?',
-      'SELECT * FROM events WHERE server_seq > ? AND device_id <> ? ORDER BY server_seq LIMIT ?',
-    ]) {
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(0, ...(sql.includes('device_id') ? ['x'] : []), 1) as { detail: string }[];
-      expect(plan.map((step) => step.detail).join('; ')).toMatch(/SEARCH events USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+  it('reads a page as a rowid range, and an excluding page from the events_by_device index alone', () => {
+    const planOf = (sql: string, params: Record<string, unknown>) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((step) => step.detail);
+    expect(planOf(PAGE_SQL, { after: 0, rows: 2 }).join('; ')).toMatch(/SEARCH events USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+    const excluding = planOf(PAGE_EXCLUDING_SQL, { after: 0, exclude: 'x', rows: 2 });
+    // Each other device's events after the cursor are an index range; rows are then read by rowid; nothing is scanned.
+    for (const alias of ['e', 's']) {
+      expect(excluding).toContainEqual(expect.stringMatching(new RegExp(`^SEARCH ${alias} USING COVERING INDEX events_by_device \\(device_id=\\? AND server_seq>\\?`)));
     }
+    expect(excluding).toContainEqual(expect.stringMatching(/^SEARCH events USING INTEGER PRIMARY KEY \(rowid=\?\)/));
+    expect(excluding.filter((detail) => /^SCAN (events|e|s)\b/.test(detail))).toEqual([]);
+  });
+
+  it('pages exactly like a filter over the log, whatever the devices, cursor, limit and exclusion', async () => {
+    const deviceArbitrary = fc.constantFrom('a', 'b', 'c', 'dd');
+    const pushes = fc.array(fc.record({ deviceId: deviceArbitrary, count: fc.integer({ min: 1, max: 7 }) }), { minLength: 0, maxLength: 12 });
+    const pulls = fc.array(fc.record({ after: fc.integer({ min: 0, max: 50 }), limit: fc.integer({ min: 1, max: 12 }), exclude: fc.option(fc.constantFrom('a', 'b', 'c', 'dd', 'zz'), { nil: undefined }) }), {
+      minLength: 1,
+      maxLength: 10,
+    });
+    await fc.assert(
+      fc.asyncProperty(pushes, pulls, async (pushList, pullList) => {
+        const id = `p_${(++projectSeq).toString(16).padStart(16, '0')}`;
+        await databases.create(id);
+        const fresh = await databases.get(id);
+        const model: { seq: number; device: string }[] = [];
+        let nextId = 1;
+        for (const { deviceId, count } of pushList) {
+          const result = log.append(fresh, batch(deviceId, Array.from({ length: count }, () => event(nextId++))), TIME);
+          result.serverSeqs.forEach((seq) => model.push({ seq, device: deviceId }));
+        }
+        for (const { after, limit, exclude } of pullList) {
+          const matching = model.filter((row) => row.seq > after && row.device !== exclude);
+          const page = log.page(fresh, after, limit, exclude);
+          const events = eventsOf(page);
+          expect(events.map((e) => e.server_seq)).toEqual(matching.slice(0, limit).map((row) => row.seq));
+          expect(events.map((e) => e.device_id)).toEqual(matching.slice(0, limit).map((row) => row.device));
+          expect(page.hasMore).toBe(matching.length > limit);
+          expect(page.lastServerSeq).toBe(matching.length > 0 ? matching[Math.min(limit, matching.length) - 1].seq : undefined);
+        }
+        await databases.remove(id);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 

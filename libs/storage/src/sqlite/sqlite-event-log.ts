@@ -1,14 +1,24 @@
 import type { Database, Statement, Transaction } from 'better-sqlite3';
-import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushOutcome, StoredEvent } from '../repositories/event-store';
+import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
 
 type Append = (batch: PushBatch, serverTimestamp: string) => AppendResult;
 type AppendStored = (events: StoredEvent[]) => void;
 
+/** One batch of a group commit (SqliteEventLog.appendAll), with the access check to run right before it. */
+export interface GroupedAppend {
+  batch: PushBatch;
+  serverTimestamp: string;
+  /** Throws to refuse the batch. */
+  admit: () => void;
+}
+
 interface Statements {
   append: Transaction<Append>;
+  appendAll: Transaction<(appends: readonly GroupedAppend[]) => Array<AppendResult | Error>>;
   appendStored: Transaction<AppendStored>;
   page: Statement;
   pageExcluding: Statement;
+  hasEventsAfter: Statement;
   count: Statement;
   newest: Statement;
   /** Rows in the table, once counted; kept current by append (see status). */
@@ -16,21 +26,62 @@ interface Statements {
 }
 
 /**
- * One pull event object, written by SQLite: the payload column is spliced in
- * as the stored text, the strings are quoted by json_quote and the integers
- * (client_action_id is int64) printed exactly. Building it here rather than
- * in JavaScript hands V8 one string per event instead of nine values, which
- * makes a 10000-event page about three times cheaper on the event loop.
+ * One pull event object of the row `row` (a table name or alias), written by
+ * SQLite: the payload column is spliced in as the stored text, the strings are
+ * quoted by json_quote and the integers (client_action_id is int64) printed
+ * exactly. Building it here rather than in JavaScript hands V8 one string per
+ * event instead of nine values, which makes a 10000-event page about three
+ * times cheaper on the event loop.
  */
-const EVENT_JSON = `'{"server_seq":' || server_seq
-  || ',"device_id":' || json_quote(device_id)
-  || ',"session_id":' || json_quote(session_id)
-  || ',"client_action_id":' || client_action_id
-  || ',"action_type":' || json_quote(action_type)
-  || ',"entity_type":' || json_quote(entity_type)
-  || ',"entity_id":' || json_quote(entity_id)
-  || ',"payload":' || payload
-  || ',"client_timestamp":' || json_quote(client_timestamp) || '}'`;
+const eventJson = (row: string) => `'{"server_seq":' || ${row}.server_seq
+  || ',"device_id":' || json_quote(${row}.device_id)
+  || ',"session_id":' || json_quote(${row}.session_id)
+  || ',"client_action_id":' || ${row}.client_action_id
+  || ',"action_type":' || json_quote(${row}.action_type)
+  || ',"entity_type":' || json_quote(${row}.entity_type)
+  || ',"entity_id":' || json_quote(${row}.entity_id)
+  || ',"payload":' || ${row}.payload
+  || ',"client_timestamp":' || json_quote(${row}.client_timestamp) || '}'`;
+
+/** A page in server_seq order: the rowid range after the cursor, nothing else read. */
+export const PAGE_SQL = `SELECT server_seq, ${eventJson('events')} FROM events WHERE server_seq > :after ORDER BY server_seq LIMIT :rows`;
+
+/**
+ * A page that leaves out one device's events without reading them, on the
+ * events_by_device index (device_id, server_seq). `WHERE device_id <> ?` in
+ * the plain page would read every excluded row after the cursor; a `td` whose
+ * autosync pulls right after its own pushes finds nothing but its own events
+ * there and would reread the whole growing tail on every pull (the plain scan
+ * takes 55 ms at 100,000 own events, this 0.1 ms).
+ *
+ * The devices are walked by skipping from one device_id to the next in the
+ * index (never through the excluded device's entries); for each other device
+ * at most `:rows` entries after the cursor are taken (bounded by its
+ * `:rows`-th one), the `:rows` lowest server_seqs of all of them are kept, and
+ * only those rows are read (CROSS JOIN keeps SQLite from scanning `events` and
+ * probing `page`). The cost is up to twice `:rows` index entries per other
+ * device that has events after the cursor, so when the excluded device has
+ * none there, PAGE_SQL (the same answer) is used instead: see page().
+ */
+export const PAGE_EXCLUDING_SQL = `WITH RECURSIVE device(id) AS (
+    SELECT (SELECT min(device_id) FROM events)
+    UNION ALL
+    SELECT (SELECT min(device_id) FROM events WHERE device_id > device.id) FROM device WHERE device.id IS NOT NULL
+  ),
+  page(server_seq) AS (
+    SELECT e.server_seq FROM device JOIN events e ON e.device_id = device.id
+    WHERE device.id <> :exclude AND e.server_seq > :after
+      AND e.server_seq <= coalesce(
+        (SELECT s.server_seq FROM events s WHERE s.device_id = device.id AND s.server_seq > :after
+         ORDER BY s.server_seq LIMIT 1 OFFSET :rows - 1),
+        9223372036854775807)
+    ORDER BY e.server_seq LIMIT :rows
+  )
+  SELECT events.server_seq, ${eventJson('events')} FROM page CROSS JOIN events ON events.server_seq = page.server_seq
+  ORDER BY page.server_seq`;
+
+/** Whether the device has an event after the cursor: one index seek. */
+const HAS_EVENTS_AFTER_SQL = `SELECT EXISTS (SELECT 1 FROM events WHERE device_id = :exclude AND server_seq > :after)`;
 
 /**
  * The append-only event log of one project, on the better-sqlite3 handle that
@@ -57,6 +108,23 @@ export class SqliteEventLog {
   }
 
   /**
+   * Appends several batches in one IMMEDIATE transaction, so they share one
+   * commit (one WAL write and sync point instead of one each). Each runs in
+   * its own savepoint after its `admit` check, in that same synchronous step:
+   * a batch that is refused or fails is rolled back alone and answered with
+   * its error; the others are stored. Should SQLite abandon the whole
+   * transaction (a full disk, say), nothing of the group is stored and this
+   * throws. Results come in the order given.
+   */
+  appendAll(db: Database, appends: readonly GroupedAppend[]): Array<AppendResult | Error> {
+    const statements = this.statementsFor(db);
+    const results = statements.appendAll.immediate(appends);
+    // Only after the commit: nothing of the group is stored if it threw.
+    for (const result of results) if (!(result instanceof Error) && statements.eventCount !== undefined) statements.eventCount += result.accepted;
+    return results;
+  }
+
+  /**
    * Appends events that keep the seqs another server gave them, in one
    * transaction. AUTOINCREMENT then continues after the highest, so the next
    * push gets a seq no client has seen.
@@ -80,16 +148,18 @@ export class SqliteEventLog {
    */
   page(db: Database, afterServerSeq: number | bigint, limit: number, excludeDevice: string | undefined): EventPage {
     const statements = this.statementsFor(db);
-    const rows = (
-      excludeDevice === undefined
-        ? statements.page.iterate(afterServerSeq, limit + 1)
-        : statements.pageExcluding.iterate(afterServerSeq, excludeDevice, limit + 1)
+    const rows = limit + 1;
+    const excluding = excludeDevice !== undefined && statements.hasEventsAfter.get({ exclude: excludeDevice, after: afterServerSeq }) === 1;
+    const found = (
+      excluding
+        ? statements.pageExcluding.iterate({ after: afterServerSeq, exclude: excludeDevice, rows })
+        : statements.page.iterate({ after: afterServerSeq, rows })
     ) as IterableIterator<[number, string]>;
     const events: string[] = [];
     let size = 0;
     let lastServerSeq: number | undefined;
     let hasMore = false;
-    for (const [serverSeq, json] of rows) {
+    for (const [serverSeq, json] of found) {
       if (events.length === limit || (events.length > 0 && size + json.length > PAGE_BYTE_BUDGET)) {
         hasMore = true;
         break; // ends the iteration, which resets the statement
@@ -123,15 +193,27 @@ export class SqliteEventLog {
   }
 }
 
+const EVENT_COLUMNS = '(device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)';
+const VALUES_PER_ROW = 9;
+
+/**
+ * Rows per multi-row INSERT. Stepping one statement per 32 rows instead of
+ * one per row takes about a tenth off a 1000-event push's SQLite time. Within
+ * one statement the rows get consecutive server_seqs (AUTOINCREMENT, inserted
+ * in order, nothing else writing), so the last rowid gives them all.
+ */
+export const ROWS_PER_INSERT = 32;
+
+const insertSql = (rows: number) => `INSERT INTO events ${EVENT_COLUMNS} VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+
 function prepare(db: Database): Statements {
-  const insert = db.prepare(
-    `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const insertOne = db.prepare(insertSql(1));
+  const insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
   const storedSeq = db.prepare(`SELECT server_seq FROM events WHERE device_id = ? AND session_id = ? AND client_action_id = ?`).pluck();
   const anyStoredIn = db
     .prepare(`SELECT EXISTS (SELECT 1 FROM events WHERE device_id = ? AND session_id = ? AND client_action_id BETWEEN ? AND ?)`)
     .pluck();
+  const values = new Array<unknown>(ROWS_PER_INSERT * VALUES_PER_ROW);
 
   // Duplicates are found before inserting, never by hitting the unique
   // constraint: an INSERT that does (OR IGNORE, ON CONFLICT DO NOTHING) still
@@ -139,15 +221,15 @@ function prepare(db: Database): Statements {
   // mostly only grow, so one range probe usually shows that none of the batch
   // is stored yet and spares a look-up per event (~20% of a 1000-event push);
   // otherwise (a retried batch) each event is looked up. A duplicate within
-  // the batch is answered from `inserted`. Inside the IMMEDIATE transaction
-  // nothing else can insert in between, and the unique constraint still stands
-  // guard: a bug here would fail the batch, never store an event twice.
+  // the batch is answered with the seq its first copy gets. Inside the
+  // IMMEDIATE transaction nothing else can insert in between, and the unique
+  // constraint still stands guard: a bug here would fail the batch, never
+  // store an event twice.
   const append = db.transaction<Append>((batch, serverTimestamp) => {
     const { deviceId, sessionId, events } = batch;
     const count = events.length;
     const outcomes = new Uint8Array(count);
     const serverSeqs = new Float64Array(count);
-    let accepted = 0;
 
     let lowest = events[0].clientActionId;
     let highest = lowest;
@@ -157,8 +239,11 @@ function prepare(db: Database): Statements {
       else if (id > highest) highest = id;
     }
     const mayBeStored = anyStoredIn.get(deviceId, sessionId, lowest, highest) === 1;
-    const inserted = new Map<number | bigint, number>();
 
+    // Which events to insert (in request order), and for a later copy of one of them, which.
+    const fresh: number[] = [];
+    const firstCopy = new Map<number | bigint, number>();
+    const copyOf = new Int32Array(count).fill(-1);
     for (let i = 0; i < count; i++) {
       const event = events[i];
       if (event.entityId === '') {
@@ -166,22 +251,52 @@ function prepare(db: Database): Statements {
         continue;
       }
       const id = event.clientActionId;
-      const existing = inserted.get(id) ?? (mayBeStored ? (storedSeq.get(deviceId, sessionId, id) as number | undefined) : undefined);
-      if (existing !== undefined) {
+      const first = firstCopy.get(id);
+      const stored = first === undefined && mayBeStored ? (storedSeq.get(deviceId, sessionId, id) as number | undefined) : undefined;
+      if (first !== undefined || stored !== undefined) {
         outcomes[i] = PushOutcome.Duplicate;
-        serverSeqs[i] = existing;
+        if (first !== undefined) copyOf[i] = first;
+        else serverSeqs[i] = stored!;
         continue;
       }
-      const seq = Number(
-        insert.run(deviceId, sessionId, id, event.actionType, event.entityType, event.entityId, event.payload, event.clientTimestamp, serverTimestamp)
-          .lastInsertRowid,
-      );
-      inserted.set(id, seq);
+      firstCopy.set(id, i);
+      fresh.push(i);
       outcomes[i] = PushOutcome.Acked;
-      serverSeqs[i] = seq;
-      accepted++;
     }
-    return { accepted, outcomes, serverSeqs };
+
+    let next = 0;
+    for (; next + ROWS_PER_INSERT <= fresh.length; next += ROWS_PER_INSERT) {
+      for (let row = 0; row < ROWS_PER_INSERT; row++) bindRow(values, row, deviceId, sessionId, events[fresh[next + row]], serverTimestamp);
+      const last = Number(insertMany.run(values).lastInsertRowid);
+      for (let row = 0; row < ROWS_PER_INSERT; row++) serverSeqs[fresh[next + row]] = last - ROWS_PER_INSERT + 1 + row;
+    }
+    for (; next < fresh.length; next++) {
+      const e = events[fresh[next]];
+      const seq = insertOne.run(deviceId, sessionId, e.clientActionId, e.actionType, e.entityType, e.entityId, e.payload, e.clientTimestamp, serverTimestamp);
+      serverSeqs[fresh[next]] = Number(seq.lastInsertRowid);
+    }
+    for (let i = 0; i < count; i++) if (copyOf[i] >= 0) serverSeqs[i] = serverSeqs[copyOf[i]];
+    return { accepted: fresh.length, outcomes, serverSeqs };
+  });
+
+  // Inside a transaction, better-sqlite3 runs a transaction function in a savepoint.
+  const appendAll = db.transaction((appends: readonly GroupedAppend[]): Array<AppendResult | Error> => {
+    const results: Array<AppendResult | Error> = [];
+    for (const { batch, serverTimestamp, admit } of appends) {
+      if (!db.inTransaction) {
+        // SQLite rolled the whole transaction back (SQLITE_FULL, IOERR...): what follows would commit on its own.
+        results.push(results.findLast((result) => result instanceof Error) ?? new Error('the transaction was rolled back'));
+        continue;
+      }
+      try {
+        admit();
+        results.push(append(batch, serverTimestamp));
+      } catch (error) {
+        results.push(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    if (!db.inTransaction) throw results.findLast((result) => result instanceof Error) ?? new Error('the transaction was rolled back');
+    return results;
   });
 
   const insertStored = db.prepare(
@@ -212,13 +327,27 @@ function prepare(db: Database): Statements {
 
   return {
     append,
+    appendAll,
     appendStored,
-    page: db.prepare(`SELECT server_seq, ${EVENT_JSON} FROM events WHERE server_seq > ? ORDER BY server_seq LIMIT ?`).raw(),
-    pageExcluding: db
-      .prepare(`SELECT server_seq, ${EVENT_JSON} FROM events WHERE server_seq > ? AND device_id <> ? ORDER BY server_seq LIMIT ?`)
-      .raw(),
+    page: db.prepare(PAGE_SQL).raw(),
+    pageExcluding: db.prepare(PAGE_EXCLUDING_SQL).raw(),
+    hasEventsAfter: db.prepare(HAS_EVENTS_AFTER_SQL).pluck(),
     count: db.prepare(`SELECT COUNT(*) FROM events`).pluck(),
     newest: db.prepare(`SELECT server_seq, server_timestamp FROM events ORDER BY server_seq DESC LIMIT 1`).raw(),
     eventCount: undefined,
   };
+}
+
+/** Puts one event's values at row `row` of a multi-row INSERT's parameters. */
+function bindRow(values: unknown[], row: number, deviceId: string, sessionId: string, event: PushEvent, serverTimestamp: string): void {
+  const at = row * VALUES_PER_ROW;
+  values[at] = deviceId;
+  values[at + 1] = sessionId;
+  values[at + 2] = event.clientActionId;
+  values[at + 3] = event.actionType;
+  values[at + 4] = event.entityType;
+  values[at + 5] = event.entityId;
+  values[at + 6] = event.payload;
+  values[at + 7] = event.clientTimestamp;
+  values[at + 8] = serverTimestamp;
 }

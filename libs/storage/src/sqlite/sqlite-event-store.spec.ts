@@ -122,3 +122,113 @@ describe('SqliteEventStore (real databases)', () => {
     expect(await store.status(project, member, atLeast('reader'))).toEqual({ eventCount: 1, lastServerSeq: 1, lastEventTime: TIME });
   });
 });
+
+/** The real event log, noting the size of each group it commits. */
+class GroupNotingLog extends SqliteEventLog {
+  readonly groups: number[] = [];
+
+  override appendAll(...args: Parameters<SqliteEventLog['appendAll']>): ReturnType<SqliteEventLog['appendAll']> {
+    this.groups.push(args[1].length);
+    return super.appendAll(...args);
+  }
+}
+
+const pushOf = (deviceId: string, ids: Array<number | bigint>): PushBatch => ({
+  deviceId,
+  sessionId: 'ses-1',
+  events: ids.map((id) => ({ clientActionId: id, actionType: 'create', entityType: 'issues', entityId: `td-${id}`, payload: '{"a":1}', clientTimestamp: TIME })),
+});
+
+describe('SqliteEventStore group commit (real databases)', () => {
+  let dir: string;
+  let server: SqliteServerDatabase;
+  let databases: ProjectDatabases;
+  let memberships: SqliteMembershipsRepository;
+  let log: GroupNotingLog;
+  let store: SqliteEventStore;
+  const owner = 'u_00000000000000aa';
+  const member = 'u_00000000000000bb';
+  const project = 'p_0000000000000001';
+  const other = 'p_0000000000000002';
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-group-commit-'));
+    server = await SqliteServerDatabase.open(join(dir, 'server.db'));
+    databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: join(dir, 'projects'), maxOpenProjects: 1 });
+    memberships = new SqliteMembershipsRepository(server.connection);
+    const projects = new SqliteProjectsRepository(server.connection, databases);
+    log = new GroupNotingLog();
+    store = new SqliteEventStore(databases, memberships, log);
+    const users = new SqliteUsersRepository(server.connection);
+    await users.findOrCreate({ id: owner, email: 'owner@example.com', created_at: TIME });
+    await users.findOrCreate({ id: member, email: 'member@example.com', created_at: TIME });
+    await projects.createWithOwner({ id: other, name: 'other', description: '' }, owner);
+    await projects.createWithOwner({ id: project, name: 'p', description: '' }, owner);
+    await memberships.add(project, member, 'writer', owner);
+    // The project is open: pushes to it reach the store in the turn they are made.
+    expect(databases.isOpen(project)).toBe(true);
+  });
+  afterEach(async () => {
+    await databases.closeAll();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const seqsOf = (result: { serverSeqs: Float64Array }) => [...result.serverSeqs];
+  const storedIds = async (projectId: string) => {
+    const page = await store.page(projectId, owner, { afterServerSeq: 0, limit: 100, excludeDevice: undefined }, atLeast('reader'));
+    return (JSON.parse(`[${page.eventsJson}]`) as { server_seq: number; device_id: string; client_action_id: number }[]).map((e) => `${e.server_seq}:${e.device_id}/${e.client_action_id}`);
+  };
+
+  it('commits the pushes of one turn together, in the order they came, each with its own run of seqs', async () => {
+    const results = await Promise.all([
+      store.append(project, owner, pushOf('a', [1, 2]), TIME, atLeast('writer')),
+      store.append(project, member, pushOf('b', [1]), TIME, atLeast('writer')),
+      store.append(project, owner, pushOf('c', [7, 8, 7]), TIME, atLeast('writer')),
+    ]);
+    expect(log.groups).toEqual([3]);
+    expect(results.map(seqsOf)).toEqual([[1, 2], [3], [4, 5, 4]]);
+    expect(results.map((r) => r.accepted)).toEqual([2, 1, 2]);
+    expect(await storedIds(project)).toEqual(['1:a/1', '2:a/2', '3:b/1', '4:c/7', '5:c/8']);
+    expect((await store.status(project, owner, atLeast('reader'))).eventCount).toBe(5);
+    // A push alone in its turn is committed on its own.
+    await store.append(project, owner, pushOf('d', [1]), TIME, atLeast('writer'));
+    expect(log.groups).toEqual([3]);
+  });
+
+  it('refuses, alone, a push whose author lost the role before the group committed', async () => {
+    const pushes = [
+      store.append(project, owner, pushOf('a', [1]), TIME, atLeast('writer')),
+      store.append(project, member, pushOf('b', [1]), TIME, atLeast('writer')),
+      store.append(project, owner, pushOf('c', [1]), TIME, atLeast('writer')),
+    ];
+    expect(await memberships.updateRole(project, member, 'reader', () => undefined)).toEqual({ kind: 'changed' });
+    const [first, refused, third] = await Promise.allSettled(pushes);
+    expect(refused).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: 'requires writer' }) });
+    expect([first, third].map((r) => (r.status === 'fulfilled' ? seqsOf(r.value) : r.reason))).toEqual([[1], [2]]);
+    expect(log.groups).toEqual([3]);
+    expect(await storedIds(project)).toEqual(['1:a/1', '2:c/1']);
+  });
+
+  it('rolls back, alone, a push that fails part-way, leaving no gap in the seqs', async () => {
+    const [first, failed, third] = await Promise.allSettled([
+      store.append(project, owner, pushOf('a', [1]), TIME, atLeast('writer')),
+      store.append(project, owner, pushOf('b', [5, 2n ** 64n]), TIME, atLeast('writer')),
+      store.append(project, owner, pushOf('c', [1]), TIME, atLeast('writer')),
+    ]);
+    expect(failed.status).toBe('rejected');
+    expect([first, third].map((r) => (r.status === 'fulfilled' ? seqsOf(r.value) : r.reason))).toEqual([[1], [2]]);
+    expect(await storedIds(project)).toEqual(['1:a/1', '2:c/1']);
+    expect((await store.status(project, owner, atLeast('reader'))).eventCount).toBe(2);
+  });
+
+  it('commits a group whose database was closed meanwhile on its own, after reopening it', async () => {
+    // Opening the other project evicts this one (one open at a time) before the group commits.
+    const pushing = store.append(project, member, pushOf('a', [1, 2]), TIME, atLeast('writer'));
+    const elsewhere = store.append(other, owner, pushOf('x', [1]), TIME, atLeast('writer'));
+    expect(seqsOf(await pushing)).toEqual([1, 2]);
+    expect(seqsOf(await elsewhere)).toEqual([1]);
+    expect(await storedIds(project)).toEqual(['1:a/1', '2:a/2']);
+    expect(await storedIds(other)).toEqual(['1:x/1']);
+  });
+});

@@ -6,6 +6,23 @@ import { AppendResult, EventLogStatus, EventLogSummary, EventPage, EventPageRequ
 import { SqliteEventLog } from './sqlite-event-log';
 import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
 
+/** A push waiting for its group's commit. */
+interface PendingAppend {
+  userId: string;
+  batch: PushBatch;
+  serverTimestamp: string;
+  decision: AccessDecision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The pushes to one open project database that arrived in one turn of the event loop. */
+interface AppendGroup {
+  projectId: string;
+  db: Database;
+  appends: PendingAppend[];
+}
+
 /**
  * The event store of the SQLite backend: one events.db per project
  * (ProjectDatabases), access facts from the server database.
@@ -19,8 +36,22 @@ import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
  * also checked before the open, so a stranger or an unknown project never
  * makes the server open anything. ProjectDatabases closes evicted handles on
  * a later macrotask, so the handle stays valid through the stretch.
+ *
+ * Group commit: pushes to one project that reach the store in the same turn
+ * of the event loop (their bytes came in together) are committed together,
+ * at the end of that turn (setImmediate), in one transaction: a commit is
+ * most of a small push's SQLite time, and under load several arrive at once.
+ * Each push still has its role read and applied right before its own rows,
+ * in the same synchronous stretch (see SqliteEventLog.appendAll); pushes are
+ * applied in the order they arrived, and a refused or failed one is rolled
+ * back alone. A push alone in its turn is committed as before. The handle is
+ * checked again at commit, in the same stretch: should it have been closed
+ * or replaced meanwhile (evicted, its file restored), the group's pushes take
+ * their own way, ungrouped (open the database, check, append at once).
  */
 export class SqliteEventStore extends EventStore {
+  private readonly groups = new Map<Database, AppendGroup>();
+
   constructor(
     private readonly databases: ProjectDatabases,
     private readonly access: SqliteMembershipsRepository,
@@ -31,10 +62,16 @@ export class SqliteEventStore extends EventStore {
 
   async append(projectId: string, userId: string, batch: PushBatch, serverTimestamp: string, admit: AccessDecision): Promise<AppendResult> {
     const db = await this.handleOf(projectId, userId, admit);
-    this.access.admitNow(projectId, userId, admit);
-    const result = this.log.append(db, batch, serverTimestamp);
-    if (result.accepted > 0) this.databases.written(projectId);
-    return result;
+    return new Promise<AppendResult>((resolve, reject) => {
+      let group = this.groups.get(db);
+      if (!group) {
+        group = { projectId, db, appends: [] };
+        this.groups.set(db, group);
+        const scheduled = group;
+        setImmediate(() => this.commit(scheduled));
+      }
+      group.appends.push({ userId, batch, serverTimestamp, decision: admit, resolve, reject });
+    });
   }
 
   async page(projectId: string, userId: string, request: EventPageRequest, admit: AccessDecision): Promise<EventPage> {
@@ -47,6 +84,15 @@ export class SqliteEventStore extends EventStore {
     const db = await this.handleOf(projectId, userId, admit);
     this.access.admitNow(projectId, userId, admit);
     return this.log.status(db);
+  }
+
+  /** An append in its own transaction, right after the handle is in hand (no grouping, so no second wait). */
+  private async appendAlone(projectId: string, userId: string, batch: PushBatch, serverTimestamp: string, admit: AccessDecision): Promise<AppendResult> {
+    const db = await this.handleOf(projectId, userId, admit);
+    this.access.admitNow(projectId, userId, admit);
+    const result = this.log.append(db, batch, serverTimestamp);
+    if (result.accepted > 0) this.databases.written(projectId);
+    return result;
   }
 
   async summary(projectId: string): Promise<EventLogSummary | undefined> {
@@ -76,5 +122,34 @@ export class SqliteEventStore extends EventStore {
   private handleOf(projectId: string, userId: string, admit: AccessDecision): Promise<Database> {
     if (!this.databases.isOpen(projectId)) this.access.admitNow(projectId, userId, admit);
     return this.databases.get(projectId);
+  }
+
+  private commit({ projectId, db, appends }: AppendGroup): void {
+    this.groups.delete(db);
+    if (this.databases.openHandle(projectId) !== db) {
+      for (const { userId, batch, serverTimestamp, decision, resolve, reject } of appends) {
+        this.appendAlone(projectId, userId, batch, serverTimestamp, decision).then(resolve, reject);
+      }
+      return;
+    }
+    let results: Array<AppendResult | Error>;
+    try {
+      const grouped = appends.map(({ userId, batch, serverTimestamp, decision }) => ({
+        batch,
+        serverTimestamp,
+        admit: () => this.access.admitNow(projectId, userId, decision),
+      }));
+      if (grouped.length === 1) {
+        grouped[0].admit();
+        results = [this.log.append(db, grouped[0].batch, grouped[0].serverTimestamp)];
+      } else {
+        results = this.log.appendAll(db, grouped);
+      }
+    } catch (error) {
+      for (const pending of appends) pending.reject(error);
+      return;
+    }
+    if (results.some((result) => !(result instanceof Error) && result.accepted > 0)) this.databases.written(projectId);
+    results.forEach((result, i) => (result instanceof Error ? appends[i].reject(result) : appends[i].resolve(result)));
   }
 }

@@ -1,21 +1,20 @@
 import BetterSqlite3, { Database } from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataSource } from 'typeorm';
 import { InitialSchema1764000000000 } from '../migrations/1764000000000-initial-schema';
 import { UserDisabledAt1765000000000 } from '../migrations/1765000000000-user-disabled-at';
 import { applyPragmas, checkpointTruncate } from '../sqlite-pragmas';
+import { runMigrations } from './sqlite-migration-runner';
 
-/** The server database's migrations, in order; TypeORM records the ones run in its `migrations` table. */
+/** The server database's migrations, in order; the ones run are recorded in TypeORM's `migrations` table (see runMigrations). */
 export const SERVER_MIGRATIONS = [InitialSchema1764000000000, UserDisabledAt1765000000000];
 
 /**
  * The server database (users, keys, auth requests, projects, memberships) on
  * one better-sqlite3 connection that the SQLite repositories share.
  *
- * TypeORM only migrates it: at open, a short-lived TypeORM DataSource runs the
- * pending migrations (never `synchronize`) and closes, and this class then
- * opens its own connection. Queries are prepared once per repository and run
+ * At open, its pending migrations run on that connection (TypeORM migration
+ * classes, run without loading TypeORM: see runMigrations). Queries are prepared once per repository and run
  * synchronously, so a check-then-write (is this the last owner? is the project
  * still live?) done inside one better-sqlite3 transaction cannot interleave
  * with any other request: nothing else reaches the connection between BEGIN
@@ -35,10 +34,10 @@ export class SqliteServerDatabase {
   /** Creates the file (and its directories) if need be, migrates it and opens it with the PROTOCOL.md pragmas. */
   static async open(path: string): Promise<SqliteServerDatabase> {
     mkdirSync(dirname(path), { recursive: true });
-    await migrate(path);
     const connection = new BetterSqlite3(path);
     try {
       applyPragmas(connection);
+      await runMigrations(connection, SERVER_MIGRATIONS);
     } catch (error) {
       connection.close();
       throw error;
@@ -76,20 +75,6 @@ export class SqliteServerDatabase {
       this.connection.close();
     }
   }
-}
-
-async function migrate(path: string): Promise<void> {
-  const migrator = new DataSource({
-    type: 'better-sqlite3',
-    database: path,
-    prepareDatabase: (db: Database) => applyPragmas(db),
-    migrations: SERVER_MIGRATIONS,
-    migrationsRun: true,
-    synchronize: false,
-    logging: false,
-  });
-  await migrator.initialize();
-  await migrator.destroy();
 }
 
 function fileIdentity(path: string): string | undefined {

@@ -1,18 +1,28 @@
+import { JsonSyntaxError } from '@td-sync/http';
 import fc from 'fast-check';
-import { findRawEventSpans } from './raw-event-spans';
+import { CLIENT_ACTION_ID, PAYLOAD, PushBodyLayout, scanPushBody } from './push-body-layout';
+
+/** The layout of a body given as text (sent as its UTF-8 bytes). */
+function layoutOf(text: string): PushBodyLayout {
+  const layout = scanPushBody(Buffer.from(text));
+  if (!layout) throw new Error('top-level value is not an object');
+  return layout;
+}
 
 /** The raw text of event i's payload and client_action_id, as the scanner found them. */
 function spellings(text: string): { payload: string | undefined; id: string | undefined }[] {
-  const { count, offsets } = findRawEventSpans(text);
+  const bytes = Buffer.from(text);
+  const layout = layoutOf(text);
   const result = [];
-  for (let i = 0; i < count; i++) {
-    const [ps, pe, is, ie] = offsets.slice(4 * i, 4 * i + 4);
-    result.push({ payload: ps < 0 ? undefined : text.slice(ps, pe), id: is < 0 ? undefined : text.slice(is, ie) });
+  for (let i = 0; i < layout.eventCount; i++) {
+    const spelled = (member: number) =>
+      layout.memberStart(i, member) < 0 ? undefined : bytes.toString('utf8', layout.memberStart(i, member), layout.memberEnd(i, member));
+    result.push({ payload: spelled(PAYLOAD), id: spelled(CLIENT_ACTION_ID) });
   }
   return result;
 }
 
-describe('findRawEventSpans', () => {
+describe('scanPushBody', () => {
   it('finds payloads exactly as spelled, whatever JSON.parse would make of them', () => {
     const payload = '{"b":1.0,"a":12345678901234567890,"z":-0,"big":1e400,"s":"\\u00e9\\n\\"\\\\","n":{"x":[1,{"y":null}]}}';
     const text = `{"device_id":"d","events":[{"client_action_id":17,"payload":${payload},"entity_id":"x"}],"session_id":"s"}`;
@@ -55,28 +65,55 @@ describe('findRawEventSpans', () => {
       { payload: undefined, id: undefined },
       { payload: undefined, id: undefined },
     ]);
-    expect(findRawEventSpans('{"events":[]}').count).toBe(0);
-    expect(findRawEventSpans('{}').count).toBe(0);
-    expect(findRawEventSpans('{"events":{"payload":{}}}').count).toBe(0);
-    expect(findRawEventSpans('{"events":[{}],"events":5}').count).toBe(0);
+    expect(layoutOf('{"events":[]}').eventCount).toBe(0);
+    expect(layoutOf('{}').eventCount).toBe(0);
+    expect(layoutOf('{"events":{"payload":{}}}').eventCount).toBe(0);
+    expect(layoutOf('{"events":[{}],"events":5}').eventCount).toBe(0);
   });
 
   it('notes the first member it reads that repeats in its object, escaped or not, and only those', () => {
-    expect(findRawEventSpans('{"device_id":"a","events":[],"device_id":"b"}').repeatedKey).toBe('device_id');
-    expect(findRawEventSpans('{"session_id":"a","session\\u005fid":"b"}').repeatedKey).toBe('session_id');
-    expect(findRawEventSpans('{"events":[{"entity_id":"a","payload":{},"entity_id":"b"}]}').repeatedKey).toBe('entity_id');
-    expect(findRawEventSpans('{"events":[{"client_timestamp":"a"},{"client_timestamp":"b"}]}').repeatedKey).toBeUndefined();
-    expect(findRawEventSpans('{"other":1,"other":2,"events":[{"payload":{"a":1,"a":2},"x":1,"x":2}]}').repeatedKey).toBeUndefined();
+    expect(layoutOf('{"device_id":"a","events":[],"device_id":"b"}').repeatedKey).toBe('device_id');
+    expect(layoutOf('{"session_id":"a","session\\u005fid":"b"}').repeatedKey).toBe('session_id');
+    expect(layoutOf('{"events":[{"entity_id":"a","payload":{},"entity_id":"b"}]}').repeatedKey).toBe('entity_id');
+    expect(layoutOf('{"events":[{"client_timestamp":"a"},{"client_timestamp":"b"}]}').repeatedKey).toBeUndefined();
+    expect(layoutOf('{"other":1,"other":2,"events":[{"payload":{"a":1,"a":2},"x":1,"x":2}]}').repeatedKey).toBeUndefined();
   });
 
   it('measures how deeply the text nests, wherever that is', () => {
-    expect(findRawEventSpans('{}').depth).toBe(1);
-    expect(findRawEventSpans('{"events":[]}').depth).toBe(2);
-    expect(findRawEventSpans('{"events":[{}]}').depth).toBe(3);
-    expect(findRawEventSpans('{"events":[{"payload":{"a":[[]]}}]}').depth).toBe(6);
-    expect(findRawEventSpans('{"x":[[[[]]]],"events":[{}]}').depth).toBe(5);
-    expect(findRawEventSpans('{"events":[[[1]]]}').depth).toBe(4);
-    expect(findRawEventSpans(`{"events":[{"payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`).depth).toBe(20_003);
+    expect(layoutOf('{}').depth).toBe(1);
+    expect(layoutOf('{"events":[]}').depth).toBe(2);
+    expect(layoutOf('{"events":[{}]}').depth).toBe(3);
+    expect(layoutOf('{"events":[{"payload":{"a":[[]]}}]}').depth).toBe(6);
+    expect(layoutOf('{"x":[[[[]]]],"events":[{}]}').depth).toBe(5);
+    expect(layoutOf('{"events":[[[1]]]}').depth).toBe(4);
+    expect(layoutOf(`{"events":[{"payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`).depth).toBe(20_003);
+  });
+
+  it('refuses what JSON.parse refuses, anywhere in the body', () => {
+    for (const text of [
+      '',
+      '{',
+      '{"events":[{"payload":{"a":1,}}]}',
+      '{"events":[{"payload":{"a":01}}]}',
+      '{"events":[{"payload":{"a":"\u0001"}}]}', // a raw control character in a string
+      '{"events":[{"payload":{"a":"\\x"}}]}',
+      '{"events":[{"client_action_id":1.}]}',
+      '{"events":[1,]}',
+      '{"device_id":"d",}',
+      '{"device_id":tru}',
+      '{"a":1} {}',
+      '{"a":1}]',
+      "{'a':1}",
+      '{"a":1}\u00a0',
+    ]) {
+      expect(() => JSON.parse(text)).toThrow(SyntaxError);
+      expect(() => scanPushBody(Buffer.from(text))).toThrow(JsonSyntaxError);
+    }
+  });
+
+  it('answers undefined for a body whose top level is valid JSON but not an object', () => {
+    for (const text of ['[]', ' [{"events":[]}] ', '"x"', '1', 'null']) expect(scanPushBody(Buffer.from(text))).toBeUndefined();
+    expect(() => scanPushBody(Buffer.from('[1,'))).toThrow(JsonSyntaxError);
   });
 
   it('finds every payload of generated bodies exactly as they were spelled', () => {
