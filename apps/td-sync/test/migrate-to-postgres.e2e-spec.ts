@@ -1,6 +1,5 @@
 import { ApiKeysRepository } from '@td-sync/storage';
 import { createTestDatabase, TestDatabase } from '@td-sync/testing';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { expectError, http } from './support/http';
 import { loginViaUserCode, LoggedIn } from './support/login';
 import { eventsPartitionsWanted, migrateWithPartitionedEvents } from './support/partitioned-events';
 import { storedRow, storedRows } from './support/stored-rows';
-import { BUILT_MAIN } from './support/spawned-server';
+import { runTdSync } from './support/td-sync-command';
 import { createCaller, startTestServer, TestServer } from './support/test-server';
 
 /**
@@ -122,7 +121,7 @@ describe('migrate-to-postgres (SQLite built over HTTP, then served from PostgreS
     servers.splice(servers.indexOf(sqlite), 1);
 
     // td-sync migrate-to-postgres, as an operator runs it: the built command line.
-    const copy = await runBuilt(['migrate-to-postgres', '--from', dataDir, '--to', database.url]);
+    const copy = await runTdSync(dataDir, ['migrate-to-postgres', '--from', dataDir, '--to', database.url]);
     expect(copy.code).toBe(0);
     const target = `127.0.0.1:${new URL(database.url).port}/${database.name}`;
     expect(copy.stderr.split('\n')).toEqual([
@@ -137,10 +136,10 @@ describe('migrate-to-postgres (SQLite built over HTTP, then served from PostgreS
     expect(copy.stdout + copy.stderr).not.toContain(new URL(database.url).password);
 
     // A second run finds the target holding data: refused, unless resuming, which finds every project done.
-    const again = await runBuilt(['migrate-to-postgres', '--from', join(dataDir, 'server.db'), '--to', database.url]);
+    const again = await runTdSync(dataDir, ['migrate-to-postgres', '--from', join(dataDir, 'server.db'), '--to', database.url]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^td-sync: PostgreSQL at \S+ already holds data \(5 users, 5 api_keys, \d+ auth_requests, 3 projects, 7 memberships, 2439 events\)\..*--resume/);
-    const resumed = await runBuilt(['migrate-to-postgres', '--from', dataDir, '--to', database.url, '--resume', '--json']);
+    const resumed = await runTdSync(dataDir, ['migrate-to-postgres', '--from', dataDir, '--to', database.url, '--resume', '--json']);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`project 1/3 ${alpha}: already copied (2,404 events up to seq 2,404)`);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ projects: { copied: 0, 'already-copied': 3 }, events: 0 });
@@ -166,23 +165,19 @@ describe('migrate-to-postgres (SQLite built over HTTP, then served from PostgreS
     await sqlite.close();
     servers.splice(0);
 
-    const missing = await runBuilt(['migrate-to-postgres']);
+    const missing = await runTdSync(dataDir, ['migrate-to-postgres']);
     expect({ code: missing.code, stderr: missing.stderr }).toEqual({
       code: 2,
       stderr: 'td-sync: --to <postgres:// URL> is required (or SYNC_DATABASE_URL) (see `td-sync migrate-to-postgres --help`)\n',
     });
-    expect((await runBuilt(['migrate-to-postgres', '--to', 'mysql://db/x', '--from', dataDir])).code).toBe(2);
-    const nowhere = await runBuilt(['migrate-to-postgres', '--to', database.url, '--from', join(dataDir, 'nothing')]);
+    expect((await runTdSync(dataDir, ['migrate-to-postgres', '--to', 'mysql://db/x', '--from', dataDir])).code).toBe(2);
+    const nowhere = await runTdSync(dataDir, ['migrate-to-postgres', '--to', database.url, '--from', join(dataDir, 'nothing')]);
     expect({ code: nowhere.code, stderr: nowhere.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('nothing does not exist') });
-    const help = await runBuilt(['migrate-to-postgres', '--help']);
+    const help = await runTdSync(dataDir, ['migrate-to-postgres', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: td-sync migrate-to-postgres \[options\]\n/);
 
-    const fromSettings = await runBuilt(['migrate-to-postgres'], {
-      SYNC_DATABASE_URL: database.url,
-      SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
-      SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
-    });
+    const fromSettings = await runTdSync(dataDir, ['migrate-to-postgres'], { SYNC_DATABASE_URL: database.url });
     expect({ code: fromSettings.code, stderr: fromSettings.stderr }).toEqual({ code: 0, stderr: expect.stringContaining('0 projects') });
     expect(fromSettings.stdout).toMatch(/^done: 0 projects copied, 0 events\n/);
     expect(await storedRows(await startTestServer(ENV, { backend: 'postgres', database }).then((s) => (servers.push(s), s)), 'SELECT email FROM users')).toEqual([
@@ -190,19 +185,6 @@ describe('migrate-to-postgres (SQLite built over HTTP, then served from PostgreS
     ]);
   });
 });
-
-/** The built `td-sync` with these arguments, in an environment with no SYNC_* settings but `env`. */
-function runBuilt(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUILT_MAIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function pushTextTo(server: TestServer, user: LoggedIn, projectId: string, body: string): Promise<string> {
   const result = await http(server.url, 'POST', `/v1/projects/${projectId}/sync/push`, { apiKey: user.apiKey, body });

@@ -23,7 +23,8 @@ Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
 
 Every command reads the server's SYNC_* settings, so it works on the same database,
-and may run while the server does. Tables are for people; --json prints JSON for scripts.
+and (migrate-to-postgres aside) may run while the server does. Tables are for people; --json
+prints JSON for scripts.
 Exit status: 0 done, 1 failed, 2 bad arguments or settings.
 Run \`td-sync <command> --help\` for a command's arguments and options.
 `;

@@ -9,6 +9,7 @@ import { eventsPartitionsWanted, migrateWithPartitionedEvents } from '../support
 import { PushingClient, PushLedger, SentEvent } from '../support/push-fleet';
 import { Random } from '../support/random';
 import { spawnServer, SpawnedServer } from '../support/spawned-server';
+import { runTdSync } from '../support/td-sync-command';
 import type { PullAnswer, PulledEvent } from '../support/sync';
 
 /**
@@ -284,9 +285,12 @@ describe('several nodes on one PostgreSQL database (built servers, one SIGKILLed
     }
     expect(ledger.problems).toEqual([]);
 
-    await expectAccessChangesHoldEverywhere(url, projects, { owner, writer, reader }, stored, database);
+    await expectAccessChangesHoldEverywhere(url, projects, { owner, writer, reader }, stored, database, dataDirs[0]);
   }, 300_000);
 });
+
+/** The display prefix of a key (the first 8 characters after `td_live_`), by which the operator names it. */
+const displayPrefix = (apiKey: string) => apiKey.slice('td_live_'.length, 'td_live_'.length + 8);
 
 /** Every event of the projects as the database holds them, in seq order. */
 async function storedEvents(database: TestDatabase, projects: string[]): Promise<Map<string, StoredEvent[]>> {
@@ -321,6 +325,7 @@ async function expectAccessChangesHoldEverywhere(
   users: { owner: LoggedIn; writer: LoggedIn; reader: LoggedIn },
   stored: Map<string, StoredEvent[]>,
   database: TestDatabase,
+  operatorDir: string,
 ): Promise<void> {
   const { owner, writer, reader } = users;
   const [alpha, beta] = projects;
@@ -344,9 +349,10 @@ async function expectAccessChangesHoldEverywhere(
   expectError(await pushThrough(2, writer, alpha, 3), 403, 'forbidden');
   expect((await http(url(2), 'GET', `/v1/projects/${alpha}/sync/pull?after_server_seq=0&limit=1`, { apiKey: writer.apiKey })).status).toBe(200);
 
-  // The reader's key revoked (as DELETE /v1/me/keys/current or an operator does): refused by every node at once.
+  // The reader's key revoked by the operator's command: refused by every node at once.
   expect((await http(url(1), 'GET', `/v1/projects/${beta}/sync/status`, { apiKey: reader.apiKey })).status).toBe(200);
-  await revokeKeysOf(database, reader.userId);
+  const revoked = await runTdSync(operatorDir, ['keys', 'revoke', displayPrefix(reader.apiKey)], { SYNC_DATABASE_URL: database.url });
+  expect({ code: revoked.code, stderr: revoked.stderr }).toEqual({ code: 0, stderr: '' });
   for (let node = 0; node < NODES; node++) {
     expectError(await http(url(node), 'GET', `/v1/projects/${beta}/sync/status`, { apiKey: reader.apiKey }), 401, 'unauthorized');
   }
@@ -356,15 +362,4 @@ async function expectAccessChangesHoldEverywhere(
   expectError(await pushThrough(0, owner, beta, 4), 404, 'not_found');
   expectError(await http(url(2), 'GET', `/v1/projects/${beta}/sync/pull`, { apiKey: owner.apiKey }), 404, 'not_found');
   expectError(await http(url(0), 'GET', `/v1/projects/${beta}/sync/status`, { apiKey: owner.apiKey }), 404, 'not_found');
-}
-
-async function revokeKeysOf(database: TestDatabase, userId: string): Promise<void> {
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2', [new Date().toISOString(), userId]);
-    expect(rowCount).toBe(1);
-  } finally {
-    await client.end();
-  }
 }
