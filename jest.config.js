@@ -36,7 +36,12 @@ module.exports = {
   // Global only: jest ignores testTimeout inside `projects`.
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/apps/**/src/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/unit-setup-after-env.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',

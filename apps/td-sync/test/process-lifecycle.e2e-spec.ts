@@ -1,6 +1,7 @@
 import { createTestDatabase, TestDatabase } from '@td-sync/testing';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { http } from './support/http';
@@ -159,6 +160,35 @@ describe('td-sync process', () => {
     await outcome;
     expect(server.stdout.join('\n')).toMatch(/shutdown timeout reached/);
   });
+
+  it('while draining answers a request that arrives on an open connection 503 unavailable with Retry-After, and finishes the one in flight', async () => {
+    const server = await spawnTracked({ env: { SYNC_CODE_LOGIN: 'direct', SYNC_SHUTDOWN_TIMEOUT: '10s' } });
+    const { apiKey } = await loginViaUserCode(server, 'draining@example.com');
+    const body = JSON.stringify({ name: 'drained' });
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    const closed = new Promise<void>((done) => socket.on('close', () => done()));
+    socket.write(
+      `POST /v1/projects HTTP/1.1\r\nHost: td\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    await until(() => received.includes('100 Continue'));
+    server.process.kill('SIGTERM');
+    await server.waitForLine(/draining requests/);
+    // The rest of the first request, and a second one behind it on the same connection.
+    socket.write(`${body}GET /healthz HTTP/1.1\r\nHost: td\r\n\r\n`);
+    await closed;
+    expect(await server.exited).toBe(0);
+    const answers = received.split(/(?=HTTP\/1\.1 )/).filter((part) => !part.startsWith('HTTP/1.1 100'));
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 201 /);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answers[1]).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(JSON.parse(answers[1].slice(answers[1].indexOf('\r\n\r\n') + 4))).toMatchObject({
+      error: { code: 'unavailable', message: 'the server is shutting down: retry in a moment' },
+    });
+  });
 });
 
 /** The built server on PostgreSQL (SYNC_DATABASE_URL): waiting for the database, stopping, dying. */
@@ -256,4 +286,8 @@ async function connectionsOf(database: TestDatabase): Promise<number> {
   } finally {
     await client.end();
   }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((done) => setTimeout(done, 10));
 }

@@ -1,6 +1,7 @@
 import fs, { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import BetterSqlite3, { Database } from 'better-sqlite3';
 import { DESCRIPTORS_PER_PROJECT_DATABASE, MIN_DESCRIPTOR_RESERVE } from './project-database-budget';
 import { ProjectDatabaseMissingError, ProjectDatabases } from './project-databases';
@@ -208,9 +209,12 @@ describe('ProjectDatabases', () => {
 describe('ProjectDatabases and files changed under an open handle', () => {
   let dir: string;
   let databases: ProjectDatabases;
+  let warnings: jest.SpyInstance;
   const path = (n: number) => join(dir, id(n), 'events.db');
+  const warned = () => warnings.mock.calls.map(([message]) => String(message));
 
   beforeEach(() => {
+    warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     dir = mkdtempSync(join(tmpdir(), 'td-sync-changes-'));
     databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 4 });
   });
@@ -247,6 +251,7 @@ describe('ProjectDatabases and files changed under an open handle', () => {
     await expect(databases.get(id(1))).rejects.toBeInstanceOf(ProjectDatabaseMissingError);
     await until(() => !handle.open);
     expect(existsSync(join(dir, id(1)))).toBe(false);
+    expect(warned()).toEqual([`event database of project ${id(1)} was removed from disk while open: reopening it`]);
   });
 
   onLinux('notices its project directory swapped for another (a restore that moves directories, not files)', async () => {
@@ -265,6 +270,7 @@ describe('ProjectDatabases and files changed under an open handle', () => {
     const swapped = await databases.get(id(1));
     expect(swapped).not.toBe(first);
     expect(swapped.prepare('SELECT client_action_id FROM events').pluck().all()).toEqual([7]);
+    expect(warned()).toContain(`event database of project ${id(1)} was removed from disk while open: reopening it`);
   });
 
   onLinux('notices the data directory itself moved away', async () => {
@@ -294,6 +300,7 @@ describe('ProjectDatabases and files changed under an open handle', () => {
     expect(restored).not.toBe(handle);
     expect(restored.prepare('SELECT client_action_id FROM events').pluck().all()).toEqual([1]);
     expect(handle.open).toBe(false);
+    expect(warned()).toEqual([`event database of project ${id(1)} was replaced on disk while open: reopening it`]);
   });
 });
 

@@ -32,7 +32,7 @@ export function registerRequestLifecycle(fastify: FastifyInstance, metrics: Metr
       .header('connection', 'close')
       .header('retry-after', 1)
       .header('content-type', 'application/json; charset=utf-8')
-      .send(errorBody('internal_error', 'the server is shutting down: retry in a moment'));
+      .send(errorBody('unavailable', 'the server is shutting down: retry in a moment'));
   });
 
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {

@@ -199,11 +199,12 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
       await lockWaiters(1);
       // Queued behind the demotion: the push's transaction began before the
       // demotion committed, but decides only once it holds the lock.
-      const pushing = pushAs(nodes[2], MEMBER, batchOf('dev-1', [1]));
+      // The expectation is attached at once: the push may be refused before the demotion's answer arrives.
+      const refused = expect(pushAs(nodes[2], MEMBER, batchOf('dev-1', [1]))).rejects.toThrow(Refused);
       await lockWaiters(2);
       await lock.release();
       expect(await demoting).toEqual({ kind: 'changed' });
-      await expect(pushing).rejects.toThrow(Refused);
+      await refused;
       expect((await node.events.status(PROJECT, OWNER, atLeast('reader'))).eventCount).toBe(0);
     });
 
@@ -223,11 +224,11 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
       const lock = await holdCounterLock();
       const deleting = nodes[1].projects.softDelete(PROJECT);
       await lockWaiters(1);
-      const pushing = pushAs(nodes[2], OWNER, batchOf('dev-1', [1]));
+      const refused = expect(pushAs(nodes[2], OWNER, batchOf('dev-1', [1]))).rejects.toThrow('project not found');
       await lockWaiters(2);
       await lock.release();
       expect(await deleting).toBe(true);
-      await expect(pushing).rejects.toThrow('project not found');
+      await refused;
     });
 
     it('keeps the last owner when two nodes demote the two owners at once', async () => {
