@@ -149,9 +149,9 @@ describe('SyncConfig', () => {
   });
 
   describe('limits and timeouts (README, Limits and hardening)', () => {
-    it('defaults to a 16 MiB body budget, a connection cap derived at start, and timeouts of seconds', () => {
+    it('defaults to a 64 MiB body budget, a connection cap derived at start, and timeouts of seconds', () => {
       expect(SyncConfig.fromEnv({})).toMatchObject({
-        maxInflightBodyBytes: 16 * 1024 * 1024,
+        maxInflightBodyBytes: 64 * 1024 * 1024,
         maxConnections: undefined,
         keepAliveTimeoutMs: 5000,
         headersTimeoutMs: 10_000,
@@ -161,13 +161,13 @@ describe('SyncConfig', () => {
 
     it('reads sizes with units, a cap, and durations', () => {
       const config = SyncConfig.fromEnv({
-        SYNC_MAX_INFLIGHT_BODY_BYTES: '64MiB',
+        SYNC_MAX_INFLIGHT_BODY_BYTES: '48MiB',
         SYNC_MAX_CONNECTIONS: '500',
         SYNC_KEEP_ALIVE_TIMEOUT: '65s',
         SYNC_HEADERS_TIMEOUT: '5s',
         SYNC_REQUEST_TIMEOUT: '2m',
       });
-      expect(config).toMatchObject({ maxInflightBodyBytes: 64 * 1024 * 1024, maxConnections: 500, keepAliveTimeoutMs: 65_000, headersTimeoutMs: 5000, requestTimeoutMs: 120_000 });
+      expect(config).toMatchObject({ maxInflightBodyBytes: 48 * 1024 * 1024, maxConnections: 500, keepAliveTimeoutMs: 65_000, headersTimeoutMs: 5000, requestTimeoutMs: 120_000 });
       expect(SyncConfig.fromEnv({ SYNC_MAX_CONNECTIONS: 'AUTO' }).maxConnections).toBeUndefined();
     });
 

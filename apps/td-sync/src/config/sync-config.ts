@@ -81,7 +81,7 @@ export class SyncConfig {
     this.databaseUrl = read.secretUrl('SYNC_DATABASE_URL', 'a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/td_sync', parseDatabaseUrl);
     this.databasePoolSize = read.parse('SYNC_DATABASE_POOL_SIZE', '10', 'a positive integer (connections to PostgreSQL per node)', (v) => parseInteger(v, 1));
     this.databaseConnectTimeoutMs = read.parse('SYNC_DATABASE_CONNECT_TIMEOUT', '60s', 'a duration such as 30s or 2m', parseDurationMs);
-    this.maxInflightBodyBytes = read.parse('SYNC_MAX_INFLIGHT_BODY_BYTES', '16MiB', 'a size of at least 10MiB (one full body), such as 16MiB', (v) => {
+    this.maxInflightBodyBytes = read.parse('SYNC_MAX_INFLIGHT_BODY_BYTES', '64MiB', 'a size of at least 10MiB (one full body), such as 64MiB', (v) => {
       const bytes = parseByteSize(v);
       return bytes !== undefined && bytes >= BODY_LIMIT_BYTES ? bytes : undefined;
     });
