@@ -11,7 +11,7 @@ import { removeProjectDirectory } from './project-directory';
 import { isProjectId } from './project-id';
 import { checkpointTruncate } from './sqlite-pragmas';
 import type { StorageOptions } from './storage-options';
-import { WalCheckpointer } from './wal-checkpointer';
+import { IDLE_CHECKPOINT_MS, WalCheckpointer } from './wal-checkpointer';
 
 /** Rounds of "free descriptors, try again" an open gets before its failure stands. */
 const DESCRIPTOR_RETRIES = 4;
@@ -90,7 +90,7 @@ export class ProjectDatabases {
   /** Opens that have been given room in the budget and not finished yet. */
   private reserved = 0;
   private closed = false;
-  private readonly checkpointer = new WalCheckpointer();
+  private readonly checkpointer: WalCheckpointer;
   /**
    * One watch on the data directory, for what the watches on the database
    * files cannot see: a project directory renamed, replaced or deleted whole
@@ -106,7 +106,12 @@ export class ProjectDatabases {
    * line reports both (StorageConnection.gauges); this debug line also says
    * where the limit came from.
    */
-  constructor(private readonly options: StorageOptions) {
+  constructor(
+    private readonly options: StorageOptions,
+    /** How long after its last write a quiet database's WAL is checkpointed (see WalCheckpointer); shorter in tests. */
+    idleCheckpointMs = IDLE_CHECKPOINT_MS,
+  ) {
+    this.checkpointer = new WalCheckpointer(idleCheckpointMs);
     this.dir = resolve(options.projectDataDir);
     this.limit = options.descriptorLimit !== undefined ? { descriptors: options.descriptorLimit, source: 'storage options' } : readOpenFileLimit();
     this.budget = projectDatabaseBudget(this.limit.descriptors, options.maxOpenProjects);
@@ -182,9 +187,9 @@ export class ProjectDatabases {
     if (entry) this.checkpointer.written({ path: entry.path, ...entry.file });
   }
 
-  /** Runs the background checkpoints noted so far and waits for them. */
+  /** Runs the background checkpoints noted so far, whatever the size of their WAL, and waits for them. */
   flushCheckpoints(): Promise<void> {
-    return this.checkpointer.flush();
+    return this.checkpointer.flush(true);
   }
 
   get openCount(): number {
@@ -224,6 +229,8 @@ export class ProjectDatabases {
     const previous = this.closingOf.get(projectId) ?? Promise.resolve();
     const opening = previous
       .then(() => this.makeRoom(projectId))
+      // The checkpoint process opens it first and writes its WAL header, so the commits of this handle sync nothing (see WalCheckpointer).
+      .then(() => (mode === 'existing' ? this.checkpointer.hold(path, true) : undefined))
       .then(() => this.withDescriptors(projectId, () => this.openEntry(projectId, path, mode)).finally(() => this.reserved--))
       .then(
         (entry) => {
@@ -238,6 +245,7 @@ export class ProjectDatabases {
         },
         (error: unknown) => {
           this.opening.delete(projectId);
+          void this.checkpointer.release(path);
           throw error;
         },
       );
@@ -373,10 +381,13 @@ export class ProjectDatabases {
   }
 
   /**
-   * Closes `entry` on a later macrotask. A database still at its path is
-   * checkpointed by the WalCheckpointer first, so that the close (SQLite
-   * checkpoints what is left when the last connection closes, and deletes the
-   * -wal and -shm) costs the event loop no fsync.
+   * Closes `entry` on a later macrotask. A database still at its path is held
+   * open by the checkpoint process while this connection closes, so that the
+   * close is not the last one (the last checkpoints what is left, syncs, and
+   * deletes the -wal and -shm): the checkpoint process does that when it
+   * releases the database afterwards, off the event loop. Should it not hold
+   * the file (out of descriptors, not running), the database is checkpointed
+   * there first instead, so that the close has little left to copy and sync.
    *
    * A `replaced` one (its file deleted or renamed over) is different: SQLite
    * neither checkpoints nor deletes anything when closing a database whose
@@ -394,15 +405,31 @@ export class ProjectDatabases {
     const previous = this.closingOf.get(projectId) ?? Promise.resolve();
     const closing = previous
       .then(() => new Promise<void>((done) => setImmediate(done)))
-      .then(() => (replaced ? this.checkpointer.forget(path) : this.checkpointer.settle({ path, ...entry.file })))
-      .then(() => {
+      .then(() => (replaced ? this.checkpointer.forget(path).then(() => false) : this.holdForClose(entry)))
+      .then((held) => {
         this.closeQuietly(entry, { truncate: replaced });
         this.closingCount--;
+        if (held) void this.checkpointer.release(path);
       });
     this.closingOf.set(projectId, closing);
     void closing.finally(() => {
       if (this.closingOf.get(projectId) === closing) this.closingOf.delete(projectId);
     });
+  }
+
+  /**
+   * Makes sure the checkpoint process holds `entry`'s file before the server
+   * closes it (see closeLater); where it cannot, checkpoints the database
+   * there instead. Returns whether it is held.
+   */
+  private async holdForClose(entry: OpenDatabase): Promise<boolean> {
+    const file = { path: entry.path, ...entry.file };
+    const held = await this.checkpointer.hold(entry.path, false);
+    if (held && held.dev === file.dev && held.ino === file.ino) return true;
+    // Nothing held, or another file than this handle's (a replacement not noticed yet): the old way.
+    await this.checkpointer.release(entry.path);
+    await this.checkpointer.settle(file);
+    return false;
   }
 
   private closeQuietly(entry: OpenDatabase, { truncate }: { truncate: boolean }): void {
