@@ -51,10 +51,14 @@ interface OpenDatabase {
  *
  * A handle must be used synchronously right after `get()` resolves: evicted
  * databases are closed on a later macrotask (setImmediate), which is what keeps
- * a handle valid for the caller that just received it. Before closing, the
- * database's pending checkpoint is run by the WalCheckpointer, so the close
- * itself (which, as the last connection, checkpoints whatever is left) costs
- * no fsync on the event loop; the TRUNCATE checkpoint is for shutdown only.
+ * a handle valid for the caller that just received it. The checkpoint process
+ * (WalCheckpointer) holds every database open while the server does, so an
+ * open, its commits and its close cost no fsync on the event loop: it writes
+ * a new WAL's header before the server opens the file, the server's close is
+ * never the last one (the last checkpoints, syncs and deletes the -wal and
+ * -shm), and its release leaves the WAL in place for the next open, to be
+ * checkpointed once it is large or quiet, or at shutdown. The TRUNCATE
+ * checkpoint is for shutdown only.
  *
  * An open SQLite handle keeps working on a file that was deleted or replaced
  * under it: writes would succeed, be acknowledged, and vanish with the handle.
