@@ -261,9 +261,10 @@ export class ProjectDatabases {
    * Waits until one more database fits the budget, counting handles still
    * closing (their descriptors are not free yet) and opens under way, and
    * evicts the least recently used to make it fit. Under churn (more active
-   * projects than fit) every open thus waits for one close, which is the
-   * background checkpoint of that database if it was just written: slower,
-   * but the descriptors in use never exceed the budget.
+   * projects than fit) every open thus waits for one close (a turn of the
+   * event loop while the checkpoint process holds the database; its
+   * checkpoint first where it does not): slower, but the descriptors in use
+   * never exceed the budget.
    */
   private async makeRoom(keep: string): Promise<void> {
     for (;;) {

@@ -488,7 +488,7 @@ export class WalCheckpointer {
     const { id, failure } = reply;
     const waiting = this.replies.get(id);
     if (!waiting) return;
-    if (failure !== undefined) this.logger.warn(`background checkpoint of ${waiting.path} failed: ${failure}`);
+    if (failure !== undefined) this.logger.warn(`checkpoint process: work on ${waiting.path} failed: ${failure}`);
     this.replies.delete(id);
     waiting.resolve(reply);
     if ([...this.replies.values()].some((other) => other.child === waiting.child)) return;
