@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { ProjectDatabaseMissingError, ProjectDatabases } from '../project-databases';
 import type { AccessDecision } from '../repositories/access-decision';
-import { AppendResult, EventLogStatus, EventLogSummary, EventPage, EventPageRequest, EventStore, PushBatch, StoredEvent } from '../repositories/event-store';
+import { AppendResult, EventLogStatus, EventLogSummary, EventPage, EventPageRequest, EventStore, PushBatch, PushEvent, StoredEvent } from '../repositories/event-store';
 import { SqliteEventLog } from './sqlite-event-log';
 import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
 
@@ -177,12 +177,16 @@ export class SqliteEventStore extends EventStore {
    * background checkpoint; past EARLY_CHECKPOINT_BYTES since the last time,
    * has the checkpoints run now.
    */
-  private written(projectId: string, batch: { events: ReadonlyArray<{ payload: string }> }, accepted: number): void {
+  private written(projectId: string, batch: { events: ReadonlyArray<Pick<PushEvent, 'payload' | 'payloadBytes'>> }, accepted: number): void {
     if (accepted === 0) return;
     this.databases.written(projectId);
     const { events } = batch;
     let bytes = 0;
-    for (let i = 0; i < events.length; i++) bytes += events[i].payload.length + ROW_OVERHEAD_BYTES;
+    for (let i = 0; i < events.length; i++) {
+      const { payloadBytes } = events[i];
+      // Never `payload` when the bytes are there: reading it decodes them.
+      bytes += (payloadBytes === undefined ? events[i].payload.length : payloadBytes.length) + ROW_OVERHEAD_BYTES;
+    }
     // Rejected events (duplicates, empty entity_ids) wrote nothing: count the accepted share.
     this.unflushedBytes += accepted === events.length ? bytes : (bytes * accepted) / events.length;
     if (this.unflushedBytes >= EARLY_CHECKPOINT_BYTES) {
