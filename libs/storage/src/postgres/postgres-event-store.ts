@@ -12,6 +12,7 @@ import {
   PushOutcome,
   StoredEvent,
 } from '../repositories/event-store';
+import { BinaryArrayBuilder } from './binary-array-builder';
 import { AccessFactsRow, applyDecision } from './postgres-memberships.repository';
 import type { PostgresDatabase } from './postgres-database';
 import { lockProjectCounter } from './project-counter-lock';
@@ -105,7 +106,7 @@ export class PostgresEventStore extends EventStore {
       let facts: AccessFactsRow = rows[0];
       const stored = facts.live && rows[0].may_be_stored ? await this.storedSeqs(projectId, batch) : undefined;
       const plan = planAppend(batch, stored);
-      if (plan.ids.length === 0) return plan.result;
+      if (plan.newCount === 0) return plan.result;
       let firstSeq: number | undefined;
       try {
         ({ facts, firstSeq } = await this.appendIfUnchanged(projectId, userId, facts, batch, serverTimestamp, plan));
@@ -246,12 +247,12 @@ export class PostgresEventStore extends EventStore {
         batch.deviceId,
         batch.sessionId,
         serverTimestamp,
-        plan.ids,
-        plan.actionTypes,
-        plan.entityTypes,
-        plan.entityIds,
-        plan.payloads,
-        plan.clientTimestamps,
+        plan.columns.ids,
+        plan.columns.actionTypes,
+        plan.columns.entityTypes,
+        plan.columns.entityIds,
+        plan.columns.payloads,
+        plan.columns.clientTimestamps,
       ],
       rowMode: 'array',
     });
@@ -274,17 +275,23 @@ function idRange(batch: PushBatch): [number | bigint, number | bigint] {
 }
 
 interface AppendPlan {
-  /** The events to store, in request order, as columns. */
-  ids: string[];
-  actionTypes: string[];
-  entityTypes: string[];
-  entityIds: string[];
-  payloads: string[];
-  clientTimestamps: string[];
+  /** How many events are new (stored by this push, if it is admitted). */
+  newCount: number;
+  /** The events to store, in request order, as binary array parameters (see BinaryArrayBuilder). */
+  columns: AppendColumns;
   /** The outcome when nothing is new; otherwise, with the new events' seqs still 0. */
   result: AppendResult;
   /** The outcome once the new events were numbered from `firstSeq`. */
   numberedFrom(firstSeq: number): AppendResult;
+}
+
+interface AppendColumns {
+  ids: Buffer;
+  actionTypes: Buffer;
+  entityTypes: Buffer;
+  entityIds: Buffer;
+  payloads: Buffer;
+  clientTimestamps: Buffer;
 }
 
 /**
@@ -299,19 +306,14 @@ function planAppend(batch: PushBatch, stored: Map<string, number> | undefined): 
   /** Per event: the index among the new events it was stored as, or -1. */
   const newIndex = new Int32Array(count).fill(-1);
   const firstOf = new Map<string, number>();
-  const plan: AppendPlan = {
-    ids: [],
-    actionTypes: [],
-    entityTypes: [],
-    entityIds: [],
-    payloads: [],
-    clientTimestamps: [],
-    result: { accepted: 0, outcomes, serverSeqs },
-    numberedFrom(firstSeq) {
-      for (let i = 0; i < count; i++) if (newIndex[i] >= 0) serverSeqs[i] = firstSeq + newIndex[i];
-      return { accepted: plan.ids.length, outcomes, serverSeqs };
-    },
-  };
+  let payloadChars = 0;
+  for (let i = 0; i < count; i++) payloadChars += batch.events[i].payload.length;
+  const ids = BinaryArrayBuilder.int8(count);
+  const actionTypes = BinaryArrayBuilder.text(count * 8);
+  const entityTypes = BinaryArrayBuilder.text(count * 16);
+  const entityIds = BinaryArrayBuilder.text(count * 24);
+  const payloads = BinaryArrayBuilder.text(payloadChars + count * 4);
+  const clientTimestamps = BinaryArrayBuilder.text(count * 28);
   for (let i = 0; i < count; i++) {
     const event = batch.events[i];
     if (event.entityId === '') {
@@ -334,15 +336,31 @@ function planAppend(batch: PushBatch, stored: Map<string, number> | undefined): 
     }
     firstOf.set(id, i);
     outcomes[i] = PushOutcome.Acked;
-    newIndex[i] = plan.ids.length;
-    plan.ids.push(id);
-    plan.actionTypes.push(event.actionType);
-    plan.entityTypes.push(event.entityType);
-    plan.entityIds.push(event.entityId);
-    plan.payloads.push(event.payload);
-    plan.clientTimestamps.push(event.clientTimestamp);
+    newIndex[i] = ids.length;
+    ids.addInt8(event.clientActionId);
+    actionTypes.addText(event.actionType);
+    entityTypes.addText(event.entityType);
+    entityIds.addText(event.entityId);
+    payloads.addText(event.payload);
+    clientTimestamps.addText(event.clientTimestamp);
   }
-  return plan;
+  const newCount = ids.length;
+  return {
+    newCount,
+    columns: {
+      ids: ids.finish(),
+      actionTypes: actionTypes.finish(),
+      entityTypes: entityTypes.finish(),
+      entityIds: entityIds.finish(),
+      payloads: payloads.finish(),
+      clientTimestamps: clientTimestamps.finish(),
+    },
+    result: { accepted: 0, outcomes, serverSeqs },
+    numberedFrom(firstSeq) {
+      for (let i = 0; i < count; i++) if (newIndex[i] >= 0) serverSeqs[i] = firstSeq + newIndex[i];
+      return { accepted: newCount, outcomes, serverSeqs };
+    },
+  };
 }
 
 /** The page's events, ended at `limit` or at a stop marker (see PAGE), with an exact has_more. */
