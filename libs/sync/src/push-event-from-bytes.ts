@@ -5,7 +5,7 @@ import type { PushEvent } from '@td-sync/storage';
  * (a view, not a copy): the SQLite log writes them as they are, so a
  * 1000-event push decodes no megabyte of payload text into strings that are
  * garbage once the rows are stored. A store that wants text (PostgreSQL)
- * reads `payload`, which decodes on each read.
+ * reads `payload`, decoded on the first read and kept.
  */
 export class PushEventFromBytes implements PushEvent {
   constructor(
@@ -17,7 +17,9 @@ export class PushEventFromBytes implements PushEvent {
     readonly clientTimestamp: string,
   ) {}
 
+  private text: string | undefined;
+
   get payload(): string {
-    return this.payloadBytes.toString('utf8');
+    return (this.text ??= this.payloadBytes.toString('utf8'));
   }
 }
