@@ -191,9 +191,12 @@ export class ProjectDatabases {
     if (entry) this.checkpointer.written({ path: entry.path, ...entry.file });
   }
 
-  /** Runs the background checkpoints noted so far, whatever the size of their WAL, and waits for them. */
+  /**
+   * Runs the background checkpoints noted so far and waits for them: at once
+   * for a WAL past 1 MiB, the rest once quiet (see WalCheckpointer).
+   */
   flushCheckpoints(): Promise<void> {
-    return this.checkpointer.flush(true);
+    return this.checkpointer.flush();
   }
 
   get openCount(): number {
