@@ -8,7 +8,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  * scavenges, each one no longer (they copy survivors, not the space), and
  * frees 16 MiB of resident memory for good, plus the ArrayBuffers of request
  * bodies and socket reads, which only a scavenge of their wrappers releases
- * and which pile up between two scavenges (README, Performance).
+ * and which pile up between two scavenges (docs/performance.md, memory).
  */
 export const SEMI_SPACE_CAP_MIB = 8;
 
