@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { ConfigValidationError } from '../config/config-validation-error';
 import { baseUrlWarning, startupSummary } from '../startup/startup-summary';
 import { serverVersion } from '../startup/version';
-import { servingYoungGeneration } from '../startup/serving-young-generation';
 import type { SyncConfig } from '../config/sync-config';
 import type { CliIo } from './command';
 import { defineCommand } from './define-command';
@@ -71,8 +70,6 @@ async function serve(io: CliIo): Promise<number> {
   } catch (error) {
     throw new Error(`failed to start: ${(error as Error)?.message ?? String(error)}`);
   }
-  // Started: the young generation may grow now, up to its cap.
-  servingYoungGeneration.release();
   // The bound address, not app.getUrl(), which names [::1] for "every interface".
   const { address, port } = app.getHttpServer().address() as AddressInfo;
   const listeningOn = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
