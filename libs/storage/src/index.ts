@@ -40,7 +40,7 @@ export type { AppendResult, EventLogStatus, EventLogSummary, EventPage, EventPag
 export { RateLimitCounters } from './repositories/rate-limit-counters';
 export type { RateLimitWindow } from './repositories/rate-limit-counters';
 
-export { migrateSqliteToPostgres } from './migration/sqlite-to-postgres';
+export { migrateSqliteToPostgres } from './migration/migrate-sqlite-to-postgres';
 export type { MigrationProgress, MigrationSummary, ProjectOutcome, SqliteToPostgresOptions } from './migration/sqlite-to-postgres';
 export { locateSqliteData } from './migration/sqlite-data-location';
 export type { SqliteDataLocation } from './migration/sqlite-data-location';

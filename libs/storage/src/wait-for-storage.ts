@@ -1,4 +1,3 @@
-import { waitForPostgres } from './postgres/wait-for-postgres';
 import type { StorageOptions } from './storage-options';
 
 /**
@@ -6,8 +5,10 @@ import type { StorageOptions } from './storage-options';
  * line per failed attempt) for the configured time, else rejects. For a
  * process start, before the application is built: Nest holds its log lines
  * until then, and a node waiting for its database should say so as it waits.
- * SQLite files need no waiting.
+ * SQLite files need no waiting, and a SQLite server never loads node-postgres.
  */
 export async function waitForStorage(options: StorageOptions, log: (line: string) => void): Promise<void> {
-  if (options.database) await waitForPostgres(options.database, log);
+  if (!options.database) return;
+  const { waitForPostgres } = await import('./postgres/wait-for-postgres');
+  await waitForPostgres(options.database, log);
 }
