@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Database } from 'better-sqlite3';
+import { isUtf8 } from 'node:buffer';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,6 +256,15 @@ describe('SqliteEventLog (on a real project database)', () => {
     expect(log.page(db, 3, 10, 'dev-a')).toMatchObject({ count: 0, hasMore: false });
   });
 
+  it('serves text that is not valid UTF-8 (a log taken over from a Go server) with U+FFFD, as valid UTF-8', () => {
+    log.append(db, batch('dev-a', [event(1)]), TIME);
+    // A lone surrogate's bytes and a stray 0xff, as Go could have stored them.
+    db.prepare(`UPDATE events SET device_id = CAST(x'61eda08078ff62' AS TEXT)`).run();
+    const page = log.page(db, 0, 10, undefined);
+    expect(isUtf8(page.eventsJson as Buffer)).toBe(true);
+    expect(eventsOf(page)[0].device_id).toBe('a\ufffd\ufffd\ufffdx\ufffdb');
+  });
+
   it('pages exactly like a filter over the log, whatever the devices, cursor, limit and exclusion', async () => {
     const deviceArbitrary = fc.constantFrom('a', 'b', 'c', 'dd');
     const pushes = fc.array(fc.record({ deviceId: deviceArbitrary, count: fc.integer({ min: 1, max: 7 }) }), { minLength: 0, maxLength: 12 });
@@ -290,6 +300,27 @@ describe('SqliteEventLog (on a real project database)', () => {
 });
 
 describe('SqliteEventLog pages of huge events', () => {
+  it('counts an event as its payload and id bytes plus 160, as PostgreSQL does, so both end a page at the same event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td-sync-page-budget-'));
+    const databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: dir, maxOpenProjects: 2 });
+    try {
+      await databases.create('p_00000000000000ab');
+      const db = await databases.get('p_00000000000000ab');
+      const log = new SqliteEventLog();
+      // dev-1 / ses-1 / td-N: 5 + 5 + 4 id bytes. Two events of exactly half the budget fit; one byte more and the second waits.
+      const payloadOf = (bytes: number) => `{"é":"${'x'.repeat(bytes - 9)}"}`; // é is two bytes
+      const half = PAGE_BYTE_BUDGET / 2 - (5 + 5 + 4 + 160);
+      log.append(db, batch('dev-1', [event(1, { payload: payloadOf(half), entityId: 'td-1' }), event(2, { payload: payloadOf(half), entityId: 'td-2' })]), TIME);
+      log.append(db, batch('dev-1', [event(3, { payload: payloadOf(half + 1), entityId: 'td-3' }), event(4, { payload: '{}', entityId: 'td-4' })]), TIME);
+      expect(log.page(db, 0, 1000, undefined)).toMatchObject({ count: 2, lastServerSeq: 2, hasMore: true });
+      expect(log.page(db, 1, 1000, undefined)).toMatchObject({ count: 1, lastServerSeq: 2, hasMore: true });
+      expect(log.page(db, 2, 1000, undefined)).toMatchObject({ count: 2, lastServerSeq: 4, hasMore: false });
+    } finally {
+      await databases.closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('ends a page once it passes the byte budget, always with at least one event, and says more remain', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'td-sync-page-budget-'));
     const databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: dir, maxOpenProjects: 2 });
