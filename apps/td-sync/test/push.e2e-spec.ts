@@ -252,6 +252,17 @@ describeEachBackend('POST /v1/projects/:id/sync/push', (backend) => {
       expectError(await push(server, owner, 'p_0000000000000000', body), 404, 'not_found');
       expectError(await push(server, owner, 'not-a-project', body), 404, 'not_found');
     });
+
+    it("answers a malformed push with the caller's 403 or 404 before its 400, so a stranger learns nothing from it", async () => {
+      const malformed = { device_id: '', session_id: 's', events: [makeEvent(1)] };
+      const before = (await status(projectId)).event_count;
+      expectError(await push(server, stranger, projectId, malformed), 403, 'forbidden');
+      expectError(await push(server, reader, projectId, malformed), 403, 'forbidden');
+      expectError(await push(server, owner, 'p_0000000000000000', malformed), 404, 'not_found');
+      expectError(await http(server.url, 'POST', `/v1/projects/${projectId}/sync/push`, { apiKey: stranger.apiKey, body: '{"events": [' }), 403, 'forbidden');
+      expectError(await push(server, writer, projectId, malformed), 400, 'bad_request');
+      expect((await status(projectId)).event_count).toBe(before);
+    });
   });
 });
 

@@ -23,6 +23,7 @@ export {
   JsonSyntaxError,
   scanValue,
   scanString,
+  scanWords,
   scanNumber,
   scanKey,
   skipWhitespace,

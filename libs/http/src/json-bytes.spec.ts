@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import { JsonSyntaxError, scanValue, skipWhitespace } from './json-bytes';
+import { JsonSyntaxError, scanValue, scanWords, skipWhitespace } from './json-bytes';
 
-/** Whether the scanner takes `text` (as UTF-8) as one JSON text, and how deep it found it. */
-function scan(text: string): { accepted: boolean; depth: number } {
-  const b = Buffer.from(text);
+/** Whether the scanner takes `b` as one JSON text, and how deep it found it. */
+function scanBytes(b: Buffer): { accepted: boolean; depth: number } {
   const note = { depth: 0 };
   try {
     const end = skipWhitespace(b, scanValue(b, skipWhitespace(b, 0), 0, note));
@@ -12,6 +11,21 @@ function scan(text: string): { accepted: boolean; depth: number } {
     if (!(error instanceof JsonSyntaxError)) throw error;
     return { accepted: false, depth: note.depth };
   }
+}
+
+/**
+ * Whether the scanner takes `text` (as UTF-8) as one JSON text, and how deep
+ * it found it: byte by byte, and four bytes at a time (scanWords) with the
+ * text at each offset from a 4-byte boundary, which must all agree.
+ */
+function scan(text: string, shifts = [0, 1, 2, 3]): { accepted: boolean; depth: number } {
+  const byBytes = scanBytes(Buffer.from(text));
+  for (const shift of shifts) {
+    const b = Buffer.from(' '.repeat(shift) + text);
+    expect(b.byteOffset % 4).toBe(0); // (Buffer.from allocates 8-aligned)
+    expect([text, shift, scanWords(b, () => scanBytes(b))]).toEqual([text, shift, byBytes]);
+  }
+  return byBytes;
 }
 
 function parses(text: string): boolean {
@@ -35,6 +49,7 @@ describe('the validating byte scanner', () => {
       '""',
       '"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\uD800\\udfff\\uABCD"',
       '"é 😀 \u2028 \u007f"',
+      '"a long string, so that the scan steps over words: é 😀 \u2028 \u007f \u00ff ÿ ~ !"',
       'true',
       'false',
       'null',
@@ -101,13 +116,23 @@ describe('the validating byte scanner', () => {
     const alphabet = fc.constantFrom(...' \t\n"\\{}[],:-+.0123456789eEtrufalsn/bux\u0000\u001fé'.split(''));
     fc.assert(
       fc.property(fc.json({ maxDepth: 4 }), fc.nat(), alphabet, fc.constantFrom('insert', 'delete', 'replace'), (json, at, char, edit) => {
-        expect(scan(json).accepted).toBe(true);
+        expect(scan(json, [at % 4]).accepted).toBe(true);
         const i = json.length === 0 ? 0 : at % json.length;
         const changed = edit === 'insert' ? json.slice(0, i) + char + json.slice(i) : edit === 'delete' ? json.slice(0, i) + json.slice(i + 1) : json.slice(0, i) + char + json.slice(i + 1);
-        expect(scan(changed).accepted).toBe(parses(changed));
+        expect(scan(changed, [at % 4]).accepted).toBe(parses(changed));
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('agrees with JSON.parse on every byte at every place of a string, four bytes at a time too', () => {
+    const chars = [...Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c)), 'é', '€', '😀', '\u2028', '\uffff'];
+    for (const char of chars) {
+      for (let at = 0; at < 10; at++) {
+        const text = `"${'abcdefghij'.slice(0, at)}${char}${'klmnopqrst'.slice(at)}"`;
+        expect([text, scan(text).accepted]).toEqual([text, parses(text)]);
+      }
+    }
   });
 
   it('notes the deepest nesting, however deep, without using the call stack', () => {

@@ -75,6 +75,10 @@ export function scanString(b: Uint8Array, i: number): number {
   const n = b.length;
   i++;
   for (;;) {
+    if (wordsOf === b) {
+      while ((i & 3) !== 0 && i < n && PLAIN_IN_STRING[b[i]] === 1) i++;
+      if ((i & 3) === 0) i = skipPlainWords(i);
+    }
     while (i < n && PLAIN_IN_STRING[b[i]] === 1) i++;
     if (i >= n) throw new JsonSyntaxError(i);
     const c = b[i];
@@ -89,6 +93,54 @@ export function scanString(b: Uint8Array, i: number): number {
       throw new JsonSyntaxError(i);
     }
   }
+}
+
+/**
+ * The bytes being scanned by scanWords, and the same memory as 32-bit words.
+ * Most of a push body is string content; the string loop steps over it four
+ * bytes at a time where it can (about twice as fast as byte by byte).
+ */
+let wordsOf: Uint8Array | undefined;
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+/**
+ * Runs `scan` over `b` with its four-bytes-at-a-time string loop (when `b`
+ * starts 4-aligned in its memory; a large Buffer does). Scanning gives the
+ * same answers either way.
+ */
+export function scanWords<T>(b: Uint8Array, scan: () => T): T {
+  if (b.byteOffset % 4 !== 0) return scan();
+  wordsOf = b;
+  words = new Int32Array(b.buffer, b.byteOffset, b.length >>> 2);
+  try {
+    return scan();
+  } finally {
+    // Holds no body after its scan.
+    wordsOf = undefined;
+    words = new Int32Array(0);
+  }
+}
+
+/**
+ * From b[i] (i a multiple of 4), past the words whose four bytes are all
+ * plain string bytes: none below 0x20, none `"` or `\` (bytes from 0x80 up
+ * are plain). The classic SWAR tests: (x - 0x20202020) & ~x & 0x80808080 is
+ * non-zero exactly when some byte of x is below 0x20, and so is the same for
+ * 0x01010101 when some byte is zero (here, of x XOR the byte looked for).
+ * Returns where the first word with another byte starts, or where the words end.
+ */
+function skipPlainWords(i: number): number {
+  const w = words;
+  const count = w.length;
+  let k = i >>> 2;
+  while (k < count) {
+    const x = w[k];
+    const quote = x ^ 0x22222222;
+    const backslash = x ^ 0x5c5c5c5c;
+    if ((((x - 0x20202020) & ~x) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) break;
+    k++;
+  }
+  return k << 2;
 }
 
 /** Whether the string token b[start, end) (quotes included) holds an escape. */

@@ -37,6 +37,25 @@ export class ProjectAccess {
     // No user has the empty id: a request without a caller is a non-member.
     return this.memberships.checkAccess(projectId, userId ?? '', this.decisions[required]);
   }
+
+  /**
+   * The input `parse` reads from a request, for a route that has no early
+   * check (@RequireRoleInStorage) because its storage call applies
+   * `decision(required)` itself, atomically with the work: a valid request
+   * then reads the caller's role once, not twice. An id no project can have
+   * is 404 at once. Input that `parse` refuses is answered with the caller's
+   * 404 or 403, if they have one, before its 400, as the guard would: a
+   * stranger learns nothing from a 400.
+   */
+  async parseFor<T>(projectId: unknown, userId: string | undefined, required: ProjectRole, parse: () => T): Promise<T> {
+    if (!isProjectId(projectId)) throw projectNotFound();
+    try {
+      return parse();
+    } catch (refusal) {
+      await this.check(projectId, userId, required);
+      throw refusal;
+    }
+  }
 }
 
 function decideFor(required: ProjectRole): AccessDecision {

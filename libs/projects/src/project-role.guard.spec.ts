@@ -1,4 +1,4 @@
-import { ExecutionContext, ForbiddenException, HttpException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ExecutionContext, ForbiddenException, HttpException, NotFoundException } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { MembershipsRepository, ProjectRole, StorageModule, StorageOptionsModule, User, UsersRepository } from '@td-sync/storage';
 import type { FastifyRequest } from 'fastify';
@@ -128,5 +128,45 @@ describe('ProjectRoleGuard (real server database)', () => {
     await projects.softDelete(doomed);
     expect(await refusal('pull', request(users.owner, doomed))).toBeInstanceOf(NotFoundException);
     expect(await refusal('pull', request(users.stranger, doomed))).toBeInstanceOf(NotFoundException);
+  });
+
+  describe('ProjectAccess.parseFor (routes whose storage decides, with no guard)', () => {
+    const malformed = new BadRequestException('request body is not valid JSON');
+    const refuseInput = (): never => {
+      throw malformed;
+    };
+    let access: ProjectAccess;
+    beforeAll(() => {
+      access = moduleRef.get(ProjectAccess);
+    });
+
+    async function outcome(promise: Promise<unknown>): Promise<string> {
+      try {
+        return `parsed ${JSON.stringify(await promise)}`;
+      } catch (error) {
+        if (error instanceof HttpException) return `${error.getStatus()} ${error.message}`;
+        throw error;
+      }
+    }
+
+    it('hands back the parsed input for any caller: the storage call is the one decision', async () => {
+      for (const who of ['owner', 'writer', 'reader', 'stranger'] as const) {
+        expect(await outcome(access.parseFor(projectId, users[who].id, 'writer', () => ({ events: 1 })))).toBe('parsed {"events":1}');
+      }
+    });
+
+    it("answers a caller's malformed input with 400 only if they may use the route, else with the 403 first", async () => {
+      expect(await outcome(access.parseFor(projectId, users.writer.id, 'writer', refuseInput))).toBe('400 request body is not valid JSON');
+      expect(await outcome(access.parseFor(projectId, users.reader.id, 'writer', refuseInput))).toBe('403 requires writer role (you are reader)');
+      expect(await outcome(access.parseFor(projectId, users.stranger.id, 'writer', refuseInput))).toBe('403 requires writer role: you are not a member of this project');
+      expect(await outcome(access.parseFor(projectId, undefined, 'writer', refuseInput))).toBe('403 requires writer role: you are not a member of this project');
+    });
+
+    it('answers 404 for an id no project can have at once, and for an unknown one before a 400', async () => {
+      for (const id of [undefined, '', 'nope', '../etc', `${projectId}x`]) {
+        expect(await outcome(access.parseFor(id, users.owner.id, 'writer', () => 'never parsed'))).toBe('404 project not found');
+      }
+      expect(await outcome(access.parseFor('p_0000000000000000', users.owner.id, 'writer', refuseInput))).toBe('404 project not found');
+    });
   });
 });

@@ -30,6 +30,7 @@ import {
   RBRACKET,
   scanString,
   scanValue,
+  scanWords,
   skipWhitespace,
 } from '@td-sync/http';
 
@@ -113,6 +114,10 @@ export class PushBodyLayout implements DepthNote {
  * JsonSyntaxError for text JSON.parse would refuse.
  */
 export function scanPushBody(b: Buffer): PushBodyLayout | undefined {
+  return scanWords(b, () => scanLayout(b));
+}
+
+function scanLayout(b: Buffer): PushBodyLayout | undefined {
   const layout = new PushBodyLayout();
   let i = skipWhitespace(b, 0);
   if (b[i] !== LBRACE) {

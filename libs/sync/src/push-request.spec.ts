@@ -1,5 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import fc from 'fast-check';
+import type { PushEvent } from '@td-sync/storage';
 import { parsePushRequest } from './push-request';
 
 function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -23,6 +24,11 @@ function parseText(text: string) {
   return parsePushRequest(Buffer.from(text));
 }
 
+/** An event as plain values: its payload read as text, as a store that wants text reads it. */
+function plainEvent({ clientActionId, actionType, entityType, entityId, payload, clientTimestamp }: PushEvent) {
+  return { clientActionId, actionType, entityType, entityId, payload, clientTimestamp };
+}
+
 function parse(value: unknown) {
   return parseText(JSON.stringify(value));
 }
@@ -42,7 +48,8 @@ describe('parsePushRequest', () => {
     const text =
       '{"device_id":"dev-1","session_id":"ses-1","events":[{"client_action_id":17,"action_type":"update","entity_type":"notes",' +
       '"entity_id":"n-1","payload":{"b":1.0,"a":12345678901234567890},"client_timestamp":"2026-01-31T10:15:02.5+02:00"}]}';
-    expect(parseText(text)).toEqual({
+    const batch = parseText(text);
+    expect({ ...batch, events: batch.events.map(plainEvent) }).toEqual({
       deviceId: 'dev-1',
       sessionId: 'ses-1',
       events: [
@@ -56,6 +63,8 @@ describe('parsePushRequest', () => {
         },
       ],
     });
+    // The payload stays the body's bytes, for a store that writes them as they are.
+    expect(batch.events[0].payloadBytes?.toString('utf8')).toBe('{"b":1.0,"a":12345678901234567890}');
   });
 
   it('keeps client_action_ids exact across the int64 range and refuses what lies beyond', () => {
@@ -177,7 +186,7 @@ describe('parsePushRequest', () => {
         let actual: unknown;
         try {
           const batch = parseText(text);
-          actual = { ...batch, events: batch.events.map((e) => ({ ...e, payload: JSON.parse(e.payload) as unknown })) };
+          actual = { ...batch, events: batch.events.map((e) => ({ ...plainEvent(e), payload: JSON.parse(e.payload) as unknown })) };
         } catch (error) {
           expect(error).toBeInstanceOf(BadRequestException);
           actual = (error as Error).message;

@@ -4,6 +4,7 @@ import type { PushBatch, PushEvent } from '@td-sync/storage';
 import { isUtf8 } from 'node:buffer';
 import { ByteVocabulary } from './byte-vocabulary';
 import { ACTION_TYPES, ENTITY_TYPES } from './event-vocabulary';
+import { PushEventFromBytes } from './push-event-from-bytes';
 import {
   ACTION_TYPE,
   CLIENT_ACTION_ID,
@@ -148,7 +149,7 @@ function eventAt(b: Buffer, layout: PushBodyLayout, i: number): PushEvent {
     throw invalid(`events[${i}].client_timestamp must be an RFC 3339 timestamp such as 2026-01-31T08:15:02.123Z (got ${shown(b, timestampStart, timestampEnd)})`);
   }
 
-  return { clientActionId, actionType, entityType, entityId, payload: b.toString('utf8', payloadStart, payloadEnd), clientTimestamp };
+  return new PushEventFromBytes(clientActionId, actionType, entityType, entityId, b.subarray(payloadStart, payloadEnd), clientTimestamp);
 }
 
 /** A top-level member's string value, decoded; undefined when absent or not a string. */

@@ -3,7 +3,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '@td-sync/auth';
 import { API_TAGS, ApiBearerKey, ApiErrors, COMPRESSED_AT_ANY_SIZE, RateLimit, READS_OWN_JSON_BODY, type AuthenticatedUser } from '@td-sync/http';
-import { RequireRole } from '@td-sync/projects';
+import { ProjectAccess, RequireRole, RequireRoleInStorage } from '@td-sync/projects';
 import type { FastifyRequest } from 'fastify';
 import { PullResponseDto } from './dto/pull-response.dto';
 import { PushRequestDto } from './dto/push-request.dto';
@@ -26,8 +26,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * content type is set here and Fastify sends the string as it is (gzipped,
  * for a client that accepts it: every pull, a push answer past a few KB).
  *
- * @RequireRole answers 404/403 before the body is looked at; the service's
- * storage call decides again, atomically with the work.
+ * @RequireRole answers 404/403 before the query is looked at; the service's
+ * storage call decides again, atomically with the work. Push, the most
+ * frequent request, has no early check (@RequireRoleInStorage): its storage
+ * call is the one decision, and ProjectAccess.parseFor answers a stranger's
+ * malformed body with 404/403 rather than 400.
  */
 @ApiTags(API_TAGS.sync.name)
 @ApiBearerKey()
@@ -36,11 +39,12 @@ export class SyncController {
   constructor(
     private readonly sync: SyncService,
     private readonly counters: SyncCounters,
+    private readonly access: ProjectAccess,
   ) {}
 
   @Post('push')
   @RouteConfig({ [READS_OWN_JSON_BODY]: true })
-  @RequireRole('writer')
+  @RequireRoleInStorage('writer')
   @RateLimit('push')
   @HttpCode(200)
   @Header('content-type', JSON_TYPE)
@@ -51,8 +55,9 @@ export class SyncController {
   @ApiBody({ type: PushRequestDto })
   @ApiOkResponse({ type: PushResponseDto })
   @ApiErrors({ bad_request: 'bad JSON, an empty device_id or session_id, no events or too many, an unknown entity_type or action_type, a bad client_timestamp, a payload that is not an object, or a client_action_id that is not an integer' })
-  push(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string> {
-    return this.sync.push(projectId, user.id, parsePushRequest(request.body));
+  async push(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string> {
+    const batch = await this.access.parseFor(projectId, user.id, 'writer', () => parsePushRequest(request.body));
+    return this.sync.push(projectId, user.id, batch);
   }
 
   @Get('pull')

@@ -22,7 +22,7 @@ describe('startupSummary', () => {
       code_login: 'confirm',
       rate_limits_per_minute: { auth: 10, auth_poll: 300, push: 0, pull: 120, other: 300 },
       trusted_proxies: [],
-      limits: { max_connections: 64, max_inflight_body_bytes: 16 * 1024 * 1024, keep_alive_timeout_ms: 5000, headers_timeout_ms: 10_000, request_timeout_ms: 60_000 },
+      limits: { max_connections: 64, max_inflight_body_bytes: 64 * 1024 * 1024, keep_alive_timeout_ms: 5000, headers_timeout_ms: 10_000, request_timeout_ms: 60_000 },
       shutdown_timeout_ms: 30_000,
       log_level: 'info',
     });

@@ -226,7 +226,7 @@ describe('crash safety of acknowledged pushes (built server, SIGKILL and SIGTERM
     for (const answer of answers.slice(1)) {
       expect(answer).toMatch(/^HTTP\/1\.1 503/);
       const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { code: string; error: { code: string } };
-      expect(body).toMatchObject({ code: 'internal_error', error: { code: 'internal_error' } });
+      expect(body).toMatchObject({ code: 'unavailable', error: { code: 'unavailable' } });
     }
     const stored = storedEvents(dataDir, client.projectId).filter((e) => e.device_id === 'drain').map((e) => e.client_action_id);
     expect(stored).toEqual(['1']);

@@ -76,6 +76,56 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     expect(await node.events.status(PROJECT, OWNER, atLeast('reader'))).toEqual({ eventCount: 6, lastServerSeq: 6, lastEventTime: TIME });
   });
 
+  it('numbers only the new events of a batch partly stored, in request order, and a retry of a whole batch burns nothing', async () => {
+    const first = await pushAs(node, MEMBER, batchOf('dev-1', [1, 2, 3]));
+    expect(first.accepted).toBe(3);
+    // 1 and 3 stored before, 5 repeated within the batch, 9 refused alone; the new ones get 4, 5, 6 in order.
+    const mixed = await pushAs(node, MEMBER, {
+      deviceId: 'dev-1',
+      sessionId: 'ses-1',
+      events: [event(5), event(1), event(6), event(9, { entityId: '' }), event(3), event(7), event(5)],
+    });
+    expect([...mixed.outcomes]).toEqual([
+      PushOutcome.Acked,
+      PushOutcome.Duplicate,
+      PushOutcome.Acked,
+      PushOutcome.EmptyEntityId,
+      PushOutcome.Duplicate,
+      PushOutcome.Acked,
+      PushOutcome.Duplicate,
+    ]);
+    expect([...mixed.serverSeqs]).toEqual([4, 1, 5, 0, 3, 6, 4]);
+    expect(mixed.accepted).toBe(3);
+
+    const retry = await pushAs(nodes[1], MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(5), event(1), event(6), event(3), event(7)] });
+    expect(retry.accepted).toBe(0);
+    expect([...retry.serverSeqs]).toEqual([4, 1, 5, 3, 6]);
+    expect(await node.events.status(PROJECT, OWNER, atLeast('reader'))).toEqual({ eventCount: 6, lastServerSeq: 6, lastEventTime: TIME });
+    expect([...(await pushAs(node, MEMBER, batchOf('dev-1', [8]))).serverSeqs]).toEqual([7]);
+    expect(seqsOf(await pageOf(node, 0))).toEqual(range(1, 7));
+  });
+
+  it('answers a batch of events all refused alone with the access decision only', async () => {
+    const refusedAlone = { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(1, { entityId: '' })] };
+    expect(await pushAs(node, MEMBER, refusedAlone)).toMatchObject({ accepted: 0, outcomes: new Uint8Array([PushOutcome.EmptyEntityId]) });
+    await expect(node.events.append(PROJECT, 'u_00000000000000cc', refusedAlone, TIME, atLeast('writer'))).rejects.toThrow('requires writer');
+    expect((await node.events.status(PROJECT, OWNER, atLeast('reader'))).lastServerSeq).toBe(0);
+  });
+
+  it('applies whatever the access rule admits, not a fixed one', async () => {
+    const stranger = 'u_00000000000000cc';
+    const anyoneInALiveProject: AccessDecision = (live) => {
+      if (!live) throw new Refused('project not found');
+    };
+    expect((await node.events.append(PROJECT, stranger, batchOf('dev-9', [1]), TIME, anyoneInALiveProject)).accepted).toBe(1);
+    const ownersOnly: AccessDecision = (live, role) => {
+      if (!live) throw new Refused('project not found');
+      if (role !== 'owner') throw new Refused(`owners only, not ${role}`);
+    };
+    await expect(node.events.append(PROJECT, MEMBER, batchOf('dev-1', [1]), TIME, ownersOnly)).rejects.toThrow('owners only, not writer');
+    expect((await node.events.append(PROJECT, OWNER, batchOf('dev-2', [1]), TIME, ownersOnly)).accepted).toBe(1);
+  });
+
   it('keeps int64 client_action_ids and payload text exact', async () => {
     const big = 9_223_372_036_854_775_807n;
     const payload = '{"b":12345678901234567890,"a":1.0,"s":"\\u00e9\\n","nested":{"z":[]}}';
@@ -229,6 +279,16 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
       await lock.release();
       expect(await deleting).toBe(true);
       await refused;
+    });
+
+    it('refuses a stranger and a reader without waiting for the lock a push in progress holds', async () => {
+      await node.users.findOrCreate({ id: 'u_00000000000000dd', email: 'reader@example.com', created_at: TIME });
+      expect(await node.memberships.add(PROJECT, 'u_00000000000000dd', 'reader', OWNER)).toMatchObject({ kind: 'added' });
+      const lock = await holdCounterLock();
+      // Were they decided under the lock, these would wait for release() and the test would time out.
+      await expect(pushAs(nodes[1], 'u_00000000000000cc', batchOf('dev-1', [1]))).rejects.toThrow('requires writer');
+      await expect(pushAs(nodes[2], 'u_00000000000000dd', batchOf('dev-1', [1]))).rejects.toThrow('requires writer');
+      await lock.release();
     });
 
     it('keeps the last owner when two nodes demote the two owners at once', async () => {

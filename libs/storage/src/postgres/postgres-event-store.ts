@@ -9,30 +9,17 @@ import {
   EventStore,
   PAGE_BYTE_BUDGET,
   PushBatch,
-  PushOutcome,
   StoredEvent,
 } from '../repositories/event-store';
+import { admittedFacts, factsKey } from './admitted-facts';
+import { planAppend } from './append-plan';
 import { AccessFactsRow, applyDecision } from './postgres-memberships.repository';
 import type { PostgresDatabase } from './postgres-database';
 import { lockProjectCounter } from './project-counter-lock';
 
-/**
- * The access facts a push is decided on, and whether any of the batch's
- * (device, session, id) range is stored already: a client's ids mostly only
- * grow, so one index probe usually spares looking each event up.
- */
-const PUSH_FACTS = `SELECT p.deleted_at IS NULL AS live, m.role,
-    EXISTS (SELECT 1 FROM events e WHERE e.project_id = $1 AND e.device_id = $3 AND e.session_id = $4
-            AND e.client_action_id BETWEEN $5 AND $6) AS may_be_stored
-  FROM projects p LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = $2
-  WHERE p.id = $1`;
-
-const STORED_SEQS = `SELECT client_action_id::text, server_seq FROM events
-  WHERE project_id = $1 AND device_id = $2 AND session_id = $3 AND client_action_id = ANY($4::bigint[])`;
-
-/** See the migration SyncFunctions1764100000001: lock, re-read the facts, and only if unchanged number and insert. */
-const APPEND = `SELECT live, role, first_seq FROM td_sync_append($1, $2, $3, $4, $5, $6, $7,
-  $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`;
+/** See the migration PushInOneStatement1764100000002: the decision, the duplicate lookup and the insert, one statement. */
+const PUSH = `SELECT done, live, role, first_seq, stored_at, stored_seqs FROM td_sync_push($1, $2, $3::text[], $4, $5, $6, $7, $8,
+  $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])`;
 
 /**
  * See the migration SyncFunctions1764100000001: the facts on every row, and
@@ -51,11 +38,6 @@ const STATUS = `SELECT p.deleted_at IS NULL AS live, m.role, s.last_seq, s.event
   LEFT JOIN project_seqs s ON s.project_id = p.id
   WHERE p.id = $1`;
 
-/** A push whose facts keep changing under it (a role flipping back and forth) gives up after this many decisions. */
-const MAX_DECISIONS = 5;
-
-const UNIQUE_VIOLATION = '23505';
-
 /** The operator's view of a log: its counter, and the bytes its rows take (a scan of the project's events: not for a hot path). */
 const SUMMARY = `SELECT s.last_seq, s.event_count, s.last_event_time,
     (SELECT coalesce(sum(pg_column_size(e.*)), 0) FROM events e WHERE e.project_id = $1) AS bytes
@@ -70,21 +52,25 @@ const INSERT_STORED = `INSERT INTO events (project_id, server_seq, device_id, se
  * Every project's event log in one PostgreSQL table, shared by every node.
  *
  * Why pulls never skip an event: seqs are allocated under the project's
- * counter row lock, held to COMMIT (td_sync_append). A push that numbers
+ * counter row lock, held to COMMIT (td_sync_push). A push that numbers
  * events N+1… can only have read the counter after the push that numbered
  * …N committed (or failed, which also undid its counter move), so commit
  * order is seq order and every snapshot a pull reads holds a prefix of the
  * project's seqs, never a later seq without an earlier one. A refused,
  * failed or all-duplicate push burns no seq.
  *
- * Access is decided on facts that hold when the work commits. A push reads
- * the facts and decides (`admit`, which throws to refuse); td_sync_append
- * then takes the counter lock, which every change of those facts also takes
- * (lockProjectCounter), re-reads them in a fresh snapshot and writes only if
- * they are unchanged. Otherwise it writes nothing and returns the new facts,
- * and the push is decided again on them: a writer demoted through another
- * node a moment ago is refused. The lock is held for the one statement, never
- * across a network round trip. A pull reads facts and events in one
+ * Access is decided on facts that hold when the work commits. The rule
+ * (`admit`, pure, which throws to refuse) is tabulated over the few states
+ * the facts can be in (admittedFacts) and sent with the push, so
+ * td_sync_push applies it itself: it takes the counter lock, which every
+ * change of those facts also takes (lockProjectCounter), reads them in a
+ * fresh snapshot and writes only if they are admitted; otherwise it writes
+ * nothing and returns them, and `admit` throws the refusal on them: a writer
+ * demoted through another node a moment ago is refused. Duplicates are
+ * looked up under that lock too, so none can be stored in between. A push is
+ * one statement, one round trip; the lock is held for that statement, never
+ * across a network round trip, and a push refused on the facts read before
+ * the lock never takes it. A pull reads facts and events in one
  * statement (one snapshot); status likewise. Every query is keyed by
  * project_id first.
  */
@@ -94,32 +80,36 @@ export class PostgresEventStore extends EventStore {
   }
 
   async append(projectId: string, userId: string, batch: PushBatch, serverTimestamp: string, admit: AccessDecision): Promise<AppendResult> {
-    const [lowest, highest] = idRange(batch);
-    for (let decisions = 1; ; decisions++) {
-      const { rows } = await this.db.query<AccessFactsRow & { may_be_stored: boolean }>({
-        name: 'events_push_facts',
-        text: PUSH_FACTS,
-        values: [projectId, userId, batch.deviceId, batch.sessionId, lowest, highest],
-      });
-      applyDecision(rows, admit);
-      let facts: AccessFactsRow = rows[0];
-      const stored = facts.live && rows[0].may_be_stored ? await this.storedSeqs(projectId, batch) : undefined;
-      const plan = planAppend(batch, stored);
-      if (plan.ids.length === 0) return plan.result;
-      let firstSeq: number | undefined;
-      try {
-        ({ facts, firstSeq } = await this.appendIfUnchanged(projectId, userId, facts, batch, serverTimestamp, plan));
-      } catch (error) {
-        // The same events, committed by a concurrent push (a client retrying
-        // through another node) since they were looked up: look again.
-        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION && decisions < MAX_DECISIONS) continue;
-        throw error;
-      }
-      if (firstSeq !== undefined) return plan.numberedFrom(firstSeq);
-      // The facts changed before the lock was granted: decide again on the new ones.
-      applyDecision([facts], admit);
-      if (decisions >= MAX_DECISIONS) throw new Error(`the access facts of project ${projectId} kept changing during a push`);
+    const plan = planAppend(batch);
+    const { columns } = plan;
+    const { rows } = await this.db.query<[boolean, boolean, ProjectRole | null, string | null, number[] | null, string[] | null]>({
+      name: 'events_push',
+      text: PUSH,
+      values: [
+        projectId,
+        userId,
+        admittedFacts(admit),
+        batch.deviceId,
+        batch.sessionId,
+        serverTimestamp,
+        plan.lowest,
+        plan.highest,
+        columns.ids,
+        columns.actionTypes,
+        columns.entityTypes,
+        columns.entityIds,
+        columns.payloads,
+        columns.clientTimestamps,
+      ],
+      rowMode: 'array',
+    });
+    const [done, live, role, firstSeq, storedAt, storedSeqs] = rows[0];
+    if (!done) {
+      // Refused on the facts read (under the lock, if it got that far): the rule says how.
+      admit(live, role);
+      throw new Error(`td_sync_push refused facts (${factsKey(live, role)}) that the access rule admits`);
     }
+    return plan.outcome(firstSeq === null ? 0 : Number(firstSeq), storedAt, storedSeqs);
   }
 
   async page(projectId: string, userId: string, request: EventPageRequest, admit: AccessDecision): Promise<EventPage> {
@@ -213,136 +203,6 @@ export class PostgresEventStore extends EventStore {
   async removeLog(projectId: string): Promise<void> {
     await this.db.query({ name: 'events_remove_log', text: 'DELETE FROM events WHERE project_id = $1', values: [projectId] });
   }
-
-  /** The seqs already stored under the batch's ids, by id in decimal. */
-  private async storedSeqs(projectId: string, batch: PushBatch): Promise<Map<string, number>> {
-    const ids = batch.events.map((event) => String(event.clientActionId));
-    const { rows } = await this.db.query<[string, string]>({
-      name: 'events_stored_seqs',
-      text: STORED_SEQS,
-      values: [projectId, batch.deviceId, batch.sessionId, ids],
-      rowMode: 'array',
-    });
-    return new Map(rows.map(([id, seq]) => [id, Number(seq)]));
-  }
-
-  /** One statement: the new events stored and numbered if `facts` still hold under the lock (firstSeq), else the facts found instead. */
-  private async appendIfUnchanged(
-    projectId: string,
-    userId: string,
-    facts: AccessFactsRow,
-    batch: PushBatch,
-    serverTimestamp: string,
-    plan: AppendPlan,
-  ): Promise<{ facts: AccessFactsRow; firstSeq: number | undefined }> {
-    const { rows } = await this.db.query<[boolean, ProjectRole | null, string | null]>({
-      name: 'events_append',
-      text: APPEND,
-      values: [
-        projectId,
-        userId,
-        facts.live,
-        facts.role,
-        batch.deviceId,
-        batch.sessionId,
-        serverTimestamp,
-        plan.ids,
-        plan.actionTypes,
-        plan.entityTypes,
-        plan.entityIds,
-        plan.payloads,
-        plan.clientTimestamps,
-      ],
-      rowMode: 'array',
-    });
-    const [live, role, firstSeq] = rows[0];
-    return { facts: { live, role }, firstSeq: firstSeq === null ? undefined : Number(firstSeq) };
-  }
-}
-
-/** The smallest and largest client_action_id of the batch. */
-function idRange(batch: PushBatch): [number | bigint, number | bigint] {
-  const { events } = batch;
-  let lowest = events[0].clientActionId;
-  let highest = lowest;
-  for (let i = 1; i < events.length; i++) {
-    const id = events[i].clientActionId;
-    if (id < lowest) lowest = id;
-    else if (id > highest) highest = id;
-  }
-  return [lowest, highest];
-}
-
-interface AppendPlan {
-  /** The events to store, in request order, as columns. */
-  ids: string[];
-  actionTypes: string[];
-  entityTypes: string[];
-  entityIds: string[];
-  payloads: string[];
-  clientTimestamps: string[];
-  /** The outcome when nothing is new; otherwise, with the new events' seqs still 0. */
-  result: AppendResult;
-  /** The outcome once the new events were numbered from `firstSeq`. */
-  numberedFrom(firstSeq: number): AppendResult;
-}
-
-/**
- * Which events of the batch are new, in request order: duplicates (stored
- * before, or earlier in the batch) get the seq they have, events without
- * entity_id are refused alone.
- */
-function planAppend(batch: PushBatch, stored: Map<string, number> | undefined): AppendPlan {
-  const count = batch.events.length;
-  const outcomes = new Uint8Array(count);
-  const serverSeqs = new Float64Array(count);
-  /** Per event: the index among the new events it was stored as, or -1. */
-  const newIndex = new Int32Array(count).fill(-1);
-  const firstOf = new Map<string, number>();
-  const plan: AppendPlan = {
-    ids: [],
-    actionTypes: [],
-    entityTypes: [],
-    entityIds: [],
-    payloads: [],
-    clientTimestamps: [],
-    result: { accepted: 0, outcomes, serverSeqs },
-    numberedFrom(firstSeq) {
-      for (let i = 0; i < count; i++) if (newIndex[i] >= 0) serverSeqs[i] = firstSeq + newIndex[i];
-      return { accepted: plan.ids.length, outcomes, serverSeqs };
-    },
-  };
-  for (let i = 0; i < count; i++) {
-    const event = batch.events[i];
-    if (event.entityId === '') {
-      outcomes[i] = PushOutcome.EmptyEntityId;
-      continue;
-    }
-    const id = String(event.clientActionId);
-    const storedSeq = stored?.get(id);
-    if (storedSeq !== undefined) {
-      outcomes[i] = PushOutcome.Duplicate;
-      serverSeqs[i] = storedSeq;
-      continue;
-    }
-    const first = firstOf.get(id);
-    if (first !== undefined) {
-      // A repeat within the batch: answered with the seq its first copy gets.
-      outcomes[i] = PushOutcome.Duplicate;
-      newIndex[i] = newIndex[first];
-      continue;
-    }
-    firstOf.set(id, i);
-    outcomes[i] = PushOutcome.Acked;
-    newIndex[i] = plan.ids.length;
-    plan.ids.push(id);
-    plan.actionTypes.push(event.actionType);
-    plan.entityTypes.push(event.entityType);
-    plan.entityIds.push(event.entityId);
-    plan.payloads.push(event.payload);
-    plan.clientTimestamps.push(event.clientTimestamp);
-  }
-  return plan;
 }
 
 /** The page's events, ended at `limit` or at a stop marker (see PAGE), with an exact has_more. */

@@ -13,6 +13,12 @@ export interface PushEvent {
   entityId: string;
   /** The payload object exactly as the client spelled it. */
   payload: string;
+  /**
+   * The same payload as UTF-8 bytes, when the parser kept them (a push body
+   * is read as bytes): storage that can write them as text as they are (the
+   * SQLite log does) takes these, and `payload` is never decoded.
+   */
+  payloadBytes?: Buffer;
   /** The client's timestamp in UTC with the client's precision. */
   clientTimestamp: string;
 }

@@ -210,6 +210,24 @@ describe('SqliteEventLog (on a real project database)', () => {
     ]);
   });
 
+  it('stores a payload given as bytes as TEXT, byte for byte, in multi-row and single-row inserts alike', () => {
+    const payloads = Array.from({ length: ROWS_PER_INSERT + 1 }, (_, i) => `{ "n" : ${i}, "s" : "é 😀 \\u0000 \\ud800", "x" : 1.0e0 }`);
+    // Views into one buffer, as the parser hands them: each bound over its own range only.
+    const body = Buffer.from(`[${payloads.join(',')}]`);
+    let at = 1;
+    const events = payloads.map((payload, i) => {
+      const bytes = body.subarray(at, at + Buffer.byteLength(payload));
+      at += bytes.length + 1;
+      return { ...event(i + 1), payload: 'never read', payloadBytes: bytes };
+    });
+    expect(log.append(db, batch('dev-1', events), TIME).accepted).toBe(payloads.length);
+    const rows = db.prepare('SELECT typeof(payload) AS type, payload FROM events ORDER BY server_seq').all() as Array<{ type: string; payload: string }>;
+    expect(rows).toEqual(payloads.map((payload) => ({ type: 'text', payload })));
+    const page = log.page(db, 0, 100, undefined);
+    expect(page.eventsJson).toContain(`"payload":${payloads[ROWS_PER_INSERT]},`);
+    expect(eventsOf(page).map((e) => e.payload)).toEqual(payloads.map((payload) => JSON.parse(payload) as unknown));
+  });
+
   it('reports count, last seq and the newest server time; none of it while empty', () => {
     expect(log.status(db)).toEqual({ eventCount: 0, lastServerSeq: 0, lastEventTime: undefined });
     log.append(db, batch('dev-1', [event(1), event(2)]), '2026-01-31T08:00:00.000Z');

@@ -299,7 +299,17 @@ const VALUES_PER_ROW = 9;
  */
 export const ROWS_PER_INSERT = 32;
 
-const insertSql = (rows: number) => `INSERT INTO events ${EVENT_COLUMNS} VALUES ${Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+/**
+ * A payload is bound as the request's bytes when the parser kept them (see
+ * PushEvent.payloadBytes). better-sqlite3 binds a Buffer as a BLOB, which the
+ * TEXT column would keep as a BLOB (its affinity converts numbers only), so
+ * the CAST makes it TEXT: the very bytes, valid UTF-8 (the parser checked),
+ * typeof 'text' as a string would be, for the pull's JSON and for any other
+ * reader of events.db. Casting a string is a no-op.
+ */
+const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?)';
+
+const insertSql = (rows: number) => `INSERT INTO events ${EVENT_COLUMNS} VALUES ${Array<string>(rows).fill(ROW_PLACEHOLDERS).join(', ')}`;
 
 function prepare(db: Database): Statements {
   const insertOne = db.prepare(insertSql(1));
@@ -367,7 +377,7 @@ function prepare(db: Database): Statements {
     }
     for (; next < fresh.length; next++) {
       const e = events[fresh[next]];
-      const seq = insertOne.run(deviceId, sessionId, e.clientActionId, e.actionType, e.entityType, e.entityId, e.payload, e.clientTimestamp, serverTimestamp);
+      const seq = insertOne.run(deviceId, sessionId, e.clientActionId, e.actionType, e.entityType, e.entityId, e.payloadBytes ?? e.payload, e.clientTimestamp, serverTimestamp);
       serverSeqs[fresh[next]] = Number(seq.lastInsertRowid);
     }
     for (let i = 0; i < count; i++) if (copyOf[i] >= 0) serverSeqs[i] = serverSeqs[copyOf[i]];
@@ -439,7 +449,7 @@ function bindRow(values: unknown[], row: number, deviceId: string, sessionId: st
   values[at + 3] = event.actionType;
   values[at + 4] = event.entityType;
   values[at + 5] = event.entityId;
-  values[at + 6] = event.payload;
+  values[at + 6] = event.payloadBytes ?? event.payload;
   values[at + 7] = event.clientTimestamp;
   values[at + 8] = serverTimestamp;
 }

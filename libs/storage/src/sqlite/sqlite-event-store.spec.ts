@@ -6,7 +6,7 @@ import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
 import type { PushBatch } from '../repositories/event-store';
 import { SqliteEventLog } from './sqlite-event-log';
-import { SqliteEventStore } from './sqlite-event-store';
+import { EARLY_CHECKPOINT_BYTES, SqliteEventStore } from './sqlite-event-store';
 import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
 import { SqliteProjectsRepository } from './sqlite-projects.repository';
 import { SqliteServerDatabase } from './sqlite-server-database';
@@ -120,6 +120,29 @@ describe('SqliteEventStore (real databases)', () => {
     expect(page).toMatchObject({ count: 1, lastServerSeq: 1, hasMore: false });
     expect(JSON.parse(`[${page.eventsJson}]`)[0]).toMatchObject({ server_seq: 1, payload: { a: 1 } });
     expect(await store.status(project, member, atLeast('reader'))).toEqual({ eventCount: 1, lastServerSeq: 1, lastEventTime: TIME });
+  });
+
+  it('asks for the background checkpoints at once when the rows written pass EARLY_CHECKPOINT_BYTES, before SQLite would run one in a commit', async () => {
+    const flushes = jest.spyOn(databases, 'flushCheckpoints');
+    const bigPayload = `{"text":"${'x'.repeat(EARLY_CHECKPOINT_BYTES / 4)}"}`;
+    const pushOfBig = (ids: number[]): PushBatch => ({
+      deviceId: 'dev-1',
+      sessionId: 'ses-1',
+      events: ids.map((id) => ({ clientActionId: id, actionType: 'create', entityType: 'issues', entityId: `td-${id}`, payload: bigPayload, clientTimestamp: TIME })),
+    });
+    await store.append(project, owner, batch, TIME, atLeast('writer'));
+    await store.append(project, owner, pushOfBig([10, 11, 12]), TIME, atLeast('writer'));
+    expect(flushes).not.toHaveBeenCalled();
+    // Duplicates write nothing and count for nothing.
+    await store.append(project, owner, pushOfBig([10, 11, 12]), TIME, atLeast('writer'));
+    expect(flushes).not.toHaveBeenCalled();
+    await store.append(project, owner, pushOfBig([13]), TIME, atLeast('writer'));
+    expect(flushes).toHaveBeenCalledTimes(1);
+    // The count starts again from there.
+    await store.append(project, owner, pushOfBig([14, 15]), TIME, atLeast('writer'));
+    expect(flushes).toHaveBeenCalledTimes(1);
+    await databases.flushCheckpoints();
+    expect(await eventCount()).toBe(7);
   });
 });
 

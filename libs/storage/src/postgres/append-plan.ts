@@ -1,0 +1,115 @@
+import { AppendResult, PushBatch, PushOutcome } from '../repositories/event-store';
+import { BinaryArrayBuilder } from './binary-array-builder';
+
+/** The events td_sync_push is sent, in request order, as binary array parameters (see BinaryArrayBuilder). */
+export interface AppendColumns {
+  ids: Buffer;
+  actionTypes: Buffer;
+  entityTypes: Buffer;
+  entityIds: Buffer;
+  payloads: Buffer;
+  clientTimestamps: Buffer;
+}
+
+export interface AppendPlan {
+  /** How many events are sent: the batch less events refused alone and repeats of an id earlier in the batch. */
+  sentCount: number;
+  /** The smallest and largest id sent (null when none is). */
+  lowest: number | bigint | null;
+  highest: number | bigint | null;
+  columns: AppendColumns;
+  /**
+   * The push's outcome once td_sync_push stored it: the sent events at the
+   * 1-based positions `storedAt` were stored before, with `storedSeqs`; the
+   * others were numbered from `firstSeq` in order.
+   */
+  outcome(firstSeq: number, storedAt: readonly number[] | null, storedSeqs: readonly string[] | null): AppendResult;
+}
+
+/**
+ * Which events of the batch to send, in request order: an event without
+ * entity_id is refused alone, and a repeat of an id earlier in the batch is
+ * a duplicate answered with the seq of its first copy, so every id is sent
+ * once. Whether an id was stored by an earlier push is td_sync_push's to say.
+ */
+export function planAppend(batch: PushBatch): AppendPlan {
+  const { events } = batch;
+  const count = events.length;
+  const outcomes = new Uint8Array(count);
+  /** Per event: the position among the sent events of the one that stands for it, or -1. */
+  const sentIndex = new Int32Array(count).fill(-1);
+  // Ids are numbers while safe and bigints beyond, never both for one value,
+  // so they key a Map as they are.
+  const firstOf = new Map<number | bigint, number>();
+  let payloadChars = 0;
+  for (let i = 0; i < count; i++) payloadChars += events[i].payload.length;
+  const ids = BinaryArrayBuilder.int8(count);
+  const actionTypes = BinaryArrayBuilder.text(count * 8);
+  const entityTypes = BinaryArrayBuilder.text(count * 16);
+  const entityIds = BinaryArrayBuilder.text(count * 24);
+  const payloads = BinaryArrayBuilder.text(payloadChars + count * 4);
+  const clientTimestamps = BinaryArrayBuilder.text(count * 28);
+  let lowest: number | bigint | null = null;
+  let highest: number | bigint | null = null;
+  for (let i = 0; i < count; i++) {
+    const event = events[i];
+    if (event.entityId === '') {
+      outcomes[i] = PushOutcome.EmptyEntityId;
+      continue;
+    }
+    const id = event.clientActionId;
+    const first = firstOf.get(id);
+    if (first !== undefined) {
+      outcomes[i] = PushOutcome.Duplicate;
+      sentIndex[i] = sentIndex[first];
+      continue;
+    }
+    firstOf.set(id, i);
+    outcomes[i] = PushOutcome.Acked;
+    sentIndex[i] = ids.length;
+    if (lowest === null || id < lowest) lowest = id;
+    if (highest === null || id > highest) highest = id;
+    ids.addInt8(id);
+    actionTypes.addText(event.actionType);
+    entityTypes.addText(event.entityType);
+    entityIds.addText(event.entityId);
+    payloads.addText(event.payload);
+    clientTimestamps.addText(event.clientTimestamp);
+  }
+  const sentCount = ids.length;
+  return {
+    sentCount,
+    lowest,
+    highest,
+    columns: {
+      ids: ids.finish(),
+      actionTypes: actionTypes.finish(),
+      entityTypes: entityTypes.finish(),
+      entityIds: entityIds.finish(),
+      payloads: payloads.finish(),
+      clientTimestamps: clientTimestamps.finish(),
+    },
+    outcome(firstSeq, storedAt, storedSeqs) {
+      const seqOfSent = new Float64Array(sentCount);
+      const stored = new Uint8Array(sentCount);
+      let storedCount = 0;
+      if (storedAt !== null && storedSeqs !== null) {
+        storedCount = storedAt.length;
+        for (let j = 0; j < storedCount; j++) {
+          stored[storedAt[j] - 1] = 1;
+          seqOfSent[storedAt[j] - 1] = Number(storedSeqs[j]);
+        }
+      }
+      let next = firstSeq;
+      for (let k = 0; k < sentCount; k++) if (stored[k] === 0) seqOfSent[k] = next++;
+      const serverSeqs = new Float64Array(count);
+      for (let i = 0; i < count; i++) {
+        const k = sentIndex[i];
+        if (k < 0) continue;
+        serverSeqs[i] = seqOfSent[k];
+        if (stored[k] === 1) outcomes[i] = PushOutcome.Duplicate;
+      }
+      return { accepted: sentCount - storedCount, outcomes, serverSeqs };
+    },
+  };
+}
