@@ -224,7 +224,7 @@ describe('SqliteEventLog (on a real project database)', () => {
     const rows = db.prepare('SELECT typeof(payload) AS type, payload FROM events ORDER BY server_seq').all() as Array<{ type: string; payload: string }>;
     expect(rows).toEqual(payloads.map((payload) => ({ type: 'text', payload })));
     const page = log.page(db, 0, 100, undefined);
-    expect(page.eventsJson).toContain(`"payload":${payloads[ROWS_PER_INSERT]},`);
+    expect(String(page.eventsJson)).toContain(`"payload":${payloads[ROWS_PER_INSERT]},`);
     expect(eventsOf(page).map((e) => e.payload)).toEqual(payloads.map((payload) => JSON.parse(payload) as unknown));
   });
 
