@@ -361,3 +361,154 @@ describe('background WAL checkpoints', () => {
     }
   });
 });
+
+describe('project databases closed and reopened through the checkpoint process', () => {
+  let dir: string;
+  let databases: ProjectDatabases;
+  const path = (n: number) => join(dir, id(n), 'events.db');
+  const count = (db: Database) => db.prepare('SELECT count(*) FROM events').pluck().get();
+  /** The WAL header's salts: a WAL restarted (or written anew) by a commit gets new ones. */
+  const walSalts = (n: number) => readFileSync(`${path(n)}-wal`).subarray(16, 24).toString('hex');
+
+  /** Waits (polling, up to 20 s) for `condition`. */
+  async function eventually(condition: () => boolean): Promise<void> {
+    for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(condition()).toBe(true);
+  }
+  /** Whether the checkpoint process has the file at `file` open. */
+  function checkpointProcessHolds(file: string): boolean {
+    return childrenTitled('td-sync checkpoints').some((pid) => {
+      try {
+        return readdirSync(`/proc/${pid}/fd`).some((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file);
+      } catch {
+        return false;
+      }
+    });
+  }
+  /** Evicts every open project by creating `count` fresh ones (the cache holds 2). */
+  async function churn(from: number): Promise<void> {
+    for (let n = from; n < from + 2; n++) {
+      await databases.create(id(n));
+      insertEvent(await databases.get(id(n)), 1);
+    }
+  }
+  /** A copy of the main database file alone, without its -wal and -shm, as a backup of the .db would be. */
+  function eventsInMainFileAlone(n: number): unknown {
+    const copy = join(dir, `copy-${n}.db`);
+    fs.copyFileSync(path(n), copy);
+    const db = new BetterSqlite3(copy, { readonly: true });
+    try {
+      return count(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-held-'));
+  });
+  afterEach(async () => {
+    await databases.closeAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  onLinux('leaves the WAL of a database evicted from the cache in place, and the next open appends to it without a new header', async () => {
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 });
+    await databases.create(id(1));
+    const first = await databases.get(id(1));
+    insertEvent(first, 1);
+    await churn(10);
+    await until(() => !first.open);
+    await eventually(() => !checkpointProcessHolds(path(1)));
+    // The server's close was not the last one, and the checkpoint process's was read-only: neither checkpointed nor deleted it.
+    expect(statSync(`${path(1)}-wal`).size).toBeGreaterThan(0);
+    const salts = walSalts(1);
+
+    const again = await databases.get(id(1));
+    insertEvent(again, 2);
+    expect(walSalts(1)).toBe(salts);
+    expect(count(again)).toBe(2);
+  });
+
+  onLinux("writes a fresh WAL's header in the checkpoint process, and closes out a quiet database's WAL after the idle delay", async () => {
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 }, 200);
+    await databases.create(id(1));
+    const first = await databases.get(id(1));
+    insertEvent(first, 1);
+    await churn(10);
+    await until(() => !first.open);
+    // Quiet for the idle delay: checkpointed into the main file, its -wal and -shm deleted.
+    await eventually(() => !existsSync(`${path(1)}-wal`));
+    expect(existsSync(`${path(1)}-shm`)).toBe(false);
+    expect(eventsInMainFileAlone(1)).toBe(1);
+
+    const again = await databases.get(id(1));
+    // Opened for the server by the checkpoint process, which wrote the new WAL's header (and synced it) before the server's first commit.
+    expect(statSync(`${path(1)}-wal`).size).toBeGreaterThanOrEqual(32);
+    const salts = walSalts(1);
+    insertEvent(again, 2);
+    expect(walSalts(1)).toBe(salts);
+    expect(count(again)).toBe(2);
+  });
+
+  onLinux('closeAll() leaves every database complete on its own, those evicted with their WAL kept included', async () => {
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 });
+    for (let n = 1; n <= 6; n++) {
+      await databases.create(id(n));
+      const db = await databases.get(id(n));
+      for (let i = 0; i < n; i++) insertEvent(db, i);
+    }
+    await eventually(() => !checkpointProcessHolds(path(1)));
+    expect(existsSync(`${path(1)}-wal`)).toBe(true);
+    await databases.closeAll();
+    for (let n = 1; n <= 6; n++) {
+      expect(readdirSync(join(dir, id(n)))).toEqual(['events.db']);
+      expect(eventsInMainFileAlone(n)).toBe(n);
+    }
+  });
+
+  onLinux('does not replay the WAL left by a released database into another file put at its path (a restore while the project is not open)', async () => {
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 });
+    await databases.create(id(1));
+    const first = await databases.get(id(1));
+    insertEvent(first, 1);
+    const backup = join(dir, 'backup.db');
+    await first.backup(backup); // event 1 only
+    insertEvent(first, 2);
+    await churn(10);
+    await eventually(() => !checkpointProcessHolds(path(1)));
+    expect(statSync(`${path(1)}-wal`).size).toBeGreaterThan(0); // event 2 is there, not in the main file
+
+    renameSync(backup, path(1));
+    const restored = await databases.get(id(1));
+    expect(restored.prepare('SELECT client_action_id FROM events').pluck().all()).toEqual([1]);
+    expect(restored.pragma('integrity_check', { simple: true })).toBe('ok');
+    insertEvent(restored, 3);
+    expect(restored.prepare('SELECT client_action_id FROM events').pluck().all()).toEqual([1, 3]);
+  });
+
+  onLinux('loses nothing when the checkpoint process is killed while it holds databases: they are closed and held again by the next one', async () => {
+    const warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 });
+      await databases.create(id(1));
+      insertEvent(await databases.get(id(1)), 1);
+      await churn(10);
+      const first = await databases.get(id(1)); // held by the checkpoint process
+      const [pid] = childrenTitled('td-sync checkpoints');
+      expect(checkpointProcessHolds(path(1))).toBe(true);
+      process.kill(pid, 'SIGKILL');
+      await eventually(() => warnings.mock.calls.some(([message]) => String(message).startsWith('checkpoint process ended (SIGKILL)')));
+      insertEvent(first, 2);
+      await churn(20);
+      await until(() => !first.open);
+      const again = await databases.get(id(1));
+      expect(count(again)).toBe(2);
+      expect(again.pragma('integrity_check', { simple: true })).toBe('ok');
+      await databases.closeAll();
+      expect(eventsInMainFileAlone(1)).toBe(2);
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { removeProjectDirectory } from './project-directory';
 import { isProjectId } from './project-id';
 import { checkpointTruncate } from './sqlite-pragmas';
 import type { StorageOptions } from './storage-options';
-import { WalCheckpointer } from './wal-checkpointer';
+import { IDLE_CHECKPOINT_MS, WalCheckpointer } from './wal-checkpointer';
 
 /** Rounds of "free descriptors, try again" an open gets before its failure stands. */
 const DESCRIPTOR_RETRIES = 4;
@@ -51,10 +51,14 @@ interface OpenDatabase {
  *
  * A handle must be used synchronously right after `get()` resolves: evicted
  * databases are closed on a later macrotask (setImmediate), which is what keeps
- * a handle valid for the caller that just received it. Before closing, the
- * database's pending checkpoint is run by the WalCheckpointer, so the close
- * itself (which, as the last connection, checkpoints whatever is left) costs
- * no fsync on the event loop; the TRUNCATE checkpoint is for shutdown only.
+ * a handle valid for the caller that just received it. The checkpoint process
+ * (WalCheckpointer) holds every database open while the server does, so an
+ * open, its commits and its close cost no fsync on the event loop: it writes
+ * a new WAL's header before the server opens the file, the server's close is
+ * never the last one (the last checkpoints, syncs and deletes the -wal and
+ * -shm), and its release leaves the WAL in place for the next open, to be
+ * checkpointed once it is large or quiet, or at shutdown. The TRUNCATE
+ * checkpoint is for shutdown only.
  *
  * An open SQLite handle keeps working on a file that was deleted or replaced
  * under it: writes would succeed, be acknowledged, and vanish with the handle.
@@ -90,7 +94,7 @@ export class ProjectDatabases {
   /** Opens that have been given room in the budget and not finished yet. */
   private reserved = 0;
   private closed = false;
-  private readonly checkpointer = new WalCheckpointer();
+  private readonly checkpointer: WalCheckpointer;
   /**
    * One watch on the data directory, for what the watches on the database
    * files cannot see: a project directory renamed, replaced or deleted whole
@@ -106,7 +110,12 @@ export class ProjectDatabases {
    * line reports both (StorageConnection.gauges); this debug line also says
    * where the limit came from.
    */
-  constructor(private readonly options: StorageOptions) {
+  constructor(
+    private readonly options: StorageOptions,
+    /** How long after its last write a quiet database's WAL is checkpointed (see WalCheckpointer); shorter in tests. */
+    idleCheckpointMs = IDLE_CHECKPOINT_MS,
+  ) {
+    this.checkpointer = new WalCheckpointer(idleCheckpointMs);
     this.dir = resolve(options.projectDataDir);
     this.limit = options.descriptorLimit !== undefined ? { descriptors: options.descriptorLimit, source: 'storage options' } : readOpenFileLimit();
     this.budget = projectDatabaseBudget(this.limit.descriptors, options.maxOpenProjects);
@@ -182,7 +191,10 @@ export class ProjectDatabases {
     if (entry) this.checkpointer.written({ path: entry.path, ...entry.file });
   }
 
-  /** Runs the background checkpoints noted so far and waits for them. */
+  /**
+   * Runs the background checkpoints noted so far and waits for them: at once
+   * for a WAL past 1 MiB, the rest once quiet (see WalCheckpointer).
+   */
   flushCheckpoints(): Promise<void> {
     return this.checkpointer.flush();
   }
@@ -224,6 +236,8 @@ export class ProjectDatabases {
     const previous = this.closingOf.get(projectId) ?? Promise.resolve();
     const opening = previous
       .then(() => this.makeRoom(projectId))
+      // The checkpoint process opens it first and writes its WAL header, so the commits of this handle sync nothing (see WalCheckpointer).
+      .then(() => (mode === 'existing' ? this.checkpointer.hold(path, true) : undefined))
       .then(() => this.withDescriptors(projectId, () => this.openEntry(projectId, path, mode)).finally(() => this.reserved--))
       .then(
         (entry) => {
@@ -238,6 +252,7 @@ export class ProjectDatabases {
         },
         (error: unknown) => {
           this.opening.delete(projectId);
+          void this.checkpointer.release(path);
           throw error;
         },
       );
@@ -249,9 +264,10 @@ export class ProjectDatabases {
    * Waits until one more database fits the budget, counting handles still
    * closing (their descriptors are not free yet) and opens under way, and
    * evicts the least recently used to make it fit. Under churn (more active
-   * projects than fit) every open thus waits for one close, which is the
-   * background checkpoint of that database if it was just written: slower,
-   * but the descriptors in use never exceed the budget.
+   * projects than fit) every open thus waits for one close (a turn of the
+   * event loop while the checkpoint process holds the database; its
+   * checkpoint first where it does not): slower, but the descriptors in use
+   * never exceed the budget.
    */
   private async makeRoom(keep: string): Promise<void> {
     for (;;) {
@@ -373,10 +389,13 @@ export class ProjectDatabases {
   }
 
   /**
-   * Closes `entry` on a later macrotask. A database still at its path is
-   * checkpointed by the WalCheckpointer first, so that the close (SQLite
-   * checkpoints what is left when the last connection closes, and deletes the
-   * -wal and -shm) costs the event loop no fsync.
+   * Closes `entry` on a later macrotask. A database still at its path is held
+   * open by the checkpoint process while this connection closes, so that the
+   * close is not the last one (the last checkpoints what is left, syncs, and
+   * deletes the -wal and -shm): the checkpoint process does that when it
+   * releases the database afterwards, off the event loop. Should it not hold
+   * the file (out of descriptors, not running), the database is checkpointed
+   * there first instead, so that the close has little left to copy and sync.
    *
    * A `replaced` one (its file deleted or renamed over) is different: SQLite
    * neither checkpoints nor deletes anything when closing a database whose
@@ -394,15 +413,31 @@ export class ProjectDatabases {
     const previous = this.closingOf.get(projectId) ?? Promise.resolve();
     const closing = previous
       .then(() => new Promise<void>((done) => setImmediate(done)))
-      .then(() => (replaced ? this.checkpointer.forget(path) : this.checkpointer.settle({ path, ...entry.file })))
-      .then(() => {
+      .then(() => (replaced ? this.checkpointer.forget(path).then(() => false) : this.holdForClose(entry)))
+      .then((held) => {
         this.closeQuietly(entry, { truncate: replaced });
         this.closingCount--;
+        if (held) void this.checkpointer.release(path);
       });
     this.closingOf.set(projectId, closing);
     void closing.finally(() => {
       if (this.closingOf.get(projectId) === closing) this.closingOf.delete(projectId);
     });
+  }
+
+  /**
+   * Makes sure the checkpoint process holds `entry`'s file before the server
+   * closes it (see closeLater); where it cannot, checkpoints the database
+   * there instead. Returns whether it is held.
+   */
+  private async holdForClose(entry: OpenDatabase): Promise<boolean> {
+    const file = { path: entry.path, ...entry.file };
+    const held = await this.checkpointer.hold(entry.path, false);
+    if (held && held.dev === file.dev && held.ino === file.ino) return true;
+    // Nothing held, or another file than this handle's (a replacement not noticed yet): the old way.
+    await this.checkpointer.release(entry.path);
+    await this.checkpointer.settle(file);
+    return false;
   }
 
   private closeQuietly(entry: OpenDatabase, { truncate }: { truncate: boolean }): void {

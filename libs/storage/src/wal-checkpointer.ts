@@ -8,90 +8,335 @@ const CHECKPOINT_DELAY_MS = 1000;
 const IDLE_EXIT_MS = 30_000;
 
 /**
- * The checkpoint process's whole program: for each path it is sent, open the
- * database, fold the WAL into it (PASSIVE: never blocks or waits for the
- * server's writers and readers, just as SQLite's own autocheckpoint), close
- * it and answer. Only if the file at the path is still the one the server
- * has open (device and inode, before and after opening it): a file put there
- * since (a restore) shares the old one's -wal and -shm names, and a
- * checkpoint through those would copy the old file's pages into it. One path per turn of its event loop, so a request marked
- * urgent (a database about to be closed) overtakes a long batch of
- * background ones. It exits when the server closes the channel or goes
- * away. It is evaluated from a string so it runs the same from dist/ and
- * under the TypeScript test runner.
+ * How many threads of the checkpoint process work at once. Nearly all their
+ * time is spent waiting for fsync, which the disk serves for several files in
+ * parallel; databases are spread over them by path, so one file is always
+ * handled by the same thread, in the order its requests were sent.
  */
-const CHILD_SOURCE = `
-process.title = 'td-sync checkpoints';
-const Database = require(process.argv[1]);
-const { statSync } = require('node:fs');
-function isTheFile({ path, dev, ino }) {
+const CHECKPOINT_THREADS = 4;
+
+/**
+ * A background checkpoint of a database runs at once only when its WAL has
+ * grown past this; smaller ones wait until the database has been left alone
+ * for IDLE_CHECKPOINT_MS. Each checkpoint costs two fsyncs, and the commit
+ * after it a third (the new WAL header): a project written a few events at a
+ * time should not pay them for every request.
+ */
+const CHECKPOINT_WAL_BYTES = 1024 * 1024;
+
+/**
+ * A written database whose WAL stays below CHECKPOINT_WAL_BYTES is
+ * checkpointed this long after its last write (Litestream's own default
+ * checkpoint interval), and at shutdown.
+ */
+export const IDLE_CHECKPOINT_MS = 60_000;
+
+/**
+ * One thread of the checkpoint process. Requests, each for one database path,
+ * only ever acted on while the file at the path is still the one the server
+ * opened (device and inode, before and after opening it): a file put there
+ * since (a restore) shares the old one's -wal and -shm names, and a
+ * checkpoint through those would copy the old file's pages into it.
+ *
+ * - `hold`: open the database and keep it open (a connection in WAL mode keeps
+ *   a shared lock on the file), so that the server's connection is never the
+ *   last one to close: the last one checkpoints, syncs and deletes the -wal
+ *   and -shm. With `prime`, when the WAL is new, also rewrite the schema
+ *   version (the same value), so that this thread, not the server's first
+ *   commit, writes and syncs the WAL's header and its directory.
+ * - `release`: close the held connection, through a read-only one opened
+ *   first: a read-only connection never checkpoints or deletes anything when
+ *   it closes, so the WAL stays as it is (its commits are there, as after any
+ *   commit in synchronous=NORMAL), ready to be appended to by the next open
+ *   without a new header, and the database is kept on a list to be closed
+ *   out (checkpointed, its -wal and -shm deleted) once idle.
+ * - `checkpoint`: fold the WAL into the database (PASSIVE: never blocks or
+ *   waits for the server's writers and readers, just as SQLite's own
+ *   autocheckpoint). `force`d, at once; otherwise at once only for a WAL past
+ *   CHECKPOINT_WAL_BYTES, else after IDLE_CHECKPOINT_MS without writes. A
+ *   database nobody holds is closed out instead.
+ *
+ * Urgent requests (holds, releases, a checkpoint before a close) overtake
+ * background ones, one request per turn of the thread's event loop. On `stop`
+ * it closes what it holds and closes out every database it kept, so that
+ * after a shutdown each database file is complete on its own.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { sqlitePath, checkpointWalBytes, idleCheckpointMs } = workerData;
+const Database = require(sqlitePath);
+const { statSync, unlinkSync } = require('node:fs');
+function identity(path) {
   const stats = statSync(path, { throwIfNoEntry: false });
-  return stats !== undefined && stats.dev === dev && stats.ino === ino;
+  return stats === undefined ? undefined : { dev: stats.dev, ino: stats.ino };
 }
+function same(a, b) {
+  return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+}
+function walBytes(path) {
+  return statSync(path + '-wal', { throwIfNoEntry: false })?.size ?? 0;
+}
+/** Connections held open, by path: { db, file }. */
+const held = new Map();
+/**
+ * Written databases whose WAL is not checkpointed yet, by path:
+ * { file, writtenAt, wal } (wal: the -wal file left in place by a release).
+ */
+const dirty = new Map();
 const urgent = [];
 const background = [];
 let pumping = false;
-process.on('message', ({ items, isUrgent }) => {
-  (isUrgent ? urgent : background).push(...items);
+function enqueue(item, isUrgent) {
+  (isUrgent ? urgent : background).push(item);
   if (!pumping) {
     pumping = true;
     setImmediate(pump);
   }
+}
+parentPort.on('message', ({ item, isUrgent, stop }) => {
+  if (stop) {
+    clearInterval(sweep);
+    for (const { db } of held.values()) db.close();
+    held.clear();
+    for (const [path, { file }] of [...dirty]) {
+      try {
+        closeOut(path, file);
+      } catch {
+        // Gone or unreadable: nothing to close out.
+      }
+    }
+    process.exit(0);
+  }
+  enqueue(item, isUrgent);
 });
+const sweep = setInterval(() => {
+  const now = Date.now();
+  for (const [path, entry] of dirty) if (now - entry.writtenAt >= idleCheckpointMs && !entry.queued) {
+    entry.queued = true;
+    enqueue({ kind: 'idle', path }, false);
+  }
+}, Math.min(1000, idleCheckpointMs));
 function pump() {
   const item = urgent.shift() || background.shift();
   if (!item) {
     pumping = false;
     return;
   }
-  let db;
-  let failure;
+  let reply;
   try {
-    if (isTheFile(item)) {
-      db = new Database(item.path, { fileMustExist: true, timeout: 0 });
-      if (isTheFile(item)) db.pragma('wal_checkpoint(PASSIVE)');
-    }
+    reply = run(item);
   } catch (error) {
-    failure = error.message;
-  } finally {
-    if (db) db.close();
+    reply = { failure: error.message };
   }
-  process.send({ id: item.id, failure });
+  if (item.id !== undefined) parentPort.postMessage({ id: item.id, ...reply });
   setImmediate(pump);
 }
-process.on('disconnect', () => process.exit(0));
+function run(item) {
+  switch (item.kind) {
+    case 'hold':
+      return hold(item);
+    case 'release':
+      return release(item);
+    case 'idle': {
+      const entry = dirty.get(item.path);
+      if (entry?.queued) checkpoint(item.path, entry.file);
+      return {};
+    }
+    default:
+      if (!same(identity(item.path), item)) return {};
+      if (item.force || walBytes(item.path) >= checkpointWalBytes) checkpoint(item.path, item);
+      else noteWritten(item.path, { dev: item.dev, ino: item.ino });
+      return {};
+  }
+}
+function noteWritten(path, file) {
+  const entry = dirty.get(path);
+  dirty.set(path, { file, writtenAt: Date.now(), wal: entry && same(entry.file, file) ? entry.wal : undefined });
+}
+/** Checkpoints through the held connection, or closes the database out when nobody here holds it. */
+function checkpoint(path, file) {
+  dirty.delete(path);
+  const holder = held.get(path);
+  if (holder && same(holder.file, file)) holder.db.pragma('wal_checkpoint(PASSIVE)');
+  else closeOut(path, file);
+}
+/** Opens and closes the database: the last connection to close checkpoints it and deletes its -wal and -shm. */
+function closeOut(path, file) {
+  dirty.delete(path);
+  if (!same(identity(path), file)) return;
+  const db = new Database(path, { fileMustExist: true, timeout: 0 });
+  try {
+    if (same(identity(path), file)) db.pragma('wal_checkpoint(PASSIVE)');
+  } finally {
+    db.close();
+  }
+}
+function hold({ path, prime }) {
+  const holder = held.get(path);
+  if (holder) return { held: holder.file };
+  const before = identity(path);
+  if (!before) return {};
+  dropStaleWal(path, before);
+  let db;
+  try {
+    const fresh = walBytes(path) === 0;
+    db = new Database(path, { fileMustExist: true, timeout: 0 });
+    db.pragma('synchronous = 1');
+    // Reading the mode takes the shared lock (and opens the -wal and -shm) without changing anything.
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal' || !same(identity(path), before)) {
+      db.close();
+      return {};
+    }
+    if (prime && fresh) {
+      try {
+        db.transaction(() => db.pragma('user_version = ' + Number(db.pragma('user_version', { simple: true })))).immediate();
+      } catch {
+        // Busy (another process writing): then the server's first commit writes the header, as it always did.
+      }
+    }
+  } catch {
+    // Out of descriptors, say: the server closes its own connection the slow way.
+    db?.close();
+    return {};
+  }
+  held.set(path, { db, file: before });
+  return { held: before };
+}
+function release({ path }) {
+  const holder = held.get(path);
+  if (!holder) return {};
+  held.delete(path);
+  let keeper;
+  try {
+    if (same(identity(path), holder.file) && walBytes(path) > 0) keeper = new Database(path, { fileMustExist: true, readonly: true, timeout: 0 });
+    keeper?.pragma('user_version');
+  } catch {
+    keeper?.close();
+    keeper = undefined;
+  }
+  holder.db.close();
+  if (!keeper) {
+    dirty.delete(path);
+    return {};
+  }
+  keeper.close();
+  dirty.set(path, { file: holder.file, writtenAt: dirty.get(path)?.writtenAt ?? Date.now(), wal: identity(path + '-wal') });
+  return {};
+}
+/**
+ * A -wal left in place by a release belongs to the file released. If another
+ * file has been put at the path since (a restore while the project was not
+ * open), SQLite would replay those frames into it: delete that -wal first,
+ * but only if it is still the very file left (a -wal restored along with the
+ * database is the new one's own).
+ */
+function dropStaleWal(path, file) {
+  const entry = dirty.get(path);
+  if (!entry || same(entry.file, file)) return;
+  dirty.delete(path);
+  if (entry.wal && same(identity(path + '-wal'), entry.wal)) {
+    unlinkSync(path + '-wal');
+    try {
+      unlinkSync(path + '-shm');
+    } catch {
+      // None: nothing to delete.
+    }
+  }
+}
+`;
+
+/**
+ * The checkpoint process's whole program: CHECKPOINT_THREADS threads running
+ * WORKER_SOURCE, each request sent to the thread its path belongs to. When the
+ * server closes the channel or goes away, every thread closes what it holds
+ * (a server that is still running, and shutting down, closes its own
+ * connections last) and the process exits. It is evaluated from a string so it
+ * runs the same from dist/ and under the TypeScript test runner.
+ */
+const CHILD_SOURCE = `
+process.title = 'td-sync checkpoints';
+const { Worker } = require('node:worker_threads');
+const [sqlitePath, threadCount, idleCheckpointMs] = process.argv.slice(1);
+const workers = Array.from({ length: Number(threadCount) }, () => {
+  const worker = new Worker(${JSON.stringify(WORKER_SOURCE)}, {
+    eval: true,
+    workerData: { sqlitePath, checkpointWalBytes: ${CHECKPOINT_WAL_BYTES}, idleCheckpointMs: Number(idleCheckpointMs) },
+  });
+  worker.on('message', (reply) => process.send(reply));
+  return worker;
+});
+function workerOf(path) {
+  let hash = 0;
+  for (let i = 0; i < path.length; i++) hash = (hash * 31 + path.charCodeAt(i)) >>> 0;
+  return workers[hash % workers.length];
+}
+process.on('message', ({ items, isUrgent }) => {
+  for (const item of items) workerOf(item.path).postMessage({ item, isUrgent });
+});
+process.on('disconnect', () => {
+  let running = workers.length;
+  for (const worker of workers) {
+    worker.once('exit', () => {
+      if (--running === 0) process.exit(0);
+    });
+    worker.postMessage({ stop: true });
+  }
+});
 `;
 
 interface Reply {
   id: number;
   failure?: string;
+  /** To a hold: the file the checkpoint process now holds open (absent: it does not). */
+  held?: FileIdentity;
 }
 
-/** A database file as the server opened it: its path, device and inode. */
-export interface DatabaseFile {
-  path: string;
+/** Device and inode of a file. */
+export interface FileIdentity {
   dev: number;
   ino: number;
 }
 
+/** A database file as the server opened it: its path, device and inode. */
+export interface DatabaseFile extends FileIdentity {
+  path: string;
+}
+
+/** One request to the checkpoint process (see WORKER_SOURCE). */
+type Request = { kind: 'checkpoint'; path: string; dev: number; ino: number; force: boolean } | { kind: 'hold'; path: string; prime: boolean } | { kind: 'release'; path: string };
+
 /**
- * Checkpoints project databases in a child process. A checkpoint copies the
- * WAL's pages into the database file and syncs both, milliseconds of fsync
- * each; SQLite's automatic checkpoint does that inside whichever commit
- * crosses 1000 pages, so every few 1000-event pushes one of them stalled the
- * event loop for 10–20 ms. With autocheckpoint raised to a safety net on the
- * server's connections, this class batches "this database was written" notes
- * and checkpoints each written database about once a second, and at once
- * before the server closes it (see `settle`), off the event loop.
+ * Checkpoints project databases in a child process, and holds them open there
+ * so that the server's connections never do the work of the last one to close.
+ *
+ * A checkpoint copies the WAL's pages into the database file and syncs both,
+ * milliseconds of fsync each; SQLite's automatic checkpoint does that inside
+ * whichever commit crosses 1000 pages, so every few 1000-event pushes one of
+ * them stalled the event loop for 10–20 ms. With autocheckpoint raised to a
+ * safety net on the server's connections, this class batches "this database
+ * was written" notes and checkpoints each written database about once a
+ * second, off the event loop.
+ *
+ * Opening and closing cost as much: the last connection to close a database
+ * checkpoints it, syncs, and deletes its -wal and -shm, and the next commit
+ * after an open writes a new WAL header and syncs it and its directory. With
+ * more active projects than fit the descriptor budget, every request paid
+ * both on the event loop. So the child `hold`s each database the server has
+ * open (and primes its WAL: the header is written and synced there), and
+ * `release`s it after the server's connection is closed; the server's opens,
+ * commits and closes then touch no fsync at all. Where the child cannot hold
+ * a database (out of descriptors, not running), the server settles it first
+ * (`settle`: a checkpoint, urgent) and closes it itself, as before.
  *
  * A process, not a worker thread: a connection that SQLite closes while
  * another connection of the same process holds locks on the file keeps its
- * descriptor open (closing it would drop that process's POSIX locks), so a
- * checkpoint thread left one more descriptor per open project in the server.
- * Connections of another process do not count against the server's
- * descriptor limit, and this one closes each database right after its
- * checkpoint. It is started on first use and exits after IDLE_EXIT_MS without
- * work, so an idle server does not keep it (about 45 MB resident).
+ * descriptor open (closing it would drop that process's POSIX locks), and
+ * the server's -shm descriptor is shared with every connection of its
+ * process to the file, so held connections in the server would cost
+ * descriptors the budget has not got. Connections of another process do not
+ * count against the server's limit. It is started on first use and exits
+ * after IDLE_EXIT_MS without work and with nothing held, so an idle server
+ * does not keep it (about 60 MB resident).
  */
 export class WalCheckpointer {
   private readonly logger = new Logger(WalCheckpointer.name);
@@ -101,11 +346,16 @@ export class WalCheckpointer {
   /** Per path, the answers still awaited from the child for it. */
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
   /** Per request awaiting its answer, how to resolve it and the process it was sent to. */
-  private readonly replies = new Map<number, { path: string; resolve: () => void; child: ChildProcess }>();
+  private readonly replies = new Map<number, { path: string; resolve: (reply: Reply) => void; child: ChildProcess }>();
+  /** Paths the child holds open (or has been asked to), with the file it holds once it has answered. */
+  private readonly held = new Map<string, { child: ChildProcess; file: Promise<FileIdentity | undefined> }>();
   private timer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 0;
   private stopped = false;
+
+  /** `idleCheckpointMs`: see IDLE_CHECKPOINT_MS (shorter in tests). */
+  constructor(private readonly idleCheckpointMs = IDLE_CHECKPOINT_MS) {}
 
   /** Notes that the database `file` has new WAL content. */
   written(file: DatabaseFile): void {
@@ -114,14 +364,55 @@ export class WalCheckpointer {
     this.timer ??= setTimeout(() => void this.flush(), CHECKPOINT_DELAY_MS).unref();
   }
 
-  /** Checkpoints everything noted so far; resolves when that is done. */
-  async flush(): Promise<void> {
+  /**
+   * Sends everything noted so far to be checkpointed; resolves when the
+   * checkpoint process has dealt with it. `force`: checkpoint it all now,
+   * whatever the size of the WAL (see CHECKPOINT_WAL_BYTES).
+   */
+  async flush(force = false): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size === 0 || this.stopped) return;
     const files = [...this.pending.values()];
     this.pending.clear();
-    await Promise.all(this.send(files, false));
+    await Promise.all(this.send(files.map((file) => ({ kind: 'checkpoint', force, ...file })), false));
+  }
+
+  /**
+   * Has the child open the database at `path` and keep it open until
+   * `release(path)`; with `prime`, also write the header of an empty WAL (for
+   * a database the server is about to open). Resolves with the file the child
+   * holds, or undefined when it does not hold it (nothing at the path, not a
+   * WAL database, the child out of descriptors or not running). Asked as
+   * urgent; a second hold of a held path answers at once.
+   */
+  hold(path: string, prime: boolean): Promise<FileIdentity | undefined> {
+    const current = this.held.get(path);
+    if (current) return current.file;
+    const child = this.stopped ? undefined : this.running();
+    if (!child) return Promise.resolve(undefined);
+    const [reply] = this.send([{ kind: 'hold', path, prime }], true);
+    const file = reply.then((answer) => answer.held);
+    this.held.set(path, { child, file });
+    void file.then((identity) => {
+      if (identity === undefined && this.held.get(path)?.file === file) this.held.delete(path);
+    });
+    return file;
+  }
+
+  /**
+   * Has the child close what it holds of `path` (checkpointing and deleting
+   * the -wal and -shm, if the server's connection is closed by then); resolves
+   * once it has. What was noted as written there needs no checkpoint of its
+   * own: the close does it.
+   */
+  async release(path: string): Promise<void> {
+    const current = this.held.get(path);
+    if (!current) return;
+    this.held.delete(path);
+    this.pending.delete(path);
+    if (current.child !== this.child || !current.child.connected) return; // it ended, and closed everything with it
+    await Promise.all(this.send([{ kind: 'release', path }], true));
   }
 
   /**
@@ -132,20 +423,29 @@ export class WalCheckpointer {
    */
   async settle(file: DatabaseFile): Promise<void> {
     if (this.stopped) return;
-    if (this.pending.delete(file.path) || this.inFlight.has(file.path)) await Promise.all(this.send([file], true));
+    if (this.pending.delete(file.path) || this.inFlight.has(file.path)) await Promise.all(this.send([{ kind: 'checkpoint', force: true, ...file }], true));
   }
 
-  /** Drops what is noted for `path` and resolves once no checkpoint of it runs (before its files are deleted). */
+  /**
+   * Releases `path`, drops what is noted for it and resolves once no request
+   * for it runs (before its files are deleted or replaced).
+   */
   async forget(path: string): Promise<void> {
+    await this.release(path);
     this.pending.delete(path);
     await Promise.all(this.inFlight.get(path) ?? []);
   }
 
-  /** Finishes what is pending and ends the checkpoint process. */
+  /**
+   * Finishes what is pending and ends the checkpoint process, which first
+   * closes everything it holds (so the server's own connections, closed
+   * after this, are the last ones and checkpoint and delete the WAL files).
+   */
   async stop(): Promise<void> {
     await this.flush();
     await Promise.all([...this.inFlight.values()].flatMap((answers) => [...answers]));
     this.stopped = true;
+    this.held.clear();
     clearTimeout(this.idleTimer);
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -157,52 +457,58 @@ export class WalCheckpointer {
     }
   }
 
-  /** Sends `files` to the child; one promise per file, resolved when it answers (or is gone). */
-  private send(files: DatabaseFile[], isUrgent: boolean): Array<Promise<void>> {
+  /** Sends `requests` to the child; one promise per request, resolved with its answer (empty when it is gone). */
+  private send(requests: Request[], isUrgent: boolean): Array<Promise<Reply>> {
     const child = this.running();
-    if (!child) return [];
+    if (!child) return requests.map(() => Promise.resolve({ id: -1 }));
     clearTimeout(this.idleTimer);
-    const items = files.map((file) => {
-      const { path } = file;
+    const items = requests.map((request) => {
+      const { path } = request;
       const id = this.nextId++;
-      const answered = new Promise<void>((resolve) => this.replies.set(id, { path, resolve, child }));
-      const answers = this.inFlight.get(path) ?? new Set();
-      answers.add(answered);
+      const answered = new Promise<Reply>((resolve) => this.replies.set(id, { path, resolve, child }));
+      const answers = this.inFlight.get(path) ?? new Set<Promise<void>>();
+      const done = answered.then(() => undefined);
+      answers.add(done);
       this.inFlight.set(path, answers);
-      void answered.then(() => {
-        answers.delete(answered);
+      void done.then(() => {
+        answers.delete(done);
         if (answers.size === 0 && this.inFlight.get(path) === answers) this.inFlight.delete(path);
       });
-      return { id, file, answered };
+      return { id, request, answered };
     });
     // While answers are awaited the channel keeps the process alive (a shutdown waits for them).
     child.channel?.ref();
-    child.send({ items: items.map(({ id, file }) => ({ id, ...file })), isUrgent }, (error) => {
+    child.send({ items: items.map(({ id, request }) => ({ id, ...request })), isUrgent }, (error) => {
       if (error) for (const { id } of items) this.answer({ id, failure: error.message });
     });
     return items.map(({ answered }) => answered);
   }
 
-  private answer({ id, failure }: Reply): void {
-    const reply = this.replies.get(id);
-    if (!reply) return;
-    if (failure !== undefined) this.logger.warn(`background checkpoint of ${reply.path} failed: ${failure}`);
+  private answer(reply: Reply): void {
+    const { id, failure } = reply;
+    const waiting = this.replies.get(id);
+    if (!waiting) return;
+    if (failure !== undefined) this.logger.warn(`checkpoint process: work on ${waiting.path} failed: ${failure}`);
     this.replies.delete(id);
-    reply.resolve();
-    if ([...this.replies.values()].some((other) => other.child === reply.child)) return;
-    reply.child.channel?.unref();
-    if (reply.child !== this.child) return;
+    waiting.resolve(reply);
+    if ([...this.replies.values()].some((other) => other.child === waiting.child)) return;
+    waiting.child.channel?.unref();
+    if (waiting.child !== this.child) return;
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
-      if (this.child === reply.child && reply.child.connected) reply.child.disconnect();
+      // Held databases keep it running: its exit would leave their closing to the server's event loop.
+      if (this.child === waiting.child && waiting.child.connected && this.held.size === 0) waiting.child.disconnect();
     }, IDLE_EXIT_MS).unref();
   }
+
   /** The checkpoint process, started if it is not running; undefined if it cannot be started. */
   private running(): ChildProcess | undefined {
     if (this.child?.connected) return this.child;
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, ['-e', CHILD_SOURCE, require.resolve('better-sqlite3')], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+      child = spawn(process.execPath, ['-e', CHILD_SOURCE, require.resolve('better-sqlite3'), String(CHECKPOINT_THREADS), String(this.idleCheckpointMs)], {
+        stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      });
     } catch (error) {
       this.logger.error(`cannot start the checkpoint process: ${(error as Error).message}`);
       return undefined;
@@ -226,9 +532,13 @@ export class WalCheckpointer {
     return child;
   }
 
-  /** Whatever `child` had not answered will not be: the next close (or the shutdown) checkpoints instead. */
+  /**
+   * Whatever `child` had not answered will not be, and what it held it holds
+   * no more: the server closes those databases itself, settling them first.
+   */
   private ended(child: ChildProcess): void {
     if (this.child === child) this.child = undefined;
+    for (const [path, holder] of [...this.held]) if (holder.child === child) this.held.delete(path);
     for (const [id, reply] of [...this.replies]) if (reply.child === child) this.answer({ id });
   }
 }
