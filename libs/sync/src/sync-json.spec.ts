@@ -47,4 +47,13 @@ describe('pullResponseJson', () => {
     expect(pullResponseJson(empty, 42)).toBe('{"events":[],"last_server_seq":42,"has_more":false}');
     expect(pullResponseJson(empty, 9007199254740993n)).toBe('{"events":[],"last_server_seq":9007199254740993,"has_more":false}');
   });
+
+  it('answers a page of UTF-8 bytes with the same JSON, as bytes', () => {
+    const eventsJson = '{"server_seq":41,"payload":{"é":"😀"}},{"server_seq":42,"payload":{}}';
+    const answer = pullResponseJson({ eventsJson: Buffer.from(eventsJson), count: 2, lastServerSeq: 42, hasMore: true }, 40);
+    expect(Buffer.isBuffer(answer)).toBe(true);
+    expect(answer.toString()).toBe(`{"events":[${eventsJson}],"last_server_seq":42,"has_more":true}`);
+    const empty = pullResponseJson({ eventsJson: Buffer.alloc(0), count: 0, lastServerSeq: undefined, hasMore: false }, 9007199254740993n);
+    expect(empty.toString()).toBe('{"events":[],"last_server_seq":9007199254740993,"has_more":false}');
+  });
 });

@@ -28,11 +28,22 @@ export function pushResponseJson(batch: PushBatch, result: AppendResult): string
   return `{"accepted":${result.accepted},"acks":[${acks}]${rejected === '' ? '' : `,"rejected":[${rejected}]`}}`;
 }
 
+const EVENTS_OPEN = Buffer.from('{"events":[');
+
 /**
  * `{"events":[...],"last_server_seq":N,"has_more":B}`. `last_server_seq` is
- * the last event's seq, or `afterServerSeq` when the page is empty.
+ * the last event's seq, or `afterServerSeq` when the page is empty. A page
+ * whose events come as bytes (SQLite) is answered as bytes: nothing is decoded
+ * into a string only to be encoded again on the way out.
  */
-export function pullResponseJson(page: EventPage, afterServerSeq: number | bigint): string {
+export function pullResponseJson(page: EventPage, afterServerSeq: number | bigint): string | Buffer {
   const lastServerSeq = page.lastServerSeq ?? afterServerSeq;
-  return `{"events":[${page.eventsJson}],"last_server_seq":${lastServerSeq},"has_more":${page.hasMore}}`;
+  const close = `],"last_server_seq":${lastServerSeq},"has_more":${page.hasMore}}`;
+  if (typeof page.eventsJson === 'string') return `{"events":[${page.eventsJson}${close}`;
+  const events = page.eventsJson;
+  const answer = Buffer.allocUnsafe(EVENTS_OPEN.length + events.length + close.length);
+  EVENTS_OPEN.copy(answer, 0);
+  events.copy(answer, EVENTS_OPEN.length);
+  answer.write(close, EVENTS_OPEN.length + events.length, 'latin1'); // digits, letters and punctuation: ASCII
+  return answer;
 }

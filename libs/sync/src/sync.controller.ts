@@ -77,7 +77,7 @@ export class SyncController {
   @ApiQuery({ name: 'after_server_seq', required: false, schema: { type: 'integer', format: 'int64', minimum: 0, default: 0 } })
   @ApiOkResponse({ type: PullResponseDto })
   @ApiErrors({ bad_request: 'after_server_seq or limit is not an integer, after_server_seq is negative, or limit is below 1' })
-  pull(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string> {
+  pull(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string | Buffer> {
     // Every pull that gets past the guards counts, a malformed query included.
     this.counters.pullRequests++;
     return this.sync.pull(projectId, user.id, parsePullQuery(request.query));

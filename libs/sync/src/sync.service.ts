@@ -45,7 +45,7 @@ export class SyncService {
   }
 
   /** One page of events as JSON text, payloads spliced in verbatim. */
-  async pull(projectId: string, userId: string, query: EventPageRequest): Promise<string> {
+  async pull(projectId: string, userId: string, query: EventPageRequest): Promise<string | Buffer> {
     const page = await this.events.page(projectId, userId, query, this.mayRead);
     this.metrics.recordPull(page.count);
     return pullResponseJson(page, query.afterServerSeq);

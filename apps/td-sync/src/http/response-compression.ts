@@ -21,6 +21,13 @@ export const MIN_COMPRESSED_BYTES = 4096;
  */
 export const OFF_LOOP_BYTES = 64 * 1024;
 
+/**
+ * The output chunk of a compression on the thread pool. Each chunk is one
+ * round trip between the pool and the event loop; zlib's default of 16 KiB
+ * makes it ten for a 1000-event page (about 160 KB compressed), this two.
+ */
+const OFF_LOOP_CHUNK_BYTES = 128 * 1024;
+
 /** JSON, HTML and text (the Prometheus exposition too): everything td-sync answers with a body. */
 const COMPRESSIBLE_TYPE = /^\s*(text\/|application\/(json|[^;]*\+json)\b)/i;
 
@@ -45,7 +52,7 @@ export function registerResponseCompression(fastify: FastifyInstance): void {
     if (!acceptsGzip(request.headers['accept-encoding'])) return done(null, payload);
     void reply.header('content-encoding', 'gzip');
     if (payload.length < OFF_LOOP_BYTES) return done(null, gzipSync(payload, { level: GZIP_LEVEL }));
-    gzip(payload, { level: GZIP_LEVEL }, (error, compressed) => done(error, compressed));
+    gzip(payload, { level: GZIP_LEVEL, chunkSize: OFF_LOOP_CHUNK_BYTES }, (error, compressed) => done(error, compressed));
   });
 }
 

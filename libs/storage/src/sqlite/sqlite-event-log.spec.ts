@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import type { Database } from 'better-sqlite3';
+import { isUtf8 } from 'node:buffer';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectDatabases } from '../project-databases';
 import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
-import { PAGE_EXCLUDING_SQL, PAGE_SQL, ROWS_PER_INSERT, SqliteEventLog } from './sqlite-event-log';
+import { EXCLUSION_FACTS_SQL, PAGE_EXCLUDING_SQL, PAGE_SQL, ROWS_PER_INSERT, SqliteEventLog } from './sqlite-event-log';
 
 const TIME = '2026-01-31T08:15:02.000Z';
 
@@ -69,7 +70,7 @@ describe('SqliteEventLog (on a real project database)', () => {
     expect(again.accepted).toBe(1);
     expect([...again.outcomes]).toEqual([PushOutcome.Duplicate, PushOutcome.Acked, PushOutcome.Duplicate]);
     expect([...again.serverSeqs]).toEqual([2, 4, 1]);
-    expect(log.page(db, 0, 1, undefined).eventsJson).toContain('"payload":{"n":1},');
+    expect(String(log.page(db, 0, 1, undefined).eventsJson)).toContain('"payload":{"n":1},');
   });
 
   it('treats the same id from another session or device as a different event', () => {
@@ -161,7 +162,7 @@ describe('SqliteEventLog (on a real project database)', () => {
     const big = 9223372036854775807n;
     const result = log.append(db, batch('dev-1', [event(big), event(-5), event(9007199254740991)]), TIME);
     expect(result.accepted).toBe(3);
-    expect(log.page(db, 0, 10, undefined).eventsJson).toMatch(
+    expect(String(log.page(db, 0, 10, undefined).eventsJson)).toMatch(
       /"client_action_id":9223372036854775807,.*"client_action_id":-5,.*"client_action_id":9007199254740991,/,
     );
     const again = log.append(db, batch('dev-1', [event(big)]), TIME);
@@ -185,7 +186,7 @@ describe('SqliteEventLog (on a real project database)', () => {
     const firstOfB = log.page(db, 0, 1, 'dev-a');
     expect(seqsOf(firstOfB)).toEqual([3]);
     expect(firstOfB.hasMore).toBe(false);
-    expect(log.page(db, 3, 10, 'dev-a')).toEqual({ eventsJson: '', count: 0, lastServerSeq: undefined, hasMore: false });
+    expect(log.page(db, 3, 10, 'dev-a')).toEqual({ eventsJson: Buffer.alloc(0), count: 0, lastServerSeq: undefined, hasMore: false });
     expect(log.page(db, 0, 1, 'dev-b')).toMatchObject({ lastServerSeq: 1, hasMore: true });
     expect(log.page(db, 9007199254740993n, 10, undefined)).toMatchObject({ count: 0, hasMore: false });
   });
@@ -195,7 +196,7 @@ describe('SqliteEventLog (on a real project database)', () => {
     const payload = '{ "b" : 1.0, "a" : [12345678901234567890, -0, 1e400], "s" : "\\u00e9\\"" }';
     log.append(db, batch(odd, [event(17, { entityType: 'notes', actionType: 'soft_delete', entityId: odd, payload })], odd), TIME);
     const page = log.page(db, 0, 1, undefined);
-    expect(page.eventsJson).toContain(`"payload":${payload},`);
+    expect(String(page.eventsJson)).toContain(`"payload":${payload},`);
     expect(Object.entries(eventsOf(page)[0])).toEqual([
       ['server_seq', 1],
       ['device_id', odd],
@@ -223,7 +224,7 @@ describe('SqliteEventLog (on a real project database)', () => {
     const rows = db.prepare('SELECT typeof(payload) AS type, payload FROM events ORDER BY server_seq').all() as Array<{ type: string; payload: string }>;
     expect(rows).toEqual(payloads.map((payload) => ({ type: 'text', payload })));
     const page = log.page(db, 0, 100, undefined);
-    expect(page.eventsJson).toContain(`"payload":${payloads[ROWS_PER_INSERT]},`);
+    expect(String(page.eventsJson)).toContain(`"payload":${payloads[ROWS_PER_INSERT]},`);
     expect(eventsOf(page).map((e) => e.payload)).toEqual(payloads.map((payload) => JSON.parse(payload) as unknown));
   });
 
@@ -256,6 +257,30 @@ describe('SqliteEventLog (on a real project database)', () => {
     }
     expect(excluding).toContainEqual(expect.stringMatching(/^SEARCH events USING INTEGER PRIMARY KEY \(rowid=\?\)/));
     expect(excluding.filter((detail) => /^SCAN (events|e|s)\b/.test(detail))).toEqual([]);
+    // Whether anyone else wrote after the cursor: seeks in the index (one per device), no scan, no sort.
+    const facts = planOf(EXCLUSION_FACTS_SQL, { after: 0, exclude: 'x' });
+    expect(facts).toContainEqual(expect.stringMatching(/^SEARCH (events|e) USING COVERING INDEX events_by_device \(device_id=\? AND server_seq>\?\)/));
+    expect(facts.filter((detail) => /^SCAN (events|e)\b|TEMP B-TREE/.test(detail))).toEqual([]);
+  });
+
+  it('answers a page as UTF-8 bytes, and an excluding pull with nothing from anyone else as an empty page', () => {
+    log.append(db, batch('dev-a', [event(1, { payload: '{"t":"é😀"}' }), event(2)]), TIME);
+    const page = log.page(db, 0, 10, undefined);
+    expect(Buffer.isBuffer(page.eventsJson)).toBe(true);
+    expect(eventsOf(page)[0].payload).toEqual({ t: 'é😀' });
+    expect(log.page(db, 0, 10, 'dev-a')).toEqual({ eventsJson: Buffer.alloc(0), count: 0, lastServerSeq: undefined, hasMore: false });
+    log.append(db, batch('dev-b', [event(1)]), TIME);
+    expect(seqsOf(log.page(db, 0, 10, 'dev-a'))).toEqual([3]);
+    expect(log.page(db, 3, 10, 'dev-a')).toMatchObject({ count: 0, hasMore: false });
+  });
+
+  it('serves text that is not valid UTF-8 (a log taken over from a Go server) with U+FFFD, as valid UTF-8', () => {
+    log.append(db, batch('dev-a', [event(1)]), TIME);
+    // A lone surrogate's bytes and a stray 0xff, as Go could have stored them.
+    db.prepare(`UPDATE events SET device_id = CAST(x'61eda08078ff62' AS TEXT)`).run();
+    const page = log.page(db, 0, 10, undefined);
+    expect(isUtf8(page.eventsJson as Buffer)).toBe(true);
+    expect(eventsOf(page)[0].device_id).toBe('a\ufffd\ufffd\ufffdx\ufffdb');
   });
 
   it('pages exactly like a filter over the log, whatever the devices, cursor, limit and exclusion', async () => {
@@ -293,6 +318,27 @@ describe('SqliteEventLog (on a real project database)', () => {
 });
 
 describe('SqliteEventLog pages of huge events', () => {
+  it('counts an event as its payload and id bytes plus 160, as PostgreSQL does, so both end a page at the same event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td-sync-page-budget-'));
+    const databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: dir, maxOpenProjects: 2 });
+    try {
+      await databases.create('p_00000000000000ab');
+      const db = await databases.get('p_00000000000000ab');
+      const log = new SqliteEventLog();
+      // dev-1 / ses-1 / td-N: 5 + 5 + 4 id bytes. Two events of exactly half the budget fit; one byte more and the second waits.
+      const payloadOf = (bytes: number) => `{"é":"${'x'.repeat(bytes - 9)}"}`; // é is two bytes
+      const half = PAGE_BYTE_BUDGET / 2 - (5 + 5 + 4 + 160);
+      log.append(db, batch('dev-1', [event(1, { payload: payloadOf(half), entityId: 'td-1' }), event(2, { payload: payloadOf(half), entityId: 'td-2' })]), TIME);
+      log.append(db, batch('dev-1', [event(3, { payload: payloadOf(half + 1), entityId: 'td-3' }), event(4, { payload: '{}', entityId: 'td-4' })]), TIME);
+      expect(log.page(db, 0, 1000, undefined)).toMatchObject({ count: 2, lastServerSeq: 2, hasMore: true });
+      expect(log.page(db, 1, 1000, undefined)).toMatchObject({ count: 1, lastServerSeq: 2, hasMore: true });
+      expect(log.page(db, 2, 1000, undefined)).toMatchObject({ count: 2, lastServerSeq: 4, hasMore: false });
+    } finally {
+      await databases.closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('ends a page once it passes the byte budget, always with at least one event, and says more remain', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'td-sync-page-budget-'));
     const databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: dir, maxOpenProjects: 2 });
@@ -323,6 +369,14 @@ describe('SqliteEventLog pages of huge events', () => {
       log.append(db, batch('dev-2', [event(1, { payload: huge })]), TIME);
       const lone = log.page(db, 5, 1000, undefined);
       expect(lone).toMatchObject({ count: 1, hasMore: false, lastServerSeq: 6 });
+
+      // Excluding a device, the budget counts only the events served: dev-2's huge one comes alone.
+      log.append(db, batch('dev-3', [event(1, { payload: big })]), TIME);
+      expect(log.page(db, 0, 1000, 'dev-1')).toMatchObject({ count: 1, hasMore: true, lastServerSeq: 6 });
+      expect(log.page(db, 6, 1000, 'dev-1')).toMatchObject({ count: 1, hasMore: false, lastServerSeq: 7 });
+      const fromDev1 = log.page(db, 0, 1000, 'dev-3');
+      expect(seqsOf(fromDev1)).toEqual([1, 2]);
+      expect(fromDev1.hasMore).toBe(true);
     } finally {
       await databases.closeAll();
       rmSync(dir, { recursive: true, force: true });
@@ -365,7 +419,7 @@ describe('SqliteEventLog.appendStored (events taken over with their seqs)', () =
     const result = log.append(db, batch('td-client', [event(1)]), TIME);
     expect(Array.from(result.serverSeqs)).toEqual([10]);
     expect(seqsOf(log.page(db, 0, 100, undefined))).toEqual([1, 2, 5, 9, 10]);
-    expect(log.page(db, 0, 1, undefined).eventsJson).toContain('"payload":{"seq" : 1},"client_timestamp":"2026-01-31T08:15:02.123456789Z"');
+    expect(String(log.page(db, 0, 1, undefined).eventsJson)).toContain('"payload":{"seq" : 1},"client_timestamp":"2026-01-31T08:15:02.123456789Z"');
     expect(log.status(db)).toMatchObject({ eventCount: 5, lastServerSeq: 10 });
   });
 
