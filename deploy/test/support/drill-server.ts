@@ -4,6 +4,7 @@
  * built server on a free loopback port. Plus the few API calls the drill makes
  * (device login, project creation, push, pull), written against PROTOCOL.md.
  */
+import { fetchAsTd } from '@td-sync/testing';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -110,7 +111,7 @@ export class DrillServer {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(options.form).toString();
     }
-    const response = await fetch(`${this.url}${path}`, { method, headers, body, signal: AbortSignal.timeout(15_000) });
+    const response = await fetchAsTd(`${this.url}${path}`, { method, headers, body, signal: AbortSignal.timeout(15_000) });
     const text = await response.text();
     let parsed: unknown = text;
     try {

@@ -5,3 +5,4 @@
  */
 export { postgresCluster, createTestDatabase, adminQuery } from './postgres-cluster';
 export type { PostgresCluster, TestDatabase } from './postgres-cluster';
+export { fetchAsTd } from './fetch-as-td';

@@ -1,3 +1,5 @@
+import { fetchAsTd } from '@td-sync/testing';
+
 export interface HttpResult<T = unknown> {
   status: number;
   headers: Headers;
@@ -22,7 +24,7 @@ export async function http<T = any>(baseUrl: string, method: string, path: strin
     headers['content-type'] ??= 'application/json';
   }
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-  const response = await fetch(baseUrl + path, { method, headers, body });
+  const response = await fetchAsTd(baseUrl + path, { method, headers, body });
   const text = await response.text();
   const isJson = (response.headers.get('content-type') ?? '').includes('application/json');
   return { status: response.status, headers: response.headers, body: (isJson && text ? JSON.parse(text) : text) as T, text };
