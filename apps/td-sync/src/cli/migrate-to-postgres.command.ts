@@ -34,7 +34,7 @@ Options:
   --json            print the summary as JSON`,
   async run({ values }, io) {
     // What is not given comes from the server's own settings, read only when needed.
-    const settings = () => SyncConfig.fromEnv(process.env);
+    const settings = () => SyncConfig.fromProcessEnv();
     const to = (values.to as string | undefined) ?? settings().databaseUrl;
     if (!to) throw new UsageError('--to <postgres:// URL> is required (or SYNC_DATABASE_URL)', COMMAND_LINE);
     if (!/^postgres(ql)?:\/\/./.test(to)) throw new UsageError('--to must be a postgres:// or postgresql:// URL', COMMAND_LINE);

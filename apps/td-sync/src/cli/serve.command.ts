@@ -41,7 +41,7 @@ async function serve(io: CliIo): Promise<number> {
   try {
     // Before Nest is built, which holds its log lines until then: a node
     // waiting for its database says so as it waits.
-    await waitForStorage(storageOptionsFrom(SyncConfig.fromEnv(process.env)), (line) => process.stderr.write(`td-sync: ${line}\n`));
+    await waitForStorage(storageOptionsFrom(SyncConfig.fromProcessEnv()), (line) => process.stderr.write(`td-sync: ${line}\n`));
     app = await createApp();
   } catch (error) {
     if (error instanceof ConfigValidationError) {

@@ -99,6 +99,15 @@ export class SyncConfig {
    * Throws ConfigValidationError naming the first variable that is wrong,
    * carrying the log format asked for, so that even this error is written in it.
    */
+  /**
+   * The process's own settings, for what runs before or without Nest (the
+   * wait for the database at start, the operator's commands). The one read of
+   * process.env outside SyncConfigModule.
+   */
+  static fromProcessEnv(): SyncConfig {
+    return SyncConfig.fromEnv(process.env);
+  }
+
   static fromEnv(env: Env): SyncConfig {
     try {
       return new SyncConfig(env);
