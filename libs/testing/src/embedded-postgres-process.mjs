@@ -14,11 +14,12 @@
  * system user, which it creates if missing (`createPostgresUser`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const USER = 'td_sync_test';
 const infoFile = process.argv[2];
@@ -72,7 +73,24 @@ try {
   await stop();
 }
 
+/**
+ * As root the cluster runs as the `postgres` system user, which must reach
+ * the binaries in this checkout's node_modules: a clone in a `mktemp -d`
+ * directory is mode 700. Adds the "others may enter" bit (search only, never
+ * read) to each directory above node_modules that lacks it. Not put back:
+ * other jest workers start their clusters from the same binaries meanwhile.
+ */
+function letPostgresReachTheBinaries() {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = join(dirname(fileURLToPath(import.meta.url)), '../../../node_modules'); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+    if (dirname(dir) === dir) break;
+  }
+}
+
 async function startCluster(port) {
+  letPostgresReachTheBinaries();
   const options = {
     databaseDir: dataDir,
     port,
