@@ -1,3 +1,4 @@
+import { sortOutBatchCopies } from '../repositories/batch-copies';
 import { AppendResult, PushBatch, PushOutcome } from '../repositories/event-store';
 import { BinaryArrayBuilder } from './binary-array-builder';
 
@@ -27,49 +28,35 @@ export interface AppendPlan {
 }
 
 /**
- * Which events of the batch to send, in request order: an event without
- * entity_id is refused alone, and a repeat of an id earlier in the batch is
- * a duplicate answered with the seq of its first copy, so every id is sent
- * once. Whether an id was stored by an earlier push is td_sync_push's to say.
+ * Which events of the batch to send, in request order: the first copy of
+ * each id (see sortOutBatchCopies, which also refuses an event without
+ * entity_id alone and answers a repeat with its first copy's seq), so every
+ * id is sent once. Whether an id was stored by an earlier push is
+ * td_sync_push's to say.
  */
 export function planAppend(batch: PushBatch): AppendPlan {
   const { events } = batch;
   const count = events.length;
-  const outcomes = new Uint8Array(count);
+  const { outcomes, firstCopyOf, firstCopies, lowest, highest } = sortOutBatchCopies(events);
   /** Per event: the position among the sent events of the one that stands for it, or -1. */
   const sentIndex = new Int32Array(count).fill(-1);
-  // Ids are numbers while safe and bigints beyond, never both for one value,
-  // so they key a Map as they are.
-  const firstOf = new Map<number | bigint, number>();
   let payloadChars = 0;
   for (let i = 0; i < count; i++) payloadChars += events[i].payload.length;
-  const ids = BinaryArrayBuilder.int8(count);
-  const actionTypes = BinaryArrayBuilder.text(count * 8);
-  const entityTypes = BinaryArrayBuilder.text(count * 16);
-  const entityIds = BinaryArrayBuilder.text(count * 24);
-  const payloads = BinaryArrayBuilder.text(payloadChars + count * 4);
-  const clientTimestamps = BinaryArrayBuilder.text(count * 28);
-  let lowest: number | bigint | null = null;
-  let highest: number | bigint | null = null;
+  const ids = BinaryArrayBuilder.int8(firstCopies);
+  const actionTypes = BinaryArrayBuilder.text(firstCopies * 8);
+  const entityTypes = BinaryArrayBuilder.text(firstCopies * 16);
+  const entityIds = BinaryArrayBuilder.text(firstCopies * 24);
+  const payloads = BinaryArrayBuilder.text(payloadChars + firstCopies * 4);
+  const clientTimestamps = BinaryArrayBuilder.text(firstCopies * 28);
   for (let i = 0; i < count; i++) {
+    if (outcomes[i] === PushOutcome.EmptyEntityId) continue;
+    if (firstCopyOf[i] >= 0) {
+      sentIndex[i] = sentIndex[firstCopyOf[i]];
+      continue;
+    }
     const event = events[i];
-    if (event.entityId === '') {
-      outcomes[i] = PushOutcome.EmptyEntityId;
-      continue;
-    }
-    const id = event.clientActionId;
-    const first = firstOf.get(id);
-    if (first !== undefined) {
-      outcomes[i] = PushOutcome.Duplicate;
-      sentIndex[i] = sentIndex[first];
-      continue;
-    }
-    firstOf.set(id, i);
-    outcomes[i] = PushOutcome.Acked;
     sentIndex[i] = ids.length;
-    if (lowest === null || id < lowest) lowest = id;
-    if (highest === null || id > highest) highest = id;
-    ids.addInt8(id);
+    ids.addInt8(event.clientActionId);
     actionTypes.addText(event.actionType);
     entityTypes.addText(event.entityType);
     entityIds.addText(event.entityId);

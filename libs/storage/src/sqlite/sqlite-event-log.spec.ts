@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectDatabases } from '../project-databases';
-import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
+import { AppendResult, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
 import { EXCLUSION_FACTS_SQL, PAGE_EXCLUDING_SQL, PAGE_SQL, ROWS_PER_INSERT, SqliteEventLog } from './sqlite-event-log';
 
 const TIME = '2026-01-31T08:15:02.000Z';
@@ -156,6 +156,43 @@ describe('SqliteEventLog (on a real project database)', () => {
     expect(log.status(db)).toMatchObject({ eventCount: 1, lastServerSeq: 1 });
     // The rolled-back seqs are handed out again: nobody ever saw them.
     expect([...log.append(db, batch('dev-1', [event(2)]), TIME).serverSeqs]).toEqual([2]);
+  });
+
+  it('stores nothing of a batch whose row fails a constraint inside a multi-row insert, alone or in a group', () => {
+    // The inserts are OR FAIL (the statement keeps its earlier rows): the batch's transaction or savepoint must undo them.
+    db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.entity_id = 'poison' BEGIN SELECT RAISE(FAIL, 'poisoned row'); END`);
+    const events = (poisonAt: number) => Array.from({ length: 3 * ROWS_PER_INSERT }, (_, i) => event(i + 1, i + 1 === poisonAt ? { entityId: 'poison' } : {}));
+    // Past the first full statement and inside the second.
+    const poisonAt = ROWS_PER_INSERT + 8;
+    expect(() => log.append(db, batch('dev-1', events(poisonAt)), TIME)).toThrow(/poisoned row/);
+    expect(log.status(db)).toMatchObject({ eventCount: 0, lastServerSeq: 0 });
+
+    const results = log.appendAll(db, [
+      { batch: batch('dev-a', events(0)), serverTimestamp: TIME, admit: () => undefined },
+      { batch: batch('dev-b', events(poisonAt)), serverTimestamp: TIME, admit: () => undefined },
+      { batch: batch('dev-c', events(0).slice(0, 5)), serverTimestamp: TIME, admit: () => undefined },
+    ]);
+    const n = 3 * ROWS_PER_INSERT;
+    expect(results[1]).toBeInstanceOf(Error);
+    expect([...(results[0] as AppendResult).serverSeqs]).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    // No gap where the failed batch was: its seqs were never handed out.
+    expect([...(results[2] as AppendResult).serverSeqs]).toEqual([n + 1, n + 2, n + 3, n + 4, n + 5]);
+    expect(db.prepare(`SELECT device_id, count(*) FROM events GROUP BY device_id ORDER BY device_id`).raw().all()).toEqual([
+      ['dev-a', n],
+      ['dev-c', 5],
+    ]);
+    expect(log.status(db)).toMatchObject({ eventCount: n + 5, lastServerSeq: n + 5 });
+  });
+
+  it('stores the batch-wide values (device, session, server time) on every row, multi-row and single-row inserts alike', () => {
+    const count = ROWS_PER_INSERT + 3;
+    log.append(db, batch('dev-x', Array.from({ length: count }, (_, i) => event(i + 1)), 'ses-x'), '2026-02-01T00:00:00.5Z');
+    log.append(db, batch('dev-y', [event(1)], 'ses-y'), '2026-02-02T00:00:00Z');
+    const rows = db.prepare(`SELECT device_id, session_id, server_timestamp, client_action_id, entity_id FROM events ORDER BY server_seq`).raw().all();
+    expect(rows).toEqual([
+      ...Array.from({ length: count }, (_, i) => ['dev-x', 'ses-x', '2026-02-01T00:00:00.5Z', i + 1, `td-${i + 1}`]),
+      ['dev-y', 'ses-y', '2026-02-02T00:00:00Z', 1, 'td-1'],
+    ]);
   });
 
   it('keeps client_action_ids beyond 2^53 and negative ones exact', () => {
