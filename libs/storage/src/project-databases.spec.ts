@@ -75,13 +75,14 @@ describe('ProjectDatabases', () => {
     expect(() => insert.run()).toThrow(/UNIQUE/);
   });
 
-  it('sets WAL, synchronous=NORMAL, busy_timeout=5000 and foreign_keys=ON on every project database', async () => {
+  it('sets WAL, synchronous=NORMAL, busy_timeout=5000, foreign_keys=ON and in-memory savepoint journals on every project database', async () => {
     await databases.create(id(1));
     const db = await databases.get(id(1));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
   });
 
   it('refuses ids that are not p_ + 16 hex before touching the file system', async () => {
