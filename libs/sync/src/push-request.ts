@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { hasEscape, JsonSyntaxError } from '@td-sync/http';
+import * as jsonBytes from '@td-sync/http';
 import type { PushBatch, PushEvent } from '@td-sync/storage';
 import { isUtf8 } from 'node:buffer';
 import { ByteVocabulary } from './byte-vocabulary';
@@ -21,6 +21,9 @@ import {
   SESSION_ID,
 } from './push-body-layout';
 import { normalizeRfc3339 } from './rfc3339';
+
+// Bound once rather than read through the index's re-export getter at each of a push's thousands of uses (see push-body-layout.ts).
+const { hasEscape, JsonSyntaxError } = jsonBytes;
 
 /** PROTOCOL.md: at most this many events in one push. */
 export const MAX_PUSH_EVENTS = 1000;
