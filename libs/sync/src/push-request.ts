@@ -116,24 +116,26 @@ function layoutOf(b: Buffer): PushBodyLayout {
 
 function eventAt(b: Buffer, layout: PushBodyLayout, i: number): PushEvent {
   if (!isObjectAt(b, layout.elementStart(i))) throw invalid(`events[${i}] must be an object`);
-  const member = (m: number): [number, number] => [layout.memberStart(i, m), layout.memberEnd(i, m)];
-
-  const clientActionId = exactInteger(b, ...member(CLIENT_ACTION_ID));
+  // Each member's start and end read where used: no closure or pair per event and member.
+  const clientActionId = exactInteger(b, layout.memberStart(i, CLIENT_ACTION_ID), layout.memberEnd(i, CLIENT_ACTION_ID));
   if (clientActionId === undefined) throw invalid(`events[${i}].client_action_id must be an integer`);
   if (clientActionId === null) throw invalid(`events[${i}].client_action_id is outside the 64-bit integer range`);
 
-  const [actionStart, actionEnd] = member(ACTION_TYPE);
+  const actionStart = layout.memberStart(i, ACTION_TYPE);
+  const actionEnd = layout.memberEnd(i, ACTION_TYPE);
   const actionType = wordAt(b, actionStart, actionEnd, ACTIONS, ACTION_TYPES);
   if (actionType === undefined) {
     throw invalid(`events[${i}].action_type must be one of ${[...ACTION_TYPES].join(', ')} (got ${shown(b, actionStart, actionEnd)})`);
   }
-  const [entityTypeStart, entityTypeEnd] = member(ENTITY_TYPE);
+  const entityTypeStart = layout.memberStart(i, ENTITY_TYPE);
+  const entityTypeEnd = layout.memberEnd(i, ENTITY_TYPE);
   const entityType = wordAt(b, entityTypeStart, entityTypeEnd, ENTITIES, ENTITY_TYPES);
   if (entityType === undefined) {
     throw invalid(`events[${i}].entity_type must be one of the entity types of the sync protocol, such as issues (got ${shown(b, entityTypeStart, entityTypeEnd)})`);
   }
 
-  const [entityIdStart, entityIdEnd] = member(ENTITY_ID);
+  const entityIdStart = layout.memberStart(i, ENTITY_ID);
+  const entityIdEnd = layout.memberEnd(i, ENTITY_ID);
   let entityId = '';
   if (isStringAt(b, entityIdStart)) {
     entityId = stringAt(b, entityIdStart, entityIdEnd);
@@ -142,10 +144,12 @@ function eventAt(b: Buffer, layout: PushBodyLayout, i: number): PushEvent {
     throw invalid(`events[${i}].entity_id must be a string`);
   }
 
-  const [payloadStart, payloadEnd] = member(PAYLOAD);
+  const payloadStart = layout.memberStart(i, PAYLOAD);
+  const payloadEnd = layout.memberEnd(i, PAYLOAD);
   if (!isObjectAt(b, payloadStart)) throw invalid(`events[${i}].payload must be a JSON object`);
 
-  const [timestampStart, timestampEnd] = member(CLIENT_TIMESTAMP);
+  const timestampStart = layout.memberStart(i, CLIENT_TIMESTAMP);
+  const timestampEnd = layout.memberEnd(i, CLIENT_TIMESTAMP);
   const timestamp = isStringAt(b, timestampStart) ? stringAt(b, timestampStart, timestampEnd) : undefined;
   const clientTimestamp = timestamp !== undefined && timestamp.length <= MAX_TIMESTAMP_LENGTH ? normalizeRfc3339(timestamp) : undefined;
   if (clientTimestamp === undefined) {
