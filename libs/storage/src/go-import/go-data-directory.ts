@@ -5,7 +5,8 @@ import { isProjectId } from '../project-id';
 import { GoDataDirectoryError } from './go-data-directory-error';
 import { GoEventLog } from './go-event-log';
 import type { GoApiKey, GoMembership, GoProject, GoUser } from './go-records';
-import { columnsOf, openGoSqliteFile } from './go-sqlite-file';
+import { tableColumns } from '../read-only-sqlite';
+import { openGoSqliteFile } from './go-sqlite-file';
 
 /** The tables td-sync takes over, each with the columns it reads (present in every schema version of the Go server). */
 const REQUIRED_COLUMNS: Record<string, string[]> = {
@@ -36,13 +37,13 @@ export class GoDataDirectory {
     const server = openGoSqliteFile(serverDb);
     try {
       for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
-        const present = new Set(columnsOf(server, table));
+        const present = new Set(tableColumns(server, table));
         const missing = columns.filter((column) => !present.has(column));
         if (missing.length > 0) {
           throw new GoDataDirectoryError(`${serverDb} is not a Go td-sync server database: table ${table} ${present.size === 0 ? 'is missing' : `lacks ${missing.join(', ')}`}`);
         }
       }
-      return new GoDataDirectory(root, server, columnsOf(server, 'users').includes('is_admin'));
+      return new GoDataDirectory(root, server, tableColumns(server, 'users').includes('is_admin'));
     } catch (error) {
       server.close();
       if (error instanceof GoDataDirectoryError) throw error;

@@ -1,7 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { tableColumns } from '../read-only-sqlite';
 import { GoDataDirectoryError } from './go-data-directory-error';
 import type { GoEvent } from './go-records';
-import { columnsOf, openGoSqliteFile } from './go-sqlite-file';
+import { openGoSqliteFile } from './go-sqlite-file';
 
 /** One project's `events` table on the Go server, read in seq order, a page at a time. */
 export class GoEventLog {
@@ -14,7 +15,7 @@ export class GoEventLog {
   static open(path: string): GoEventLog {
     const db = openGoSqliteFile(path);
     try {
-      if (columnsOf(db, 'events').length === 0) return new GoEventLog(db, undefined);
+      if (tableColumns(db, 'events').length === 0) return new GoEventLog(db, undefined);
       // Integers as bigint: seqs and client action ids are int64 on the Go server.
       const page = db
         .prepare(
