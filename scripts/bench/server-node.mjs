@@ -4,12 +4,26 @@
  * SYNC_* variables like any deployment.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const STOP_GRACE_MS = 15_000;
 const START_TIMEOUT_MS = 60_000;
+
+/**
+ * The options `npm start` gives Node (package.json's start script: the young
+ * generation's size, see docs/performance.md, Memory): the bench measures the
+ * server as it is deployed.
+ */
+export function npmStartNodeOptions() {
+  const packageJson = join(dirname(fileURLToPath(import.meta.url)), '../../package.json');
+  const start = JSON.parse(readFileSync(packageJson, 'utf8')).scripts.start;
+  const options = /^exec node ((?:--\S+ )*)dist\//.exec(start);
+  if (!options) throw new Error(`package.json's start script is not "exec node [--options] dist/...": ${start}`);
+  return options[1].split(' ').filter(Boolean);
+}
 
 /**
  * The environment of a node, built from nothing so that the caller's own
@@ -43,7 +57,7 @@ export function serverEnvironment({ dataDir, databaseUrl }) {
  */
 export async function startServerNode({ index, main, dataDir, databaseUrl, fdLimit, cpuProfileDir, cleanup }) {
   mkdirSync(dataDir, { recursive: true });
-  const nodeArgs = [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
+  const nodeArgs = [...npmStartNodeOptions(), ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
   const [command, args] = fdLimit
     ? ['sh', ['-c', `ulimit -n ${Number(fdLimit)} && exec "$0" "$@"`, process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];

@@ -84,6 +84,8 @@ describe('td-sync command line: help and usage', () => {
     [['users', 'purge'], /unknown command "users purge"/],
     [['users', 'create'], /missing <email>/],
     [['users', 'create', 'a@example.com', 'b@example.com'], /unexpected argument "b@example.com"/],
+    [['users', 'enable'], /missing <email-or-id>/],
+    [['users', 'list', 'everyone'], /unexpected argument "everyone"/],
     [['keys', 'list', '--everyone'], /--everyone/],
     [['keys', 'list', '--user'], /--user/],
     [['projects', 'purge-deleted', '--older-than', 'a while'], /--older-than must be an age/],
@@ -190,8 +192,12 @@ describeEachBackend('td-sync command line', (backend) => {
       }
       expect(jsonOf<UserJson[]>(await td('users', 'list', '--json')).find((u) => u.id === user.id)?.disabled_at).not.toBeNull();
       expect((await td('users', 'disable', user.id)).stdout).toMatch(/already disabled/);
+      const disabledJson = jsonOf<UserJson>(await td('users', 'disable', user.id, '--json'));
+      expect(disabledJson).toMatchObject({ id: user.id, email: 'dave@example.com' });
+      expect(disabledJson.disabled_at).not.toBeNull();
 
       expect((await td('users', 'enable', user.id)).stdout).toMatch(/^enabled dave@example\.com/);
+      expect(jsonOf<UserJson>(await td('users', 'enable', 'dave@example.com', '--json'))).toMatchObject({ id: user.id, disabled_at: null });
       for (const apiKey of [key.api_key, second.api_key]) expect((await http(server.url, 'GET', '/v1/projects', { apiKey })).status).toBe(200);
     });
 

@@ -46,5 +46,7 @@ export { locateSqliteData } from './migration/sqlite-data-location';
 export type { SqliteDataLocation } from './migration/sqlite-data-location';
 export { MigrationRefused } from './migration/migration-refused';
 
-export { GoDataDirectory, GoDataDirectoryError, GoEventLog } from './go-import/go-data-directory';
+export { GoDataDirectory } from './go-import/go-data-directory';
+export { GoDataDirectoryError } from './go-import/go-data-directory-error';
+export { GoEventLog } from './go-import/go-event-log';
 export type { GoApiKey, GoEvent, GoMembership, GoProject, GoTime, GoUser } from './go-import/go-records';

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import { BODY_LIMIT_BYTES } from './body-limit';
 import { readRequestBody } from './read-request-body';
+import { releaseBufferMemory } from './release-buffer-memory';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -46,6 +47,12 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
   });
   fastify.addContentTypeParser('application/x-www-form-urlencoded', (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
     readBody(request, payload, done, request.url.startsWith('/v1/') ? parseJson : parseForm);
+  });
+  // A body kept as bytes (push's) is dead once its answer is sent: its memory
+  // goes back at the next minor collection (see releaseBufferMemory).
+  fastify.addHook('onResponse', (request: FastifyRequest, _reply, done) => {
+    if (Buffer.isBuffer(request.body)) releaseBufferMemory(request.body);
+    done();
   });
 }
 

@@ -1,10 +1,22 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const BUILT_MAIN = resolve(__dirname, '../../../../dist/apps/td-sync/src/main.js');
+
+/**
+ * The options `npm start` gives Node (package.json's start script: the young
+ * generation's size, see docs/performance.md, Memory), so that a spawned
+ * server runs as a deployed one does.
+ */
+export function npmStartNodeOptions(): string[] {
+  const start = (JSON.parse(readFileSync(resolve(__dirname, '../../../../package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const options = /^exec node ((?:--\S+ )*)dist\//.exec(start);
+  if (!options) throw new Error(`package.json's start script is not "exec node [--options] dist/...": ${start}`);
+  return options[1].split(' ').filter(Boolean);
+}
 
 export interface SpawnedServer {
   process: ChildProcess;
@@ -44,7 +56,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   // Another user must be able to reach the checkout: a clone in a `mktemp -d`
   // directory is mode 700.
   const restoreModes = options.uid !== undefined ? letOthersTraverse(dirname(BUILT_MAIN)) : () => undefined;
-  const nodeArgs = [BUILT_MAIN, ...(options.args ?? [])];
+  const nodeArgs = [...npmStartNodeOptions(), BUILT_MAIN, ...(options.args ?? [])];
   const [command, args] =
     options.descriptorLimit === undefined
       ? [process.execPath, nodeArgs]

@@ -31,42 +31,24 @@ export class AuthRequestStore {
 
   async insertUserCodeRequest(fields: { email: string; deviceCode: string; userCode: string; now: Date; expiresAt: Date }): Promise<void> {
     await this.requests.insert({
-      id: newRequestId(),
-      flow: 'user_code',
-      email: fields.email,
-      device_code_hash: sha256Hex(fields.deviceCode),
+      ...pendingRequest('user_code', fields),
       user_code: fields.userCode,
       link_selector: null,
       link_secret_hash: null,
       code_challenge: null,
       device_name: null,
-      email_sent: false,
-      status: 'pending',
-      user_id: null,
-      expires_at: fields.expiresAt.toISOString(),
-      verified_at: null,
-      created_at: fields.now.toISOString(),
     });
   }
 
   /** Inserts the request and reports whether its approval email should be sent (at most one per address per minute). */
   async insertEmailLinkRequest(fields: NewEmailLinkRequest): Promise<{ id: string; sendEmail: boolean }> {
     const request: AuthRequest = {
-      id: newRequestId(),
-      flow: 'email_link',
-      email: fields.email,
-      device_code_hash: sha256Hex(fields.deviceCode),
+      ...pendingRequest('email_link', fields),
       user_code: null,
       link_selector: fields.linkSelector,
       link_secret_hash: sha256Hex(fields.linkSecret),
       code_challenge: fields.codeChallenge,
       device_name: fields.deviceName,
-      email_sent: false,
-      status: 'pending',
-      user_id: null,
-      expires_at: fields.expiresAt.toISOString(),
-      verified_at: null,
-      created_at: fields.now.toISOString(),
     };
     const sendEmail = await this.requests.insertEmailLink(request, { allowed: fields.mayEmail, unlessSentAfter: fields.resendAfter.toISOString() });
     return { id: request.id, sendEmail };
@@ -144,4 +126,23 @@ export class AuthRequestStore {
 
 function newRequestId(): string {
   return `ar_${randomHex(12)}`;
+}
+
+/** What every new request of either flow starts with: pending, no email sent yet, nobody verified it. */
+function pendingRequest(
+  flow: AuthFlow,
+  fields: { email: string; deviceCode: string; now: Date; expiresAt: Date },
+): Omit<AuthRequest, 'user_code' | 'link_selector' | 'link_secret_hash' | 'code_challenge' | 'device_name'> {
+  return {
+    id: newRequestId(),
+    flow,
+    email: fields.email,
+    device_code_hash: sha256Hex(fields.deviceCode),
+    email_sent: false,
+    status: 'pending',
+    user_id: null,
+    expires_at: fields.expiresAt.toISOString(),
+    verified_at: null,
+    created_at: fields.now.toISOString(),
+  };
 }

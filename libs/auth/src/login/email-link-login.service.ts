@@ -105,19 +105,15 @@ export class EmailLinkLoginService {
 
   /** The page's Approve button: pending → verified, creating the account on first login while signups are on. */
   async approve(tokenText: unknown): Promise<ApproveOutcome> {
-    const found = await this.findByToken(tokenText);
-    if (found.kind !== 'found') return found;
-    const now = this.clock.now();
-    const state = stateOf(found.request, now);
-    if (state.kind !== 'valid') return state;
-    const user = await this.accounts.accountFor(found.request.email);
+    const pending = await this.pendingByToken(tokenText);
+    if (pending.kind !== 'pending') return pending;
+    const { request, now } = pending;
+    const user = await this.accounts.accountFor(request.email);
     if (!user) return { kind: 'signup_disabled' };
-    if (!(await this.store.markVerified(found.request.id, user.id, now))) {
-      // Lost a race with a second click, or the 15 minutes ran out in between.
-      return found.request.expires_at <= this.clock.now().toISOString() ? { kind: 'expired' } : { kind: 'used' };
-    }
-    this.logger.log(`${found.request.flow === 'user_code' ? 'typed-code login confirmed by email' : 'email-link login approved'} for user ${user.id}`);
-    return { kind: 'approved', email: found.request.email, deviceName: found.request.device_name };
+    // Lost a race with a second click, or the 15 minutes ran out in between.
+    if (!(await this.store.markVerified(request.id, user.id, now))) return this.problemAfterRace(request);
+    this.logger.log(`${request.flow === 'user_code' ? 'typed-code login confirmed by email' : 'email-link login approved'} for user ${user.id}`);
+    return { kind: 'approved', email: request.email, deviceName: request.device_name };
   }
 
   /**
@@ -126,17 +122,13 @@ export class EmailLinkLoginService {
    * either flow's poll), and the link approves nothing any more.
    */
   async deny(tokenText: unknown): Promise<DenyOutcome> {
-    const found = await this.findByToken(tokenText);
-    if (found.kind !== 'found') return found;
-    const now = this.clock.now();
-    const state = stateOf(found.request, now);
-    if (state.kind !== 'valid') return state;
-    if (!(await this.store.deny(found.request.id, now))) {
-      // Approved, or out of time, in between.
-      return found.request.expires_at <= this.clock.now().toISOString() ? { kind: 'expired' } : { kind: 'used' };
-    }
-    this.logger.log(`login request ${found.request.id} for ${found.request.email} denied from its approval link`);
-    return { kind: 'denied', deviceName: found.request.device_name };
+    const pending = await this.pendingByToken(tokenText);
+    if (pending.kind !== 'pending') return pending;
+    const { request, now } = pending;
+    // Approved, or out of time, in between.
+    if (!(await this.store.deny(request.id, now))) return this.problemAfterRace(request);
+    this.logger.log(`login request ${request.id} for ${request.email} denied from its approval link`);
+    return { kind: 'denied', deviceName: request.device_name };
   }
 
   async poll(deviceCode: string, verifier: string): Promise<PollResponse> {
@@ -153,6 +145,20 @@ export class EmailLinkLoginService {
     if (!completed) throw gone();
     this.logger.log(`email-link login completed for user ${completed.user_id}`);
     return completed;
+  }
+
+  /** The still pending request a link names, with the time it was judged at; or why the link leads nowhere. */
+  private async pendingByToken(tokenText: unknown): Promise<{ kind: 'pending'; request: AuthRequest; now: Date } | LinkProblem> {
+    const found = await this.findByToken(tokenText);
+    if (found.kind !== 'found') return found;
+    const now = this.clock.now();
+    const state = stateOf(found.request, now);
+    return state.kind === 'valid' ? { kind: 'pending', request: found.request, now } : state;
+  }
+
+  /** Why a request found pending could not be changed after all: its time ran out meanwhile, or another click changed it first. */
+  private problemAfterRace(request: AuthRequest): LinkProblem {
+    return request.expires_at <= this.clock.now().toISOString() ? { kind: 'expired' } : { kind: 'used' };
   }
 
   private async findByToken(tokenText: unknown): Promise<{ kind: 'found'; request: AuthRequest } | { kind: 'malformed' } | { kind: 'unknown' }> {

@@ -1,8 +1,12 @@
-import BetterSqlite3, { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isProjectId } from '../project-id';
-import type { GoApiKey, GoEvent, GoMembership, GoProject, GoUser } from './go-records';
+import { GoDataDirectoryError } from './go-data-directory-error';
+import { GoEventLog } from './go-event-log';
+import type { GoApiKey, GoMembership, GoProject, GoUser } from './go-records';
+import { tableColumns } from '../read-only-sqlite';
+import { openGoSqliteFile } from './go-sqlite-file';
 
 /** The tables td-sync takes over, each with the columns it reads (present in every schema version of the Go server). */
 const REQUIRED_COLUMNS: Record<string, string[]> = {
@@ -11,14 +15,6 @@ const REQUIRED_COLUMNS: Record<string, string[]> = {
   projects: ['id', 'name', 'description', 'created_at', 'updated_at', 'deleted_at'],
   memberships: ['project_id', 'user_id', 'role', 'invited_by', 'created_at'],
 };
-
-/** A data directory the importer cannot read as the Go server's. */
-export class GoDataDirectoryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GoDataDirectoryError';
-  }
-}
 
 /**
  * The data directory of the upstream Go td-sync server, read-only: its
@@ -38,22 +34,16 @@ export class GoDataDirectory {
     const root = resolve(dir);
     const serverDb = join(root, 'server.db');
     if (!existsSync(serverDb)) throw new GoDataDirectoryError(`${serverDb} not found: --from must name the Go server's data directory (the one holding server.db and projects/)`);
-    let server: Database;
-    try {
-      server = new BetterSqlite3(serverDb, { readonly: true, fileMustExist: true });
-      server.pragma('busy_timeout = 5000');
-    } catch (error) {
-      throw new GoDataDirectoryError(`cannot open ${serverDb}: ${(error as Error).message}`);
-    }
+    const server = openGoSqliteFile(serverDb);
     try {
       for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
-        const present = new Set(columnsOf(server, table));
+        const present = new Set(tableColumns(server, table));
         const missing = columns.filter((column) => !present.has(column));
         if (missing.length > 0) {
           throw new GoDataDirectoryError(`${serverDb} is not a Go td-sync server database: table ${table} ${present.size === 0 ? 'is missing' : `lacks ${missing.join(', ')}`}`);
         }
       }
-      return new GoDataDirectory(root, server, columnsOf(server, 'users').includes('is_admin'));
+      return new GoDataDirectory(root, server, tableColumns(server, 'users').includes('is_admin'));
     } catch (error) {
       server.close();
       if (error instanceof GoDataDirectoryError) throw error;
@@ -102,74 +92,4 @@ export class GoDataDirectory {
   close(): void {
     if (this.server.open) this.server.close();
   }
-}
-
-/** One project's `events` table on the Go server, read in seq order, a page at a time. */
-export class GoEventLog {
-  private constructor(
-    private readonly db: Database,
-    /** Undefined when the database has no events table: the Go server creates it on first open, so none were ever stored. */
-    private readonly pageAfter: Statement<[bigint, number]> | undefined,
-  ) {}
-
-  static open(path: string): GoEventLog {
-    let db: Database;
-    try {
-      db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
-      db.pragma('busy_timeout = 5000');
-    } catch (error) {
-      throw new GoDataDirectoryError(`cannot open ${path}: ${(error as Error).message}`);
-    }
-    try {
-      if (columnsOf(db, 'events').length === 0) return new GoEventLog(db, undefined);
-      // Integers as bigint: seqs and client action ids are int64 on the Go server.
-      const page = db
-        .prepare(
-          `SELECT server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp
-           FROM events WHERE server_seq > ? ORDER BY server_seq LIMIT ?`,
-        )
-        .safeIntegers(true);
-      return new GoEventLog(db, page);
-    } catch (error) {
-      db.close();
-      throw new GoDataDirectoryError(`cannot read ${path}: ${(error as Error).message}`);
-    }
-  }
-
-  /** Up to `limit` events after `afterSeq`, ascending. */
-  page(afterSeq: number | bigint, limit: number): GoEvent[] {
-    if (!this.pageAfter) return [];
-    const rows = this.pageAfter.all(BigInt(afterSeq), limit) as Array<Record<string, unknown>>;
-    return rows.map((row) => ({
-      server_seq: exact(row.server_seq as bigint),
-      device_id: String(row.device_id),
-      session_id: String(row.session_id),
-      client_action_id: exact(row.client_action_id as bigint),
-      action_type: String(row.action_type),
-      entity_type: String(row.entity_type),
-      entity_id: String(row.entity_id),
-      payload: Buffer.isBuffer(row.payload) ? row.payload : Buffer.from(String(row.payload ?? ''), 'utf8'),
-      client_timestamp: time(row.client_timestamp),
-      server_timestamp: time(row.server_timestamp),
-    }));
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
-}
-
-function columnsOf(db: Database, table: string): string[] {
-  return (db.pragma(`table_info(${table})`) as Array<{ name: string }>).map((column) => column.name);
-}
-
-function exact(value: bigint): number | bigint {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
-}
-
-/** With safeIntegers on, an integer time comes back as a bigint. */
-function time(value: unknown): string | number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return Number(value);
-  return typeof value === 'number' ? value : String(value);
 }

@@ -1,4 +1,5 @@
-import BetterSqlite3, { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { openReadOnlySqlite, tableColumns } from '../read-only-sqlite';
 import { MigrationRefused } from './migration-refused';
 
 /** The columns of a project's `events` table (PROTOCOL.md, Server storage), in the order EventRow holds them. */
@@ -42,11 +43,10 @@ export class SqliteEventLogSource {
   }
 
   static open(path: string, projectId: string): SqliteEventLogSource {
-    const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    const db = openReadOnlySqlite(path);
     try {
       db.defaultSafeIntegers(true);
-      db.pragma('busy_timeout = 5000');
-      const columns = (db.pragma('table_info(events)') as Array<{ name: string }>).map((column) => column.name);
+      const columns = tableColumns(db, 'events');
       const unknown = columns.filter((column) => !(EVENT_COLUMNS as readonly string[]).includes(column));
       const missing = EVENT_COLUMNS.filter((column) => !columns.includes(column));
       if (columns.length === 0 || unknown.length > 0 || missing.length > 0) {

@@ -1,4 +1,5 @@
-import BetterSqlite3, { Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { openReadOnlySqlite } from '../read-only-sqlite';
 
 /** A value as better-sqlite3 reads it with safe integers on: integers are bigints, so none loses digits. */
 export type SqliteValue = string | bigint | number | Buffer | null;
@@ -14,10 +15,9 @@ export class SqliteServerSource {
   private constructor(private readonly db: Database) {}
 
   static open(path: string): SqliteServerSource {
-    const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    const db = openReadOnlySqlite(path);
     try {
       db.defaultSafeIntegers(true);
-      db.pragma('busy_timeout = 5000');
       // A deferred transaction takes its snapshot at the first read and keeps it to the end.
       db.exec('BEGIN');
     } catch (error) {
