@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { http } from './support/http';
 import { createProject, makeEvents, push, startSyncTestServer } from './support/sync';
-import { Caller, createCaller, TestServer } from './support/test-server';
+import { Caller, createCaller, describeEachBackend, TestServer } from './support/test-server';
 
 /**
  * What a request leaves behind for the garbage collector (docs/performance.md,
@@ -12,12 +12,12 @@ import { Caller, createCaller, TestServer } from './support/test-server';
  * the server's peak memory under load. package.json's `overrides` holds the
  * Fastify that preserves the request's async context without it.
  */
-describe('Garbage per request', () => {
+describeEachBackend('Garbage per request', (backend) => {
   let server: TestServer;
   let owner: Caller;
 
   beforeAll(async () => {
-    server = await startSyncTestServer();
+    server = await startSyncTestServer({ backend });
     owner = await createCaller(server, 'garbage@example.com');
   });
   afterAll(() => server.close());
@@ -38,7 +38,7 @@ describe('Garbage per request', () => {
     }
   });
 
-  it("hands a push body's memory back once its answer is sent, and a pull page's once it is compressed", async () => {
+  it("hands a push body's memory back once its answer is sent, and a pull page's once copied into its answer and that once compressed", async () => {
     const projectId = await createProject(server, owner);
     // releaseBufferMemory transfers the memory through structuredClone.
     const release = jest.spyOn(globalThis, 'structuredClone');
@@ -57,7 +57,8 @@ describe('Garbage per request', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-encoding')).toBe('gzip');
       expect(((await page.json()) as { events: unknown[] }).events).toHaveLength(400);
-      expect(releasedBytes()).toEqual([0]);
+      // SQLite's page comes as bytes, copied into the answer, which is compressed; PostgreSQL's page and answer are text.
+      expect(releasedBytes()).toEqual(backend === 'sqlite' ? [0, 0] : []);
     } finally {
       release.mockRestore();
     }

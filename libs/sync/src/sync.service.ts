@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { releaseBufferMemory } from '@td-sync/http';
 import { ProjectAccess } from '@td-sync/projects';
 import { AccessDecision, EventPageRequest, EventStore, PushBatch } from '@td-sync/storage';
 import { SyncCounters } from './sync-counters';
@@ -48,7 +49,10 @@ export class SyncService {
   async pull(projectId: string, userId: string, query: EventPageRequest): Promise<string | Buffer> {
     const page = await this.events.page(projectId, userId, query, this.mayRead);
     this.metrics.recordPull(page.count);
-    return pullResponseJson(page, query.afterServerSeq);
+    const answer = pullResponseJson(page, query.afterServerSeq);
+    // The page's bytes (a MB for 1000 events) are copied into the answer: hand their memory back now.
+    if (Buffer.isBuffer(page.eventsJson)) releaseBufferMemory(page.eventsJson);
+    return answer;
   }
 
   async status(projectId: string, userId: string): Promise<SyncStatus> {

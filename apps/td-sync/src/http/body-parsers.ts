@@ -1,11 +1,10 @@
 import { BadRequestException, HttpException } from '@nestjs/common';
-import { findUnstorableText, jsonShapeProblem, READS_OWN_JSON_BODY } from '@td-sync/http';
+import { findUnstorableText, jsonShapeProblem, READS_OWN_JSON_BODY, releaseBufferMemory } from '@td-sync/http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import { BODY_LIMIT_BYTES } from './body-limit';
 import { readRequestBody } from './read-request-body';
-import { releaseBufferMemory } from './release-buffer-memory';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

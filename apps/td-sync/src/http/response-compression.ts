@@ -1,8 +1,7 @@
-import { COMPRESSED_AT_ANY_SIZE } from '@td-sync/http';
+import { COMPRESSED_AT_ANY_SIZE, releaseBufferMemory } from '@td-sync/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { constants, gzip, gzipSync } from 'node:zlib';
 import { acceptsGzip } from './accepts-gzip';
-import { releaseBufferMemory } from './release-buffer-memory';
 
 /**
  * zlib level 1. On a 1000-event pull page (1.1 MB of JSON) it costs 4.1 ms of
