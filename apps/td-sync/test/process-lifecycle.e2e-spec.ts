@@ -72,7 +72,7 @@ describe('td-sync process', () => {
         backend: 'sqlite',
         server_db: join(server.dataDir, 'server.db'),
         project_data_dir: join(server.dataDir, 'projects'),
-        max_open_projects: 256,
+        max_open_projects: 64,
         project_databases_open_at_most: expect.any(Number),
         descriptor_limit: expect.any(Number),
       },

@@ -28,7 +28,7 @@ export interface ProjectDatabaseBudget {
  * the rest, and the remainder holds project databases at three descriptors
  * each, up to `maxOpenProjects` (SYNC_MAX_OPEN_PROJECTS), which caps the
  * memory the open databases take. At the common soft limit of 1024 that is
- * 256 databases, the default cap; at `ulimit -n 256`, 53. Always at least
+ * 256 databases (the default cap, 64, is lower); at `ulimit -n 256`, 53. Always at least
  * one: a request for a project needs its database open.
  */
 export function projectDatabaseBudget(descriptorLimit: number, maxOpenProjects: number): ProjectDatabaseBudget {

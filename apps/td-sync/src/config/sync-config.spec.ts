@@ -13,7 +13,7 @@ describe('SyncConfig', () => {
       baseUrl: 'http://localhost:8080',
       logFormat: 'json',
       logLevel: 'info',
-      maxOpenProjects: 256,
+      maxOpenProjects: 64,
       emailProvider: 'log',
       codeLogin: 'confirm',
       rateLimits: { auth: 10, authPoll: 300, push: 60, pull: 120, other: 300 },

@@ -58,7 +58,7 @@ export class SyncConfig {
     this.baseUrl = read.parse('SYNC_BASE_URL', 'http://localhost:8080', 'an http:// or https:// URL', parseBaseUrl);
     this.logFormat = read.oneOf('SYNC_LOG_FORMAT', 'json', ['json', 'text'] as const);
     this.logLevel = read.oneOf('SYNC_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error'] as const);
-    this.maxOpenProjects = read.parse('SYNC_MAX_OPEN_PROJECTS', '256', 'a positive integer', (v) => parseInteger(v, 1));
+    this.maxOpenProjects = read.parse('SYNC_MAX_OPEN_PROJECTS', '64', 'a positive integer', (v) => parseInteger(v, 1));
     this.emailProvider = read.oneOf('SYNC_EMAIL_PROVIDER', 'log', ['log', 'smtp'] as const);
     this.smtpUrl = env.SYNC_SMTP_URL?.trim() || undefined;
     if (this.emailProvider === 'smtp') {

@@ -63,6 +63,24 @@ describe('SqliteEventLog (on a real project database)', () => {
     expect([...result.serverSeqs]).toEqual([1, 2, 3]);
   });
 
+  it('compiles the 32-row INSERT, the import and the status statements only when first needed', () => {
+    const prepared = jest.spyOn(db, 'prepare');
+    const multiRow = () => prepared.mock.calls.filter(([sql]) => sql.split('(?').length > ROWS_PER_INSERT).length;
+    const ofStatus = () => prepared.mock.calls.filter(([sql]) => /COUNT\(\*\)|ORDER BY server_seq DESC/.test(sql)).length;
+    try {
+      const fresh = new SqliteEventLog();
+      fresh.append(db, batch('dev-1', [event(1), event(2), event(3)]), TIME);
+      expect({ multiRow: multiRow(), ofStatus: ofStatus() }).toEqual({ multiRow: 0, ofStatus: 0 });
+      fresh.append(db, batch('dev-1', Array.from({ length: ROWS_PER_INSERT + 1 }, (_, i) => event(10 + i))), TIME);
+      fresh.append(db, batch('dev-1', Array.from({ length: ROWS_PER_INSERT }, (_, i) => event(100 + i))), TIME);
+      expect(multiRow()).toBe(1);
+      expect(fresh.status(db).eventCount).toBe(3 + 2 * ROWS_PER_INSERT + 1);
+      expect(ofStatus()).toBe(2);
+    } finally {
+      prepared.mockRestore();
+    }
+  });
+
   it("answers a re-pushed event with the stored original's server_seq, stores nothing and leaves no gap in the seqs", () => {
     log.append(db, batch('dev-1', [event(1), event(2)]), TIME);
     log.append(db, batch('dev-2', [event(1)]), TIME);

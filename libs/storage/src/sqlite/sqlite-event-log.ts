@@ -18,8 +18,8 @@ interface Statements {
   append: Transaction<Append>;
   appendAll: Transaction<(appends: readonly GroupedAppend[]) => Array<AppendResult | Error>>;
   appendStored: Transaction<AppendStored>;
-  count: Statement;
-  newest: Statement;
+  count: () => Statement;
+  newest: () => Statement;
   /** Rows in the table, once counted; kept current by append (see status). */
   eventCount: number | undefined;
 }
@@ -199,8 +199,8 @@ export class SqliteEventLog {
    */
   status(db: Database): EventLogStatus {
     const statements = this.statementsFor(db);
-    statements.eventCount ??= statements.count.get() as number;
-    const newest = statements.newest.get() as [number, string] | undefined;
+    statements.eventCount ??= statements.count().get() as number;
+    const newest = statements.newest().get() as [number, string] | undefined;
     return { eventCount: statements.eventCount, lastServerSeq: newest?.[0] ?? 0, lastEventTime: newest?.[1] };
   }
 
@@ -334,9 +334,20 @@ const ROW_PLACEHOLDERS = '(@device, @session, ?, ?, ?, ?, CAST(? AS TEXT), ?, @s
  */
 const insertSql = (rows: number) => `INSERT OR FAIL INTO events ${EVENT_COLUMNS} VALUES ${Array<string>(rows).fill(ROW_PLACEHOLDERS).join(', ')}`;
 
+/**
+ * A statement compiled the first time it is needed. Every open project
+ * database keeps its compiled statements (a few KB each; the 32-row INSERT
+ * about 20 KB), and most of its opens serve a few small pushes: those never
+ * need the 32-row INSERT, the Go import's statements or the status queries.
+ */
+function onFirstUse<T>(prepare: () => T): () => T {
+  let statement: T | undefined;
+  return () => (statement ??= prepare());
+}
+
 function prepare(db: Database): Statements {
   const insertOne = db.prepare(insertSql(1));
-  const insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
+  const insertMany = onFirstUse(() => db.prepare(insertSql(ROWS_PER_INSERT)));
   const storedSeq = db.prepare(`SELECT server_seq FROM events WHERE device_id = ? AND session_id = ? AND client_action_id = ?`).pluck();
   const anyStoredIn = db
     .prepare(`SELECT EXISTS (SELECT 1 FROM events WHERE device_id = ? AND session_id = ? AND client_action_id BETWEEN ? AND ?)`)
@@ -379,7 +390,7 @@ function prepare(db: Database): Statements {
     let next = 0;
     for (; next + ROWS_PER_INSERT <= freshCount; next += ROWS_PER_INSERT) {
       for (let row = 0; row < ROWS_PER_INSERT; row++) bindRow(values, row, events[fresh[next + row]]);
-      const last = Number(insertMany.run(values, batchValues).lastInsertRowid);
+      const last = Number(insertMany().run(values, batchValues).lastInsertRowid);
       for (let row = 0; row < ROWS_PER_INSERT; row++) serverSeqs[fresh[next + row]] = last - ROWS_PER_INSERT + 1 + row;
     }
     for (; next < freshCount; next++) {
@@ -412,18 +423,20 @@ function prepare(db: Database): Statements {
     return results;
   });
 
-  const insertStored = db.prepare(
-    `INSERT INTO events (server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  const insertStored = onFirstUse(() =>
+    db.prepare(
+      `INSERT INTO events (server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
   );
-  const highestSeq = db.prepare('SELECT coalesce(max(server_seq), 0) FROM events').pluck().safeIntegers(true);
+  const highestSeq = onFirstUse(() => db.prepare('SELECT coalesce(max(server_seq), 0) FROM events').pluck().safeIntegers(true));
   const appendStored = db.transaction<AppendStored>((events) => {
-    let previous = highestSeq.get() as bigint;
+    let previous = highestSeq().get() as bigint;
     for (const event of events) {
       const seq = BigInt(event.serverSeq);
       if (seq <= previous) throw new Error(`server_seq ${seq} does not ascend past ${previous}`);
       previous = seq;
-      insertStored.run(
+      insertStored().run(
         seq,
         event.deviceId,
         event.sessionId,
@@ -442,8 +455,8 @@ function prepare(db: Database): Statements {
     append,
     appendAll,
     appendStored,
-    count: db.prepare(`SELECT COUNT(*) FROM events`).pluck(),
-    newest: db.prepare(`SELECT server_seq, server_timestamp FROM events ORDER BY server_seq DESC LIMIT 1`).raw(),
+    count: onFirstUse(() => db.prepare(`SELECT COUNT(*) FROM events`).pluck()),
+    newest: onFirstUse(() => db.prepare(`SELECT server_seq, server_timestamp FROM events ORDER BY server_seq DESC LIMIT 1`).raw()),
     eventCount: undefined,
   };
 }
