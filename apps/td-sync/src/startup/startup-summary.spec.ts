@@ -13,7 +13,7 @@ describe('startupSummary', () => {
         backend: 'sqlite',
         server_db: resolve('db/server.db'),
         project_data_dir: resolve('data/projects'),
-        max_open_projects: 256,
+        max_open_projects: 64,
         project_databases_open_at_most: 53,
         descriptor_limit: 256,
       },
