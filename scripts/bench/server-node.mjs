@@ -13,30 +13,28 @@ const STOP_GRACE_MS = 15_000;
 const START_TIMEOUT_MS = 60_000;
 
 /**
- * The environment and Node options `npm start` runs the server with
- * (package.json's start script: malloc's and V8's memory settings, see
- * docs/performance.md, Memory): the bench measures the server as deployed.
+ * The options `npm start` gives Node (package.json's start script: the young
+ * generation's size, see docs/performance.md, Memory): the bench measures the
+ * server as it is deployed.
  */
-export function npmStartCommand() {
+export function npmStartNodeOptions() {
   const packageJson = join(dirname(fileURLToPath(import.meta.url)), '../../package.json');
   const start = JSON.parse(readFileSync(packageJson, 'utf8')).scripts.start;
-  const parts = /^((?:[A-Z_]+=\S+ )*)exec node ((?:--\S+ )*)dist\//.exec(start);
-  if (!parts) throw new Error(`package.json's start script is not "[NAME=value ...] exec node [--options] dist/...": ${start}`);
-  const env = Object.fromEntries(parts[1].split(' ').filter(Boolean).map((assignment) => assignment.split('=', 2)));
-  return { env, nodeOptions: parts[2].split(' ').filter(Boolean) };
+  const options = /^exec node ((?:--\S+ )*)dist\//.exec(start);
+  if (!options) throw new Error(`package.json's start script is not "exec node [--options] dist/...": ${start}`);
+  return options[1].split(' ').filter(Boolean);
 }
 
 /**
  * The environment of a node, built from nothing so that the caller's own
- * SYNC_* settings cannot leak in, plus what `npm start` sets. Everything
- * not named here is at its production default (the log level included: one
- * JSON line per request is part of the cost measured). Rate limits are raised through their settings,
+ * SYNC_* settings cannot leak in. Everything not named here is at its
+ * production default (the log level included: one JSON line per request is
+ * part of the cost measured). Rate limits are raised through their settings,
  * so the limiter still runs as in production.
  */
 export function serverEnvironment({ dataDir, databaseUrl }) {
   return {
     PATH: process.env.PATH,
-    ...npmStartCommand().env,
     SYNC_LISTEN_ADDR: '127.0.0.1:0',
     SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
     SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
@@ -59,7 +57,7 @@ export function serverEnvironment({ dataDir, databaseUrl }) {
  */
 export async function startServerNode({ index, main, dataDir, databaseUrl, fdLimit, cpuProfileDir, cleanup }) {
   mkdirSync(dataDir, { recursive: true });
-  const nodeArgs = [...npmStartCommand().nodeOptions, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
+  const nodeArgs = [...npmStartNodeOptions(), ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), main];
   const [command, args] = fdLimit
     ? ['sh', ['-c', `ulimit -n ${Number(fdLimit)} && exec "$0" "$@"`, process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];

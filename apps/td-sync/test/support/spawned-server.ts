@@ -7,17 +7,15 @@ import { createInterface } from 'node:readline';
 export const BUILT_MAIN = resolve(__dirname, '../../../../dist/apps/td-sync/src/main.js');
 
 /**
- * The environment and Node options `npm start` runs the server with
- * (package.json's start script: malloc's and V8's memory settings, see
- * docs/performance.md, Memory), so that a spawned server runs as a deployed
- * one does.
+ * The options `npm start` gives Node (package.json's start script: the young
+ * generation's size, see docs/performance.md, Memory), so that a spawned
+ * server runs as a deployed one does.
  */
-export function npmStartCommand(): { env: Record<string, string>; nodeOptions: string[] } {
+export function npmStartNodeOptions(): string[] {
   const start = (JSON.parse(readFileSync(resolve(__dirname, '../../../../package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const parts = /^((?:[A-Z_]+=\S+ )*)exec node ((?:--\S+ )*)dist\//.exec(start);
-  if (!parts) throw new Error(`package.json's start script is not "[NAME=value ...] exec node [--options] dist/...": ${start}`);
-  const env = Object.fromEntries(parts[1].split(' ').filter(Boolean).map((assignment) => assignment.split('=', 2) as [string, string]));
-  return { env, nodeOptions: parts[2].split(' ').filter(Boolean) };
+  const options = /^exec node ((?:--\S+ )*)dist\//.exec(start);
+  if (!options) throw new Error(`package.json's start script is not "exec node [--options] dist/...": ${start}`);
+  return options[1].split(' ').filter(Boolean);
 }
 
 export interface SpawnedServer {
@@ -58,8 +56,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
   // Another user must be able to reach the checkout: a clone in a `mktemp -d`
   // directory is mode 700.
   const restoreModes = options.uid !== undefined ? letOthersTraverse(dirname(BUILT_MAIN)) : () => undefined;
-  const start = npmStartCommand();
-  const nodeArgs = [...start.nodeOptions, BUILT_MAIN, ...(options.args ?? [])];
+  const nodeArgs = [...npmStartNodeOptions(), BUILT_MAIN, ...(options.args ?? [])];
   const [command, args] =
     options.descriptorLimit === undefined
       ? [process.execPath, nodeArgs]
@@ -68,7 +65,6 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<SpawnedSe
     cwd: dataDir,
     env: {
       PATH: process.env.PATH,
-      ...start.env,
       SYNC_LISTEN_ADDR: '127.0.0.1:0',
       SYNC_SERVER_DB_PATH: join(dataDir, 'server.db'),
       SYNC_PROJECT_DATA_DIR: join(dataDir, 'projects'),
