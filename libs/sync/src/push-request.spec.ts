@@ -67,6 +67,20 @@ describe('parsePushRequest', () => {
     expect(batch.events[0].payloadBytes?.toString('utf8')).toBe('{"b":1.0,"a":12345678901234567890}');
   });
 
+  it('keeps no Buffer per event while the batch waits: a payload is a range of the body, viewed only when a store binds it', () => {
+    const bodyText = JSON.stringify(body([event({ client_action_id: 1 }), event({ client_action_id: 2, payload: { title: 'é' } })]));
+    const raw = Buffer.from(bodyText);
+    const batch = parsePushRequest(raw);
+    for (const parsed of batch.events) {
+      const buffers = Object.values(parsed).filter((value) => Buffer.isBuffer(value));
+      expect(buffers).toHaveLength(1);
+      expect(buffers[0]).toBe(raw); // the body itself, shared; nothing of the event's own
+      expect(parsed.payloadByteLength).toBe(parsed.payloadBytes?.length);
+    }
+    expect(batch.events[1].payloadBytes?.toString('utf8')).toBe('{"title":"é"}');
+    expect(batch.events[1].payloadByteLength).toBe(Buffer.byteLength('{"title":"é"}'));
+  });
+
   it('keeps client_action_ids exact across the int64 range and refuses what lies beyond', () => {
     const ids = (spelled: string) =>
       parseText(JSON.stringify(body([event()])).replace('"client_action_id":1', `"client_action_id":${spelled}`)).events[0].clientActionId;

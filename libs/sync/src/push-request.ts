@@ -156,7 +156,7 @@ function eventAt(b: Buffer, layout: PushBodyLayout, i: number): PushEvent {
     throw invalid(`events[${i}].client_timestamp must be an RFC 3339 timestamp such as 2026-01-31T08:15:02.123Z (got ${shown(b, timestampStart, timestampEnd)})`);
   }
 
-  return new PushEventFromBytes(clientActionId, actionType, entityType, entityId, b.subarray(payloadStart, payloadEnd), clientTimestamp);
+  return new PushEventFromBytes(clientActionId, actionType, entityType, entityId, b, payloadStart, payloadEnd, clientTimestamp);
 }
 
 /** A top-level member's string value, decoded; undefined when absent or not a string. */

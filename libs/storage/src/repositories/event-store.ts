@@ -19,6 +19,8 @@ export interface PushEvent {
    * SQLite log does) takes these, and `payload` is never decoded.
    */
   payloadBytes?: Buffer;
+  /** payloadBytes' length, where reading it costs less than making them. */
+  payloadByteLength?: number;
   /** The client's timestamp in UTC with the client's precision. */
   clientTimestamp: string;
 }

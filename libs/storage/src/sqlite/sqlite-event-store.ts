@@ -177,15 +177,15 @@ export class SqliteEventStore extends EventStore {
    * background checkpoint; past EARLY_CHECKPOINT_BYTES since the last time,
    * has the checkpoints run now.
    */
-  private written(projectId: string, batch: { events: ReadonlyArray<Pick<PushEvent, 'payload' | 'payloadBytes'>> }, accepted: number): void {
+  private written(projectId: string, batch: { events: ReadonlyArray<Pick<PushEvent, 'payload' | 'payloadBytes' | 'payloadByteLength'>> }, accepted: number): void {
     if (accepted === 0) return;
     this.databases.written(projectId);
     const { events } = batch;
     let bytes = 0;
     for (let i = 0; i < events.length; i++) {
-      const { payloadBytes } = events[i];
+      const event = events[i];
       // Never `payload` when the bytes are there: reading it decodes them.
-      bytes += (payloadBytes === undefined ? events[i].payload.length : payloadBytes.length) + ROW_OVERHEAD_BYTES;
+      bytes += (event.payloadByteLength ?? event.payloadBytes?.length ?? event.payload.length) + ROW_OVERHEAD_BYTES;
     }
     // Rejected events (duplicates, empty entity_ids) wrote nothing: count the accepted share.
     this.unflushedBytes += accepted === events.length ? bytes : (bytes * accepted) / events.length;
