@@ -82,6 +82,17 @@ describe('Compression (PROTOCOL.md, round 2)', () => {
     expect((JSON.parse(identity.bytes.toString('utf8')) as { events: unknown[] }).events).toHaveLength(200);
   });
 
+  it('sends a Buffer it keeps (a Swagger UI file), compressed off the loop, whole to every request', async () => {
+    const plain = await wire(server, 'GET', '/docs/swagger-ui-bundle.js', {});
+    expect(plain.bytes.length).toBeGreaterThan(OFF_LOOP_BYTES);
+    for (let i = 0; i < 3; i++) {
+      const gzipped = await wire(server, 'GET', '/docs/swagger-ui-bundle.js', { 'accept-encoding': 'gzip' });
+      expect(gzipped.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(gzipped.bytes).equals(plain.bytes)).toBe(true);
+    }
+    expect((await wire(server, 'GET', '/docs/swagger-ui-bundle.js', {})).bytes.equals(plain.bytes)).toBe(true);
+  });
+
   it('gzips a pull at any size, an empty page included', async () => {
     const identity = await wire(server, 'GET', pullPath('after_server_seq=200'), auth);
     const gzipped = await wire(server, 'GET', pullPath('after_server_seq=200'), { ...auth, 'accept-encoding': 'gzip' });

@@ -16,6 +16,7 @@ export { Public, IS_PUBLIC } from './public.decorator';
 export type { AuthenticatedUser } from './authenticated-user';
 export { READS_OWN_JSON_BODY } from './own-json-body-route';
 export { COMPRESSED_AT_ANY_SIZE } from './compressed-route';
+export { ANSWERS_WITH_FRESH_BUFFERS } from './fresh-answer-route';
 export { releaseBufferMemory } from './release-buffer-memory';
 export { Clock } from './clock';
 export { ClockModule } from './clock.module';

@@ -2,7 +2,16 @@ import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req 
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '@td-sync/auth';
-import { API_TAGS, ApiBearerKey, ApiErrors, COMPRESSED_AT_ANY_SIZE, RateLimit, READS_OWN_JSON_BODY, type AuthenticatedUser } from '@td-sync/http';
+import {
+  ANSWERS_WITH_FRESH_BUFFERS,
+  API_TAGS,
+  ApiBearerKey,
+  ApiErrors,
+  COMPRESSED_AT_ANY_SIZE,
+  RateLimit,
+  READS_OWN_JSON_BODY,
+  type AuthenticatedUser,
+} from '@td-sync/http';
 import { ProjectAccess, RequireRole, RequireRoleInStorage } from '@td-sync/projects';
 import type { FastifyRequest } from 'fastify';
 import { PullResponseDto } from './dto/pull-response.dto';
@@ -61,7 +70,7 @@ export class SyncController {
   }
 
   @Get('pull')
-  @RouteConfig({ [COMPRESSED_AT_ANY_SIZE]: true })
+  @RouteConfig({ [COMPRESSED_AT_ANY_SIZE]: true, [ANSWERS_WITH_FRESH_BUFFERS]: true })
   @RequireRole('reader')
   @RateLimit('pull')
   @Header('content-type', JSON_TYPE)

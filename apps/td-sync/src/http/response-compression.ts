@@ -1,4 +1,4 @@
-import { COMPRESSED_AT_ANY_SIZE, releaseBufferMemory } from '@td-sync/http';
+import { ANSWERS_WITH_FRESH_BUFFERS, COMPRESSED_AT_ANY_SIZE, releaseBufferMemory } from '@td-sync/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { constants, gzip, gzipSync } from 'node:zlib';
 import { acceptsGzip } from './accepts-gzip';
@@ -53,8 +53,8 @@ export function registerResponseCompression(fastify: FastifyInstance): void {
     void reply.header('content-encoding', 'gzip');
     if (payload.length < OFF_LOOP_BYTES) return done(null, gzipSync(payload, { level: GZIP_LEVEL }));
     gzip(payload, { level: GZIP_LEVEL, chunkSize: OFF_LOOP_CHUNK_BYTES }, (error, compressed) => {
-      // The uncompressed page (a MB for 1000 events) is not read again.
-      if (!error && Buffer.isBuffer(payload)) releaseBufferMemory(payload);
+      // A pull page (a MB for 1000 events) is not read again; a kept Buffer (a Swagger UI file) is.
+      if (!error && Buffer.isBuffer(payload) && routeConfig(request)[ANSWERS_WITH_FRESH_BUFFERS] === true) releaseBufferMemory(payload);
       done(error, compressed);
     });
   });
@@ -64,8 +64,7 @@ function shouldCompress(request: FastifyRequest, reply: FastifyReply, payload: u
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return false; // a stream, or no body
   if (payload.length === 0 || reply.hasHeader('content-encoding')) return false;
   // A pull's page at any size; its error answers, like all others, by size.
-  const anySize =
-    reply.statusCode < 300 && (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[COMPRESSED_AT_ANY_SIZE] === true;
+  const anySize = reply.statusCode < 300 && routeConfig(request)[COMPRESSED_AT_ANY_SIZE] === true;
   // A string's UTF-8 size is at least its length; Buffer.byteLength only for those it could matter for.
   if (!anySize && payload.length < MIN_COMPRESSED_BYTES && (typeof payload !== 'string' || Buffer.byteLength(payload) < MIN_COMPRESSED_BYTES)) {
     return false;
@@ -82,4 +81,8 @@ function addVary(reply: FastifyReply): void {
   }
   const value = Array.isArray(vary) ? vary.join(', ') : String(vary);
   if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(value)) void reply.header('vary', `${value}, Accept-Encoding`);
+}
+
+function routeConfig(request: FastifyRequest): Record<string, unknown> {
+  return (request.routeOptions.config as unknown as Record<string, unknown> | undefined) ?? {};
 }
