@@ -28,7 +28,7 @@ export class PushEventFromBytes implements PushEvent {
   private text: string | undefined;
 
   get payloadBytes(): Buffer {
-    return this.body.subarray(this.payloadStart, this.payloadEnd);
+    return this.body.subarray(this.payloadStart, this.checkedEnd());
   }
 
   get payloadByteLength(): number {
@@ -36,6 +36,17 @@ export class PushEventFromBytes implements PushEvent {
   }
 
   get payload(): string {
-    return (this.text ??= this.body.toString('utf8', this.payloadStart, this.payloadEnd));
+    return (this.text ??= this.body.toString('utf8', this.payloadStart, this.checkedEnd()));
+  }
+
+  /**
+   * The body's memory is handed back once the push is answered (see
+   * releaseBufferMemory), which is after the store has read every payload.
+   * Should that order ever break, a read fails the push (a 500, nothing
+   * stored) instead of storing an empty payload.
+   */
+  private checkedEnd(): number {
+    if (this.body.length < this.payloadEnd) throw new Error('a push payload was read after its request body was released');
+    return this.payloadEnd;
   }
 }

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { releaseBufferMemory } from '@td-sync/http';
 import fc from 'fast-check';
 import type { PushEvent } from '@td-sync/storage';
 import { parsePushRequest } from './push-request';
@@ -79,6 +80,15 @@ describe('parsePushRequest', () => {
     }
     expect(batch.events[1].payloadBytes?.toString('utf8')).toBe('{"title":"é"}');
     expect(batch.events[1].payloadByteLength).toBe(Buffer.byteLength('{"title":"é"}'));
+  });
+
+  it('fails a read of a payload whose body was released, rather than reading it as empty', () => {
+    const raw = Buffer.alloc(64 * 1024, ' ');
+    Buffer.from(JSON.stringify(body([event()]))).copy(raw);
+    const [parsed] = parsePushRequest(raw).events;
+    releaseBufferMemory(raw);
+    expect(() => parsed.payload).toThrow(/after its request body was released/);
+    expect(() => parsed.payloadBytes).toThrow(/after its request body was released/);
   });
 
   it('keeps client_action_ids exact across the int64 range and refuses what lies beyond', () => {
