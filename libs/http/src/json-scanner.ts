@@ -1,3 +1,5 @@
+import { BACKSLASH, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './json-bytes';
+
 /**
  * The shape check of JSON text that JSON.parse has already accepted, for every
  * body the app parses: how deeply it nests and whether an object repeats a
@@ -13,13 +15,6 @@
  * and checks the same things on the way.
  */
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const LBRACE = 123;
-const RBRACE = 125;
-const LBRACKET = 91;
-const RBRACKET = 93;
 
 /** What is wrong with the text's shape, as a sentence for a 400; undefined when nothing is. */
 export function jsonShapeProblem(text: string, maxDepth: number): string | undefined {

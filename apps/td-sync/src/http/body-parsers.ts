@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import { BODY_LIMIT_BYTES } from './body-limit';
 import { readRequestBody } from './read-request-body';
+import { routeConfigOf } from './route-config';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -86,7 +87,7 @@ function parseForm(_request: FastifyRequest, body: Buffer): unknown {
 }
 
 function parseJson(request: FastifyRequest, body: Buffer): unknown {
-  if (routeConfig(request)[READS_OWN_JSON_BODY] === true) return body;
+  if (routeConfigOf(request)[READS_OWN_JSON_BODY] === true) return body;
   const text = decodeUtf8(body);
   if (text.trim() === '') return undefined;
   let parsed: unknown;
@@ -108,8 +109,4 @@ function parseJson(request: FastifyRequest, body: Buffer): unknown {
 function refuseUnstorableText(body: unknown): void {
   const field = findUnstorableText(body);
   if (field) throw new BadRequestException(`${field} contains a NUL character or an unpaired surrogate`);
-}
-
-function routeConfig(request: FastifyRequest): Record<string, unknown> {
-  return (request.routeOptions.config as unknown as Record<string, unknown> | undefined) ?? {};
 }

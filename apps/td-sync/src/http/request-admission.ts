@@ -2,6 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { BEARER_CHALLENGE, BearerAuthenticator } from '@td-sync/auth';
 import { clientAddressKey, InflightBodyBudget, ProtocolException, RateLimiter, ROUTE_POLICY, RoutePolicy } from '@td-sync/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { routeConfigOf } from './route-config';
 
 export interface AdmissionStage {
   authenticator: BearerAuthenticator;
@@ -44,7 +45,7 @@ export function registerRequestAdmission(fastify: FastifyInstance, stage: Admiss
 }
 
 async function refusalOf(request: FastifyRequest, reply: FastifyReply, stage: AdmissionStage): Promise<ProtocolException | undefined> {
-  const policy = (request.routeOptions.config as unknown as Record<string, RoutePolicy | undefined>)[ROUTE_POLICY] ?? UNDECLARED;
+  const policy = (routeConfigOf(request)[ROUTE_POLICY] as RoutePolicy | undefined) ?? UNDECLARED;
 
   let unauthenticated: ProtocolException | undefined;
   if (policy.authenticated) {

@@ -2,6 +2,7 @@ import { ANSWERS_WITH_FRESH_BUFFERS, COMPRESSED_AT_ANY_SIZE, releaseBufferMemory
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { constants, gzip, gzipSync } from 'node:zlib';
 import { acceptsGzip } from './accepts-gzip';
+import { routeConfigOf } from './route-config';
 
 /**
  * zlib level 1. On a 1000-event pull page (1.1 MB of JSON) it costs 4.1 ms of
@@ -54,7 +55,7 @@ export function registerResponseCompression(fastify: FastifyInstance): void {
     if (payload.length < OFF_LOOP_BYTES) return done(null, gzipSync(payload, { level: GZIP_LEVEL }));
     gzip(payload, { level: GZIP_LEVEL, chunkSize: OFF_LOOP_CHUNK_BYTES }, (error, compressed) => {
       // A pull page (a MB for 1000 events) is not read again; a kept Buffer (a Swagger UI file) is.
-      if (!error && Buffer.isBuffer(payload) && routeConfig(request)[ANSWERS_WITH_FRESH_BUFFERS] === true) releaseBufferMemory(payload);
+      if (!error && Buffer.isBuffer(payload) && routeConfigOf(request)[ANSWERS_WITH_FRESH_BUFFERS] === true) releaseBufferMemory(payload);
       done(error, compressed);
     });
   });
@@ -64,7 +65,7 @@ function shouldCompress(request: FastifyRequest, reply: FastifyReply, payload: u
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return false; // a stream, or no body
   if (payload.length === 0 || reply.hasHeader('content-encoding')) return false;
   // A pull's page at any size; its error answers, like all others, by size.
-  const anySize = reply.statusCode < 300 && routeConfig(request)[COMPRESSED_AT_ANY_SIZE] === true;
+  const anySize = reply.statusCode < 300 && routeConfigOf(request)[COMPRESSED_AT_ANY_SIZE] === true;
   // A string's UTF-8 size is at least its length; Buffer.byteLength only for those it could matter for.
   if (!anySize && payload.length < MIN_COMPRESSED_BYTES && (typeof payload !== 'string' || Buffer.byteLength(payload) < MIN_COMPRESSED_BYTES)) {
     return false;
@@ -81,8 +82,4 @@ function addVary(reply: FastifyReply): void {
   }
   const value = Array.isArray(vary) ? vary.join(', ') : String(vary);
   if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(value)) void reply.header('vary', `${value}, Accept-Encoding`);
-}
-
-function routeConfig(request: FastifyRequest): Record<string, unknown> {
-  return (request.routeOptions.config as unknown as Record<string, unknown> | undefined) ?? {};
 }
