@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { releaseBufferMemory } from '@td-sync/http';
 import fc from 'fast-check';
-import type { PushEvent } from '@td-sync/storage';
+import type { PushBatch, PushEvent } from '@td-sync/storage';
 import { parsePushRequest } from './push-request';
 
 function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -50,7 +50,7 @@ describe('parsePushRequest', () => {
       '{"device_id":"dev-1","session_id":"ses-1","events":[{"client_action_id":17,"action_type":"update","entity_type":"notes",' +
       '"entity_id":"n-1","payload":{"b":1.0,"a":12345678901234567890},"client_timestamp":"2026-01-31T10:15:02.5+02:00"}]}';
     const batch = parseText(text);
-    expect({ ...batch, events: batch.events.map(plainEvent) }).toEqual({
+    expect({ deviceId: batch.deviceId, sessionId: batch.sessionId, events: batch.events.map(plainEvent) }).toEqual({
       deviceId: 'dev-1',
       sessionId: 'ses-1',
       events: [
@@ -179,9 +179,20 @@ describe('parsePushRequest', () => {
     expect(() => parseText('{"device_id":"d","session_id":"s","events":[],}')).toThrow('request body is not valid JSON');
   });
 
+  it('makes the events only when they are first read (they would outlive minor collections while the push waits for its commit), once', () => {
+    const batch = parsePushRequest(Buffer.from(JSON.stringify(body([event(), event({ client_action_id: 2 })]))));
+    const held = () => Object.values(batch).filter((value) => Array.isArray(value));
+    expect(held()).toEqual([]);
+    const events = batch.events;
+    expect(events.map((e) => e.clientActionId)).toEqual([1, 2]);
+    expect(batch.events).toBe(events);
+    expect(held()).toEqual([events]);
+  });
+
   it('skips a UTF-8 byte order mark, as the decoder of every other route does', () => {
     const text = JSON.stringify(body([event()]));
-    expect(parsePushRequest(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]))).toEqual(parseText(text));
+    const plain = (batch: PushBatch) => ({ deviceId: batch.deviceId, sessionId: batch.sessionId, events: batch.events.map(plainEvent) });
+    expect(plain(parsePushRequest(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])))).toEqual(plain(parseText(text)));
   });
 
   it('reads escaped spellings of the values it checks, as JSON.parse would', () => {
@@ -210,7 +221,7 @@ describe('parsePushRequest', () => {
         let actual: unknown;
         try {
           const batch = parseText(text);
-          actual = { ...batch, events: batch.events.map((e) => ({ ...plainEvent(e), payload: JSON.parse(e.payload) as unknown })) };
+          actual = { deviceId: batch.deviceId, sessionId: batch.sessionId, events: batch.events.map((e) => ({ ...plainEvent(e), payload: JSON.parse(e.payload) as unknown })) };
         } catch (error) {
           expect(error).toBeInstanceOf(BadRequestException);
           actual = (error as Error).message;

@@ -15,22 +15,51 @@ describe('pushResponseJson', () => {
       outcomes: Uint8Array.from([PushOutcome.Acked, PushOutcome.Duplicate, PushOutcome.Acked, PushOutcome.EmptyEntityId]),
       serverSeqs: Float64Array.from([42, 40, 43, 0]),
     });
-    expect(text).toBe(
+    expect(text.toString()).toBe(
       '{"accepted":2,"acks":[{"client_action_id":17,"server_seq":42},{"client_action_id":9007199254740993,"server_seq":43}],' +
         '"rejected":[{"client_action_id":18,"reason":"duplicate","server_seq":40},{"client_action_id":20,"reason":"empty entity_id"}]}',
     );
   });
 
   it('omits rejected when nothing was, and keeps acks an array when nothing was accepted', () => {
-    expect(JSON.parse(pushResponseJson(batch([1]), { accepted: 1, outcomes: Uint8Array.from([0]), serverSeqs: Float64Array.from([1]) }))).toEqual({
+    expect(JSON.parse(String(pushResponseJson(batch([1]), { accepted: 1, outcomes: Uint8Array.from([0]), serverSeqs: Float64Array.from([1]) })))).toEqual({
       accepted: 1,
       acks: [{ client_action_id: 1, server_seq: 1 }],
     });
-    expect(JSON.parse(pushResponseJson(batch([1]), { accepted: 0, outcomes: Uint8Array.from([1]), serverSeqs: Float64Array.from([5]) }))).toEqual({
+    expect(JSON.parse(String(pushResponseJson(batch([1]), { accepted: 0, outcomes: Uint8Array.from([1]), serverSeqs: Float64Array.from([5]) })))).toEqual({
       accepted: 0,
       acks: [],
       rejected: [{ client_action_id: 1, reason: 'duplicate', server_seq: 5 }],
     });
+  });
+
+  it('writes every id and seq as JSON would: signs, zero, powers of ten, the int64 range and seqs up to 2^53', () => {
+    const ids: (number | bigint)[] = [0, -0, 1, -1, 9, 10, 99, 100, -100, 123456789, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2n ** 63n - 1n, -(2n ** 63n)];
+    const seqs = [1, 10, 99, 100, 1000, 999999, 1e15, 2 ** 53, 7, 8, 9, 2 ** 53 - 1, 12, 13];
+    const outcomes = ids.map((_, i) => [PushOutcome.Acked, PushOutcome.Duplicate, PushOutcome.EmptyEntityId][i % 3]);
+    const answer = pushResponseJson(batch(ids), { accepted: 5, outcomes: Uint8Array.from(outcomes), serverSeqs: Float64Array.from(seqs) });
+    const element = (i: number): string => {
+      const id = typeof ids[i] === 'bigint' ? ids[i].toString() : JSON.stringify(ids[i]);
+      if (outcomes[i] === PushOutcome.Acked) return `{"client_action_id":${id},"server_seq":${JSON.stringify(seqs[i])}}`;
+      if (outcomes[i] === PushOutcome.Duplicate) return `{"client_action_id":${id},"reason":"duplicate","server_seq":${JSON.stringify(seqs[i])}}`;
+      return `{"client_action_id":${id},"reason":"empty entity_id"}`;
+    };
+    const all = ids.map((_, i) => i);
+    const acks = all.filter((i) => outcomes[i] === PushOutcome.Acked).map(element);
+    const rejected = all.filter((i) => outcomes[i] !== PushOutcome.Acked).map(element);
+    expect(answer.toString()).toBe(`{"accepted":5,"acks":[${acks.join(',')}],"rejected":[${rejected.join(',')}]}`);
+  });
+
+  it('fits a full batch of the longest elements (duplicates with int64 ids and seqs near 2^53)', () => {
+    const ids = Array.from({ length: 1000 }, () => -(2n ** 63n));
+    const answer = pushResponseJson(batch(ids), {
+      accepted: 0,
+      outcomes: new Uint8Array(1000).fill(PushOutcome.Duplicate),
+      serverSeqs: new Float64Array(1000).fill(2 ** 53),
+    });
+    const parsed = JSON.parse(answer.toString().replace(/-9223372036854775808/g, '"min"')) as { rejected: unknown[] };
+    expect(parsed.rejected).toHaveLength(1000);
+    expect(parsed.rejected[999]).toEqual({ client_action_id: 'min', reason: 'duplicate', server_seq: 2 ** 53 });
   });
 });
 

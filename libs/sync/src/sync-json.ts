@@ -5,27 +5,98 @@
  */
 import { AppendResult, EventPage, PushBatch, PushOutcome } from '@td-sync/storage';
 
-/** `{"accepted":N,"acks":[...],"rejected":[...]}`; `rejected` only when something was. */
-export function pushResponseJson(batch: PushBatch, result: AppendResult): string {
+const ACCEPTED_OPEN = Buffer.from('{"accepted":');
+const ACKS_OPEN = Buffer.from(',"acks":[');
+const REJECTED_OPEN = Buffer.from('],"rejected":[');
+const ACK_OPEN = Buffer.from('{"client_action_id":');
+const ACK_SEQ = Buffer.from(',"server_seq":');
+const DUPLICATE_SEQ = Buffer.from(',"reason":"duplicate","server_seq":');
+const EMPTY_ENTITY_ID_CLOSE = Buffer.from(',"reason":"empty entity_id"}');
+const CLOSE = Buffer.from(']}');
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
+const ZERO = 0x30;
+
+/**
+ * The most bytes one element of acks or rejected takes: a duplicate with an
+ * int64 id (20 characters with its sign), a seq of up to 2^53 (16 digits) and
+ * the comma before it.
+ */
+const MAX_ELEMENT_BYTES = 1 + ACK_OPEN.length + 20 + DUPLICATE_SEQ.length + 16 + 1;
+
+/**
+ * `{"accepted":N,"acks":[...],"rejected":[...]}`; `rejected` only when
+ * something was. Written as bytes into one Buffer: a 1000-event push answers
+ * 45 KB, and building it as a string took two thousand concatenations whose
+ * pieces lived until the answer was sent (with 32 clients pushing, long
+ * enough to be promoted to V8's old space), then a copy into bytes.
+ */
+export function pushResponseJson(batch: PushBatch, result: AppendResult): Buffer {
   const { outcomes, serverSeqs } = result;
   const events = batch.events;
-  let acks = '';
-  let rejected = '';
+  const out = Buffer.allocUnsafe(ACCEPTED_OPEN.length + 16 + ACKS_OPEN.length + REJECTED_OPEN.length + CLOSE.length + outcomes.length * MAX_ELEMENT_BYTES);
+  let at = put(out, 0, ACCEPTED_OPEN);
+  at = writeInteger(out, at, result.accepted);
+  at = put(out, at, ACKS_OPEN);
+  let first = true;
+  let anyRejected = false;
   for (let i = 0; i < outcomes.length; i++) {
-    const id = events[i].clientActionId;
-    switch (outcomes[i]) {
-      case PushOutcome.Acked:
-        acks += `${acks === '' ? '' : ','}{"client_action_id":${id},"server_seq":${serverSeqs[i]}}`;
-        break;
-      case PushOutcome.Duplicate:
-        rejected += `${rejected === '' ? '' : ','}{"client_action_id":${id},"reason":"duplicate","server_seq":${serverSeqs[i]}}`;
-        break;
-      case PushOutcome.EmptyEntityId:
-        rejected += `${rejected === '' ? '' : ','}{"client_action_id":${id},"reason":"empty entity_id"}`;
-        break;
+    if (outcomes[i] !== PushOutcome.Acked) {
+      anyRejected = true;
+      continue;
+    }
+    if (!first) out[at++] = COMMA;
+    first = false;
+    at = put(out, at, ACK_OPEN);
+    at = writeInteger(out, at, events[i].clientActionId);
+    at = put(out, at, ACK_SEQ);
+    at = writeInteger(out, at, serverSeqs[i]);
+    out[at++] = CLOSE_BRACE;
+  }
+  if (anyRejected) {
+    at = put(out, at, REJECTED_OPEN);
+    first = true;
+    for (let i = 0; i < outcomes.length; i++) {
+      const outcome = outcomes[i];
+      if (outcome === PushOutcome.Acked) continue;
+      if (!first) out[at++] = COMMA;
+      first = false;
+      at = put(out, at, ACK_OPEN);
+      at = writeInteger(out, at, events[i].clientActionId);
+      if (outcome === PushOutcome.Duplicate) {
+        at = put(out, at, DUPLICATE_SEQ);
+        at = writeInteger(out, at, serverSeqs[i]);
+        out[at++] = CLOSE_BRACE;
+      } else {
+        at = put(out, at, EMPTY_ENTITY_ID_CLOSE);
+      }
     }
   }
-  return `{"accepted":${result.accepted},"acks":[${acks}]${rejected === '' ? '' : `,"rejected":[${rejected}]`}}`;
+  at = put(out, at, CLOSE);
+  return out.subarray(0, at);
+}
+
+function put(out: Buffer, at: number, bytes: Buffer): number {
+  bytes.copy(out, at);
+  return at + bytes.length;
+}
+
+/** The integer's decimal digits (and sign) at `at`; returns where they end. */
+function writeInteger(out: Buffer, at: number, value: number | bigint): number {
+  if (typeof value === 'bigint') return at + out.write(value.toString(), at, 'latin1');
+  if (value < 0) {
+    out[at++] = 0x2d; // -
+    value = -value;
+  }
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  const end = at + digits;
+  for (let i = end - 1; i >= at; i--) {
+    const rest = Math.floor(value / 10);
+    out[i] = ZERO + (value - rest * 10);
+    value = rest;
+  }
+  return end;
 }
 
 const EVENTS_OPEN = Buffer.from('{"events":[');

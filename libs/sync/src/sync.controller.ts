@@ -31,8 +31,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * so payloads keep their spelling; the pull query into a page request), and
  * the service gets nothing else. Validating by hand rather than with DTOs
  * gives PROTOCOL.md's exact rules and messages at a 1000-event push's speed.
- * Push and pull answer with JSON text the service has already written, so the
- * content type is set here and Fastify sends the string as it is (gzipped,
+ * Push and pull answer with JSON the service has already written (as bytes,
+ * or text), so the content type is set here and Fastify sends it as it is (gzipped,
  * for a client that accepts it: every pull, a push answer past a few KB).
  *
  * @RequireRole answers 404/403 before the query is looked at; the service's
@@ -64,7 +64,7 @@ export class SyncController {
   @ApiBody({ type: PushRequestDto })
   @ApiOkResponse({ type: PushResponseDto })
   @ApiErrors({ bad_request: 'bad JSON, an empty device_id or session_id, no events or too many, an unknown entity_type or action_type, a bad client_timestamp, a payload that is not an object, or a client_action_id that is not an integer' })
-  async push(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string> {
+  async push(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<Buffer> {
     const batch = await this.access.parseFor(projectId, user.id, 'writer', () => parsePushRequest(request.body));
     return this.sync.push(projectId, user.id, batch);
   }

@@ -36,8 +36,8 @@ export class SyncService {
     this.mayWrite = access.decision('writer');
   }
 
-  /** Appends a push and answers with its JSON text. */
-  async push(projectId: string, userId: string, batch: PushBatch): Promise<string> {
+  /** Appends a push and answers with its JSON, as bytes. */
+  async push(projectId: string, userId: string, batch: PushBatch): Promise<Buffer> {
     // One server time for the whole batch: its events were stored at once.
     const result = await this.events.append(projectId, userId, batch, new Date().toISOString(), this.mayWrite);
     this.counters.pushEventsAccepted += result.accepted;
