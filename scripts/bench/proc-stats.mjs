@@ -51,16 +51,39 @@ export function fdLimit(pid) {
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux port in use). */
 const USER_HZ = 100;
 
-/**
- * CPU time the process has used so far, user and system, in ms (fields 14 and
- * 15 of /proc/<pid>/stat, after the parenthesised command name).
- */
-export function cpuMs(pid) {
+/** /proc/<pid>/stat's fields from the third on (after the parenthesised command name); undefined if unreadable. */
+function statFields(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return NaN;
+    return undefined;
+  }
+}
+
+/** CPU time the process has used so far, user and system, in ms (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuMs(pid) {
+  const fields = statFields(pid);
+  return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ : NaN;
+}
+
+/**
+ * CPU time, user and system, in ms, of the process's children that have
+ * ended and been waited for (fields 16 and 17): a helper process that exits
+ * during a scenario is counted here.
+ */
+export function endedChildrenCpuMs(pid) {
+  const fields = statFields(pid);
+  return fields ? ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ : NaN;
+}
+
+/** The process's running children (every thread's /proc/<pid>/task/<tid>/children, Linux 3.5+). */
+export function childPids(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
   }
 }

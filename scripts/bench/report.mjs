@@ -23,6 +23,8 @@ const COLUMNS = [
   ['peak_rss_mb', 'peak_rss_mb'],
   ['peak_fds', 'peak_fds'],
   ['cpu_ms_per_answer', 'cpu_ms/answer'],
+  ['helper_peak_rss_mb', 'helper_rss_mb'],
+  ['helper_cpu_ms_per_answer', 'helper_cpu_ms/answer'],
 ];
 
 function markdownTable(header, rows) {

@@ -107,6 +107,8 @@ function resultOf({ scenario, name, nodes, load, peaks, answered, logged, setupS
     start_rss_mb: orNull(peaks[i].start_rss_mb),
     peak_fds: orNull(peaks[i].peak_fds),
     cpu_ms: orNull(peaks[i].cpu_ms),
+    helper_peak_rss_mb: orNull(peaks[i].helper_peak_rss_mb),
+    helper_cpu_ms: orNull(peaks[i].helper_cpu_ms),
     fd_limit: orNull(fdLimit(n.pid)),
     error_log_lines: logged[i].count,
   }));
@@ -132,6 +134,9 @@ function resultOf({ scenario, name, nodes, load, peaks, answered, logged, setupS
     kb_per_answer: round1(load.bytesPerAnswer / 1024),
     // Server CPU (user + system, every node) per 2xx answer: steadier than throughput on a shared machine.
     cpu_ms_per_answer: load.ok > 0 ? Math.round((perNode.reduce((sum, n) => sum + (n.cpu_ms ?? NaN), 0) / load.ok) * 1000) / 1000 : null,
+    // The server's child processes (the checkpoint process of SQLite mode): peak memory, and CPU per 2xx answer.
+    helper_peak_rss_mb: largest(perNode.map((n) => n.helper_peak_rss_mb)),
+    helper_cpu_ms_per_answer: load.ok > 0 ? Math.round((perNode.reduce((sum, n) => sum + (n.helper_cpu_ms ?? NaN), 0) / load.ok) * 1000) / 1000 : null,
     per_node: perNode,
   };
 }
