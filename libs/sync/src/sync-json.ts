@@ -33,7 +33,7 @@ const EVENTS_OPEN = Buffer.from('{"events":[');
 /**
  * `{"events":[...],"last_server_seq":N,"has_more":B}`. `last_server_seq` is
  * the last event's seq, or `afterServerSeq` when the page is empty. A page
- * whose events come as bytes (SQLite) is answered as bytes: nothing is decoded
+ * whose events come as bytes (both backends' do) is answered as bytes: nothing is decoded
  * into a string only to be encoded again on the way out.
  */
 export function pullResponseJson(page: EventPage, afterServerSeq: number | bigint): string | Buffer {
