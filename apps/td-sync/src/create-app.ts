@@ -2,7 +2,7 @@ import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BearerAuthenticator } from '@td-sync/auth';
-import { InflightBodyBudget, RateLimiter } from '@td-sync/http';
+import { BODY_LIMIT_BYTES, InflightBodyBudget, RateLimiter } from '@td-sync/http';
 import { projectDatabaseBudget, readOpenFileLimit } from '@td-sync/storage';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -11,7 +11,6 @@ import { Env } from './config/sync-config';
 import { SyncConfigModule } from './config/sync-config.module';
 import { MetricsService } from './health/metrics.service';
 import { PrometheusMetrics } from './health/prometheus-metrics.service';
-import { BODY_LIMIT_BYTES } from './http/body-limit';
 import { registerBodyParsers } from './http/body-parsers';
 import { ConnectionGovernor } from './http/connection-governor';
 import { connectionLimitFor } from './http/connection-limit';
@@ -24,8 +23,6 @@ import { declareRoutePolicies } from './http/route-policies';
 import { buildOpenApiDocument } from './openapi/build-openapi-document';
 import { PublishedApiDocument } from './openapi/published-api-document';
 import { FrameworkQuietLogger } from './startup/framework-quiet-logger';
-
-export { BODY_LIMIT_BYTES };
 
 /** How often Node looks for connections past their header or request timeout (its default, 30 s, would let them overstay that long). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;

@@ -2,7 +2,7 @@ import { StorageConnection } from '@td-sync/storage';
 import { adminQuery, postgresCluster } from '@td-sync/testing';
 import { http } from './support/http';
 import { capturedLogs, expectHealthCheckFailureLogged } from './support/log-capture';
-import { createProject, makeEvent, makeEvents, pull, push, startSyncTestServer } from './support/sync';
+import { addMember, createProject, makeEvent, makeEvents, pull, push, startSyncTestServer } from './support/sync';
 import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
 describeEachBackend('GET /healthz and GET /metricz', (backend) => {
@@ -114,5 +114,34 @@ describeEachBackend('GET /metricz counts sync traffic', (backend) => {
     await pull(server, owner, projectId, 'after_server_seq=5');
     const after = (await http(server.url, 'GET', '/metricz')).body.pull_requests as number;
     expect(after - before).toBe(2);
+  });
+
+  it("counts every pull the access rule admits, a reader's malformed query included, and no refused one", async () => {
+    const projectId = await createProject(server, owner);
+    const reader = await addMember(server, owner, projectId, 'metrics-reader@example.com', 'reader');
+    const stranger = await createCaller(server, 'metrics-stranger@example.com');
+    const deleted = await createProject(server, owner);
+    expect((await http(server.url, 'DELETE', `/v1/projects/${deleted}`, { apiKey: owner.apiKey })).status).toBe(204);
+    const pullRequests = async (): Promise<number> => (await http(server.url, 'GET', '/metricz')).body.pull_requests as number;
+    const statuses = async (pulls: Array<[Caller, string, string]>): Promise<number[]> => {
+      const answers: number[] = [];
+      for (const [caller, id, query] of pulls) answers.push((await pull(server, caller, id, query)).status);
+      return answers;
+    };
+
+    const before = await pullRequests();
+    const refused = await statuses([
+      [stranger, projectId, ''],
+      [stranger, projectId, 'limit=0'],
+      [owner, deleted, ''],
+      [owner, deleted, 'limit=0'],
+      [owner, 'p_00000000000000ff', ''],
+      [owner, 'not-a-project', 'limit=0'],
+    ]);
+    expect(refused).toEqual([403, 403, 404, 404, 404, 404]);
+    expect((await pullRequests()) - before).toBe(0);
+
+    expect(await statuses([[reader, projectId, 'limit=0'], [reader, projectId, 'after_server_seq=x'], [reader, projectId, '']])).toEqual([400, 400, 200]);
+    expect((await pullRequests()) - before).toBe(3);
   });
 });

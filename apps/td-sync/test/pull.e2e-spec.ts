@@ -1,3 +1,4 @@
+import { ProjectAccess } from '@td-sync/projects';
 import { expectError, http } from './support/http';
 import { Caller, createCaller, describeEachBackend, TestServer } from './support/test-server';
 import { addMember, createProject, makeEvent, makeEvents, pull, pullAll, push, startSyncTestServer } from './support/sync';
@@ -151,5 +152,51 @@ describeEachBackend('GET /v1/projects/:id/sync/pull', (backend) => {
       expectError(await http(server.url, 'GET', `/v1/projects/${projectId}/sync/${route}`), 401, 'unauthorized');
       expectError(await http(server.url, 'GET', `/v1/projects/p_00000000000000ff/sync/${route}`, { apiKey: owner.apiKey }), 404, 'not_found');
     }
+  });
+
+  it("reads the caller's role once for a valid pull or status, in storage: no route guard asks first", async () => {
+    const projectId = await createProject(server, owner);
+    const reader = await addMember(server, owner, projectId, 'pull-once-reader@example.com', 'reader');
+    const stranger = await createCaller(server, 'pull-once-stranger@example.com');
+    const earlyChecks = jest.spyOn(server.app.get(ProjectAccess), 'check');
+    try {
+      expect((await pull(server, reader, projectId)).status).toBe(200);
+      expect((await http(server.url, 'GET', `/v1/projects/${projectId}/sync/status`, { apiKey: reader.apiKey })).status).toBe(200);
+      expectError(await pull(server, stranger, projectId), 403, 'forbidden');
+      expectError(await http(server.url, 'GET', `/v1/projects/${projectId}/sync/status`, { apiKey: stranger.apiKey }), 403, 'forbidden');
+      expect(earlyChecks).not.toHaveBeenCalled();
+      // Only a malformed query has the role read before storage: its 400 must wait for the 403/404.
+      expectError(await pull(server, reader, projectId, 'limit=0'), 400, 'bad_request');
+      expect(earlyChecks).toHaveBeenCalledTimes(1);
+    } finally {
+      earlyChecks.mockRestore();
+    }
+  });
+
+  it("answers a malformed pull query with the caller's 403 or 404 before its 400, so a stranger learns nothing from it", async () => {
+    const projectId = await createProject(server, owner);
+    const reader = await addMember(server, owner, projectId, 'pull-order-reader@example.com', 'reader');
+    const stranger = await createCaller(server, 'pull-order-stranger@example.com');
+    const deleted = await createProject(server, owner, 'deleted before its pull');
+    expect((await http(server.url, 'DELETE', `/v1/projects/${deleted}`, { apiKey: owner.apiKey })).status).toBe(204);
+    const pullText = async (caller: Caller, id: string, query: string): Promise<string> => {
+      const result = await http(server.url, 'GET', `/v1/projects/${id}/sync/pull?${query}`, { apiKey: caller.apiKey });
+      return `${result.status} ${result.text}`;
+    };
+    const refusal = (status: number, code: string, message: string): string => `${status} ${JSON.stringify({ error: { code, message }, code, message })}`;
+    const notFound = refusal(404, 'not_found', 'project not found');
+
+    for (const query of ['limit=0', 'after_server_seq=-1', 'after_server_seq=abc&limit=2.5']) {
+      expect(await pullText(stranger, projectId, query)).toBe(refusal(403, 'forbidden', 'requires reader role: you are not a member of this project'));
+      expect(await pullText(owner, deleted, query)).toBe(notFound);
+      expect(await pullText(owner, 'p_00000000000000ff', query)).toBe(notFound);
+      expect(await pullText(owner, 'not-a-project', query)).toBe(notFound);
+      expectError(await pull(server, reader, projectId, query), 400, 'bad_request');
+    }
+    // And a well-formed query: the same answers, and the reader's page.
+    expect(await pullText(stranger, projectId, 'limit=5')).toBe(refusal(403, 'forbidden', 'requires reader role: you are not a member of this project'));
+    expect(await pullText(owner, deleted, 'limit=5')).toBe(notFound);
+    expect(await pullText(owner, 'not-a-project', 'limit=5')).toBe(notFound);
+    expect(await pullText(reader, projectId, 'limit=5')).toBe('200 {"events":[],"last_server_seq":0,"has_more":false}');
   });
 });

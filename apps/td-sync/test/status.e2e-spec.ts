@@ -1,5 +1,5 @@
 import { expectError, http } from './support/http';
-import { createProject, makeEvents, push, startSyncTestServer } from './support/sync';
+import { addMember, createProject, makeEvents, push, startSyncTestServer } from './support/sync';
 import { Caller, createCaller, describeEachBackend, TestServer } from './support/test-server';
 
 /** PROTOCOL.md, Sync: Status and Snapshot. Who may read them is held in pull.e2e-spec.ts (same reader+ rule). */
@@ -28,6 +28,27 @@ describeEachBackend('GET /v1/projects/:id/sync/status and snapshot', (backend) =
     const time = Date.parse(status.body.last_event_time);
     expect(time).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
     expect(time).toBeLessThanOrEqual(after);
+  });
+
+  it("answers status with the caller's 404 or 403 and a reader with the log's status", async () => {
+    const projectId = await createProject(server, owner);
+    const reader = await addMember(server, owner, projectId, 'status-reader@example.com', 'reader');
+    const stranger = await createCaller(server, 'status-stranger@example.com');
+    const deleted = await createProject(server, owner, 'deleted before its status');
+    expect((await http(server.url, 'DELETE', `/v1/projects/${deleted}`, { apiKey: owner.apiKey })).status).toBe(204);
+    const statusText = async (caller: Caller, id: string): Promise<string> => {
+      const result = await http(server.url, 'GET', `/v1/projects/${id}/sync/status`, { apiKey: caller.apiKey });
+      return `${result.status} ${result.text}`;
+    };
+    const notFound = '404 {"error":{"code":"not_found","message":"project not found"},"code":"not_found","message":"project not found"}';
+
+    expect(await statusText(reader, projectId)).toBe('200 {"event_count":0,"last_server_seq":0}');
+    expect(await statusText(stranger, projectId)).toBe(
+      '403 {"error":{"code":"forbidden","message":"requires reader role: you are not a member of this project"},"code":"forbidden","message":"requires reader role: you are not a member of this project"}',
+    );
+    expect(await statusText(owner, deleted)).toBe(notFound);
+    expect(await statusText(owner, 'p_00000000000000ff')).toBe(notFound);
+    expect(await statusText(owner, 'not-a-project')).toBe(notFound);
   });
 
   it('answers snapshot with 404 not_found, so clients pull from seq 0', async () => {

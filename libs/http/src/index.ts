@@ -1,12 +1,13 @@
 /**
  * The HTTP contract every route shares (PROTOCOL.md): error codes, the error
- * body and the protocol exception, @Public, rate-limit tiers with their
- * decorator, limiter and store, what is decided before a body is read (route
- * policies, client address keys, the in-flight body budget, the guard that
- * answers a refusal), the request's augmentations (user, admissionRefusal),
- * the clock, the JSON scanners (a shape check of text JSON.parse accepted; a
- * validating scanner of bytes), and the decorators that document all of it in
- * the OpenAPI reference. It depends on no other lib of td-sync.
+ * body and the protocol exception, the body size limit, @Public, rate-limit
+ * tiers with their decorator, limiter and store, what is decided before a
+ * body is read (route policies, client address keys, the in-flight body
+ * budget, the guard that answers a refusal), the request's augmentations
+ * (user, admissionRefusal), the clock, the JSON scanners (a shape check of
+ * text JSON.parse accepted; a validating scanner of bytes), and the
+ * decorators that document all of it in the OpenAPI reference. It depends on
+ * no other lib of td-sync.
  */
 export type { ErrorCode } from './error-code';
 export { ProtocolException } from './protocol.exception';
@@ -18,6 +19,7 @@ export { READS_OWN_JSON_BODY } from './own-json-body-route';
 export { COMPRESSED_AT_ANY_SIZE } from './compressed-route';
 export { ANSWERS_WITH_FRESH_BUFFERS } from './fresh-answer-route';
 export { releaseBufferMemory } from './release-buffer-memory';
+export { BODY_LIMIT_BYTES } from './body-limit';
 export { Clock } from './clock';
 export { ClockModule } from './clock.module';
 export { jsonShapeProblem } from './json-scanner';

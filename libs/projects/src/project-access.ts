@@ -39,6 +39,18 @@ export class ProjectAccess {
   }
 
   /**
+   * The project id of a route that has no early check
+   * (@RequireRoleInStorage) and no other input to parse: an id no project can
+   * have is 404 at once, as the guard answers it, without asking storage;
+   * whether the project exists and the caller may act in it is for the
+   * storage call to decide.
+   */
+  projectIdOf(projectId: unknown): string {
+    if (!isProjectId(projectId)) throw projectNotFound();
+    return projectId;
+  }
+
+  /**
    * The input `parse` reads from a request, for a route that has no early
    * check (@RequireRoleInStorage) because its storage call applies
    * `decision(required)` itself, atomically with the work: a valid request
@@ -48,7 +60,7 @@ export class ProjectAccess {
    * stranger learns nothing from a 400.
    */
   async parseFor<T>(projectId: unknown, userId: string | undefined, required: ProjectRole, parse: () => T): Promise<T> {
-    if (!isProjectId(projectId)) throw projectNotFound();
+    this.projectIdOf(projectId);
     try {
       return parse();
     } catch (refusal) {

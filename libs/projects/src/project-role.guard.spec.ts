@@ -168,5 +168,13 @@ describe('ProjectRoleGuard (real server database)', () => {
       }
       expect(await outcome(access.parseFor('p_0000000000000000', users.owner.id, 'writer', refuseInput))).toBe('404 project not found');
     });
+
+    it('hands a route with no other input its project id, and answers an id no project can have 404 at once', () => {
+      expect(access.projectIdOf(projectId)).toBe(projectId);
+      expect(access.projectIdOf('p_0000000000000000')).toBe('p_0000000000000000');
+      for (const id of [undefined, '', 'nope', '../etc', `${projectId}x`, ['p_0000000000000000']]) {
+        expect(() => access.projectIdOf(id)).toThrow(new NotFoundException('project not found'));
+      }
+    });
   });
 });

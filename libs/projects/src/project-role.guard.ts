@@ -12,9 +12,9 @@ export const REQUIRED_ROLE = 'td-sync:required-role';
  * Applies ProjectAccess to the routes of project `:id` that declare their
  * least role with @RequireRole(), after the Bearer guard and before the body
  * is validated, so a stranger learns nothing from a 400. For project and
- * member routes this is the check; the sync routes check again inside their
- * storage call, atomically with the work (see SyncService), and this guard
- * only answers early.
+ * member routes, and sync's snapshot, this is the check. Push, pull and
+ * status have none (@RequireRoleInStorage): their storage call decides,
+ * atomically with the work (see SyncService).
  */
 @Injectable()
 export class ProjectRoleGuard implements CanActivate {

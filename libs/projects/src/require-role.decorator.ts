@@ -8,9 +8,10 @@ import { ProjectRoleGuard, REQUIRED_ROLE } from './project-role.guard';
  * The least role a route of project `:id` needs, for a route that answers
  * 404/403 itself: its storage call applies ProjectAccess.decision(role)
  * atomically with the work, and it reads its input through
- * ProjectAccess.parseFor. There is no guard, so a valid request (a small
- * push, above all) reads the caller's role once, in storage; the API
- * reference documents the same errors as for @RequireRole.
+ * ProjectAccess.parseFor (or, with no other input, ProjectAccess.projectIdOf).
+ * There is no guard, so a valid request (a small push or a pull, above all)
+ * reads the caller's role once, in storage; the API reference documents the
+ * same errors as for @RequireRole.
  */
 export const RequireRoleInStorage = (role: ProjectRole): MethodDecorator & ClassDecorator =>
   applyDecorators(

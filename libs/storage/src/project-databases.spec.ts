@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import BetterSqlite3, { Database } from 'better-sqlite3';
 import { DESCRIPTORS_PER_PROJECT_DATABASE, MIN_DESCRIPTOR_RESERVE } from './project-database-budget';
-import { ProjectDatabaseMissingError, ProjectDatabases } from './project-databases';
+import { ProjectDatabaseMissingError } from './project-database-missing-error';
+import { ProjectDatabases } from './project-databases';
 import { applyPragmas, checkpointTruncate } from './sqlite-pragmas';
 
 const id = (n: number) => `p_${n.toString(16).padStart(16, '0')}`;

@@ -6,6 +6,7 @@ import { DescriptorShortageError } from './descriptor-shortage';
 import { FileChangeWatch } from './file-change-watch';
 import { OpenFileLimit, readOpenFileLimit } from './open-file-limit';
 import { openProjectDatabase } from './open-project-database';
+import { ProjectDatabaseMissingError } from './project-database-missing-error';
 import { DESCRIPTORS_PER_PROJECT_DATABASE, ProjectDatabaseBudget, projectDatabaseBudget } from './project-database-budget';
 import { removeProjectDirectory } from './project-directory';
 import { isProjectId } from './project-id';
@@ -15,14 +16,6 @@ import { IDLE_CHECKPOINT_MS, WalCheckpointer } from './wal-checkpointer';
 
 /** Rounds of "free descriptors, try again" an open gets before its failure stands. */
 const DESCRIPTOR_RETRIES = 4;
-
-/** The project has a row in the server database but its event database is gone from disk. */
-export class ProjectDatabaseMissingError extends Error {
-  constructor(projectId: string) {
-    super(`event database of project ${projectId} is missing`);
-    this.name = 'ProjectDatabaseMissingError';
-  }
-}
 
 /** One open project database and what is known about the file it was opened as. */
 interface OpenDatabase {

@@ -104,8 +104,8 @@ const EVENTS_OPEN = Buffer.from('{"events":[');
 /**
  * `{"events":[...],"last_server_seq":N,"has_more":B}`. `last_server_seq` is
  * the last event's seq, or `afterServerSeq` when the page is empty. A page
- * whose events come as bytes (SQLite) is answered as bytes: nothing is decoded
- * into a string only to be encoded again on the way out.
+ * whose events come as bytes (both backends' pages do) is answered as bytes:
+ * nothing is decoded into a string only to be encoded again on the way out.
  */
 export function pullResponseJson(page: EventPage, afterServerSeq: number | bigint): string | Buffer {
   const lastServerSeq = page.lastServerSeq ?? afterServerSeq;

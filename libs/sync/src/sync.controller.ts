@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Header, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '@td-sync/auth';
@@ -18,7 +18,7 @@ import { PullResponseDto } from './dto/pull-response.dto';
 import { PushRequestDto } from './dto/push-request.dto';
 import { PushResponseDto } from './dto/push-response.dto';
 import { SyncStatusResponseDto } from './dto/sync-status-response.dto';
-import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, parsePullQuery } from './pull-query';
+import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, parsePullQuery, PullQuery } from './pull-query';
 import { MAX_PUSH_EVENTS, parsePushRequest } from './push-request';
 import { SyncCounters } from './sync-counters';
 import { SyncService, SyncStatus } from './sync.service';
@@ -35,11 +35,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * or text), so the content type is set here and Fastify sends it as it is (gzipped,
  * for a client that accepts it: every pull, a push answer past a few KB).
  *
- * @RequireRole answers 404/403 before the query is looked at; the service's
- * storage call decides again, atomically with the work. Push, the most
- * frequent request, has no early check (@RequireRoleInStorage): its storage
- * call is the one decision, and ProjectAccess.parseFor answers a stranger's
- * malformed body with 404/403 rather than 400.
+ * Push, pull and status have no early check (@RequireRoleInStorage): the
+ * service's storage call is the one decision, atomically with the work, so a
+ * valid request reads the caller's role once. ProjectAccess.parseFor answers
+ * a stranger's malformed body or query with 404/403 rather than 400, as a
+ * guard would; snapshot, which reads nothing, keeps its guard (@RequireRole).
  */
 @ApiTags(API_TAGS.sync.name)
 @ApiBearerKey()
@@ -71,7 +71,7 @@ export class SyncController {
 
   @Get('pull')
   @RouteConfig({ [COMPRESSED_AT_ANY_SIZE]: true, [ANSWERS_WITH_FRESH_BUFFERS]: true })
-  @RequireRole('reader')
+  @RequireRoleInStorage('reader')
   @RateLimit('pull')
   @Header('content-type', JSON_TYPE)
   @ApiOperation({ summary: 'Pull events (reader+)', description: 'Events after after_server_seq, in ascending server_seq.' })
@@ -86,18 +86,26 @@ export class SyncController {
   @ApiQuery({ name: 'after_server_seq', required: false, schema: { type: 'integer', format: 'int64', minimum: 0, default: 0 } })
   @ApiOkResponse({ type: PullResponseDto })
   @ApiErrors({ bad_request: 'after_server_seq or limit is not an integer, after_server_seq is negative, or limit is below 1' })
-  pull(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string | Buffer> {
-    // Every pull that gets past the guards counts, a malformed query included.
-    this.counters.pullRequests++;
-    return this.sync.pull(projectId, user.id, parsePullQuery(request.query));
+  async pull(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string | Buffer> {
+    let query: PullQuery;
+    try {
+      query = await this.access.parseFor(projectId, user.id, 'reader', () => parsePullQuery(request.query));
+    } catch (refusal) {
+      // Every pull the access rule admits counts, a malformed query included
+      // (a valid one is counted by the service, where storage admits it).
+      // parseFor answers 404/403 before a 400: a 400 here was a reader's.
+      if (refusal instanceof BadRequestException) this.counters.pullRequests++;
+      throw refusal;
+    }
+    return this.sync.pull(projectId, user.id, query);
   }
 
   @Get('status')
-  @RequireRole('reader')
+  @RequireRoleInStorage('reader')
   @ApiOperation({ summary: "The project log's status (reader+)" })
   @ApiOkResponse({ type: SyncStatusResponseDto })
   status(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser): Promise<SyncStatus> {
-    return this.sync.status(projectId, user.id);
+    return this.sync.status(this.access.projectIdOf(projectId), user.id);
   }
 
   /** Clients ask before their first pull; a 404 tells them to pull from seq 0 instead. */

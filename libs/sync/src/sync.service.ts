@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { releaseBufferMemory } from '@td-sync/http';
 import { ProjectAccess } from '@td-sync/projects';
-import { AccessDecision, EventPageRequest, EventStore, PushBatch } from '@td-sync/storage';
+import { AccessDecision, EventPage, EventPageRequest, EventStore, PushBatch } from '@td-sync/storage';
 import { SyncCounters } from './sync-counters';
 import { SyncMetrics } from './sync-metrics';
 import { pullResponseJson, pushResponseJson } from './sync-json';
@@ -18,8 +18,8 @@ export interface SyncStatus {
  * has already validated. Each is one EventStore call that carries
  * ProjectAccess's decision: storage reads the caller's role and applies it in
  * the same atomic step as the work, so a push never lands after its author
- * lost the role or the project was deleted (the route guard before it only
- * answers early).
+ * lost the role or the project was deleted. It is the only time the role is
+ * read for valid input: these routes have no guard before them.
  */
 @Injectable()
 export class SyncService {
@@ -45,9 +45,26 @@ export class SyncService {
     return pushResponseJson(batch, result);
   }
 
-  /** One page of events as JSON text, payloads spliced in verbatim. */
+  /**
+   * One page of events as JSON text, payloads spliced in verbatim. A pull
+   * that storage admits counts in /metricz's pull_requests, whether or not
+   * its page is then read. It counts once, by the last decision applied: the
+   * SQLite store also applies it before opening a database, and the check
+   * after the open is the one that holds.
+   */
   async pull(projectId: string, userId: string, query: EventPageRequest): Promise<string | Buffer> {
-    const page = await this.events.page(projectId, userId, query, this.mayRead);
+    let admitted = false;
+    const admit: AccessDecision = (projectLive, role) => {
+      admitted = false;
+      this.mayRead(projectLive, role);
+      admitted = true;
+    };
+    let page: EventPage;
+    try {
+      page = await this.events.page(projectId, userId, query, admit);
+    } finally {
+      if (admitted) this.counters.pullRequests++;
+    }
     this.metrics.recordPull(page.count);
     const answer = pullResponseJson(page, query.afterServerSeq);
     // The page's bytes (a MB for 1000 events) are copied into the answer: hand their memory back now.

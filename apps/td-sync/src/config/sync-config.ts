@@ -1,6 +1,5 @@
-import type { RateLimits } from '@td-sync/http';
+import { BODY_LIMIT_BYTES, type RateLimits } from '@td-sync/http';
 import { isIP } from 'node:net';
-import { BODY_LIMIT_BYTES } from '../http/body-limit';
 import { parseByteSize } from './byte-size';
 import { ConfigValidationError } from './config-validation-error';
 import { parseDurationMs } from './duration';

@@ -1,9 +1,8 @@
 import { BadRequestException, HttpException } from '@nestjs/common';
-import { findUnstorableText, jsonShapeProblem, READS_OWN_JSON_BODY, releaseBufferMemory } from '@td-sync/http';
+import { BODY_LIMIT_BYTES, findUnstorableText, jsonShapeProblem, READS_OWN_JSON_BODY, releaseBufferMemory } from '@td-sync/http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import { BODY_LIMIT_BYTES } from './body-limit';
 import { readRequestBody } from './read-request-body';
 import { routeConfigOf } from './route-config';
 

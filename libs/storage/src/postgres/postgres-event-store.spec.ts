@@ -1,5 +1,6 @@
 import { createTestDatabase, TestDatabase } from '@td-sync/testing';
 import { Client } from 'pg';
+import { isUtf8 } from 'node:buffer';
 import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
 import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
@@ -132,10 +133,27 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     await pushAs(node, MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(big, { payload }), event(-big)] });
     const again = await pushAs(node, MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(big)] });
     expect([...again.outcomes]).toEqual([PushOutcome.Duplicate]);
+    const page = String((await pageOf(node, 0)).eventsJson);
+    expect(page).toContain(`"client_action_id":${big},`);
+    expect(page).toContain(`"client_action_id":${-big},`);
+    expect(page).toContain(`"payload":${payload},`);
+  });
+
+  it('serves a page as one UTF-8 Buffer: multi-byte text exact, events joined by commas', async () => {
+    const payloads = ['{"title":"café ☕ ünïcödé"}', '{"emoji":"😀 𝄞","cjk":"同期"}', '{"plain":"ascii"}'];
+    await pushAs(node, MEMBER, { deviceId: 'dév-1', sessionId: 'sés-1', events: payloads.map((payload, i) => event(i + 1, { payload, entityId: `td-é${i}` })) });
     const page = await pageOf(node, 0);
-    expect(page.eventsJson).toContain(`"client_action_id":${big},`);
-    expect(page.eventsJson).toContain(`"client_action_id":${-big},`);
-    expect(page.eventsJson).toContain(`"payload":${payload},`);
+    expect(Buffer.isBuffer(page.eventsJson)).toBe(true);
+    const bytes = page.eventsJson as Buffer;
+    expect(isUtf8(bytes)).toBe(true);
+    const events = JSON.parse(`[${bytes.toString('utf8')}]`) as { server_seq: number; device_id: string; entity_id: string }[];
+    expect(events.map((e) => [e.server_seq, e.device_id, e.entity_id])).toEqual([
+      [1, 'dév-1', 'td-é0'],
+      [2, 'dév-1', 'td-é1'],
+      [3, 'dév-1', 'td-é2'],
+    ]);
+    for (const payload of payloads) expect(bytes.includes(Buffer.from(`"payload":${payload},`))).toBe(true);
+    expect(bytes.toString('utf8').split('},{"server_seq":')).toHaveLength(3);
   });
 
   it('serves pages with an exact has_more, leaving out the excluded device', async () => {
@@ -147,7 +165,7 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     const other = await pageOf(node, 0, 1, 'dev-1');
     expect(seqsOf(other)).toEqual([6]);
     expect(other.hasMore).toBe(true);
-    expect(await pageOf(node, 7)).toEqual({ eventsJson: '', count: 0, lastServerSeq: undefined, hasMore: false });
+    expect(await pageOf(node, 7)).toEqual({ eventsJson: Buffer.alloc(0), count: 0, lastServerSeq: undefined, hasMore: false });
   });
 
   it('ends a page at the byte budget, always with at least one event, and says more remain', async () => {
@@ -163,7 +181,7 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     // A single event larger than the budget still comes, alone.
     const alone = await pageOf(node, 4);
     expect(alone).toMatchObject({ count: 1, lastServerSeq: 5, hasMore: true });
-    expect(alone.eventsJson).toContain(huge);
+    expect(String(alone.eventsJson)).toContain(huge);
     expect(await pageOf(node, 5)).toMatchObject({ count: 1, lastServerSeq: 6, hasMore: false });
   });
 
@@ -368,7 +386,7 @@ describe('PostgresEventStore.importEvents', () => {
     expect([...pushed.serverSeqs]).toEqual([8, 9]);
     const page = await node.events.page(PROJECT, OWNER, { afterServerSeq: 0, limit: 100, excludeDevice: undefined }, atLeast('reader'));
     expect(seqsOf(page)).toEqual([1, 2, 5, 8, 9]);
-    expect(page.eventsJson).toContain('"payload":{"seq" : 1},"client_timestamp":"2026-01-31T08:15:02.123456789Z"');
+    expect(String(page.eventsJson)).toContain('"payload":{"seq" : 1},"client_timestamp":"2026-01-31T08:15:02.123456789Z"');
   });
 
   it('moves the counter of a project that exists past the events imported into it', async () => {

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { ProjectDatabaseMissingError, ProjectDatabases } from '../project-databases';
+import { ProjectDatabaseMissingError } from '../project-database-missing-error';
+import { ProjectDatabases } from '../project-databases';
 import type { AccessDecision } from '../repositories/access-decision';
 import { AppendResult, EventLogStatus, EventLogSummary, EventPage, EventPageRequest, EventStore, PushBatch, PushEvent, StoredEvent } from '../repositories/event-store';
 import { SqliteEventLog } from './sqlite-event-log';
