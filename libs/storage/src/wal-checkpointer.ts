@@ -9,11 +9,16 @@ const IDLE_EXIT_MS = 30_000;
 
 /**
  * How many threads of the checkpoint process work at once. Nearly all their
- * time is spent waiting for fsync, which the disk serves for several files in
- * parallel; databases are spread over them by path, so one file is always
- * handled by the same thread, in the order its requests were sent.
+ * time is spent waiting for fsync; databases are spread over them by path, so
+ * one file is always handled by the same thread, in the order its requests
+ * were sent. Two, so that a hold (a project being opened) finds a second
+ * lane while a long checkpoint runs on the other; each thread is a V8
+ * isolate of its own, about 8-13 MB resident. Measured in the benchmark
+ * (docs/performance.md): four threads gave no more throughput than two or
+ * one on any scenario, for 84 MB resident where two take 66 (1000-event
+ * pushes) and 106 MB where two take 91 (a round-robin over 800 projects).
  */
-const CHECKPOINT_THREADS = 4;
+const CHECKPOINT_THREADS = 2;
 
 /**
  * A background checkpoint of a database runs at once only when its WAL has
@@ -336,7 +341,8 @@ type Request = { kind: 'checkpoint'; path: string; dev: number; ino: number; for
  * descriptors the budget has not got. Connections of another process do not
  * count against the server's limit. It is started on first use and exits
  * after IDLE_EXIT_MS without work and with nothing held, so an idle server
- * does not keep it (about 60 MB resident).
+ * does not keep it (55-90 MB resident, about 43 MB of which are the Node
+ * binary's pages, shared with the server's).
  */
 export class WalCheckpointer {
   private readonly logger = new Logger(WalCheckpointer.name);
