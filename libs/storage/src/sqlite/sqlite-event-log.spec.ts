@@ -81,6 +81,19 @@ describe('SqliteEventLog (on a real project database)', () => {
     }
   });
 
+  it("runs pushes, groups and pages without better-sqlite3's transaction functions (nine statements and four wrappers per connection)", () => {
+    const transactions = jest.spyOn(db, 'transaction');
+    try {
+      const fresh = new SqliteEventLog();
+      fresh.append(db, batch('dev-1', [event(1)]), TIME);
+      fresh.appendAll(db, [{ batch: batch('dev-1', [event(2)]), serverTimestamp: TIME, admit: () => undefined }]);
+      expect(fresh.page(db, 0, 10, undefined).count).toBe(2);
+      expect(transactions).not.toHaveBeenCalled();
+    } finally {
+      transactions.mockRestore();
+    }
+  });
+
   it("answers a re-pushed event with the stored original's server_seq, stores nothing and leaves no gap in the seqs", () => {
     log.append(db, batch('dev-1', [event(1), event(2)]), TIME);
     log.append(db, batch('dev-2', [event(1)]), TIME);

@@ -1,7 +1,8 @@
-import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { isUtf8 } from 'node:buffer';
 import { sortOutBatchCopies } from '../repositories/batch-copies';
 import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
+import { SqliteTransactionRunner } from './sqlite-transaction-runner';
 
 type Append = (batch: PushBatch, serverTimestamp: string) => AppendResult;
 type AppendStored = (events: StoredEvent[]) => void;
@@ -14,10 +15,11 @@ export interface GroupedAppend {
   admit: () => void;
 }
 
+/** Each runs in a transaction of its own (append in a savepoint when one is open). */
 interface Statements {
-  append: Transaction<Append>;
-  appendAll: Transaction<(appends: readonly GroupedAppend[]) => Array<AppendResult | Error>>;
-  appendStored: Transaction<AppendStored>;
+  append: Append;
+  appendAll: (appends: readonly GroupedAppend[]) => Array<AppendResult | Error>;
+  appendStored: AppendStored;
   count: () => Statement;
   newest: () => Statement;
   /** Rows in the table, once counted; kept current by append (see status). */
@@ -131,11 +133,12 @@ export const EXCLUSION_FACTS_SQL = `${DEVICE_WALK}
 export class SqliteEventLog {
   private readonly statements = new WeakMap<Database, Statements>();
   private readonly pageStatements = new WeakMap<Database, PageStatements>();
+  private readonly transactions = new WeakMap<Database, SqliteTransactionRunner>();
 
   /** Appends a validated batch in one transaction; outcomes come in request order. */
   append(db: Database, batch: PushBatch, serverTimestamp: string): AppendResult {
     const statements = this.statementsFor(db);
-    const result = statements.append.immediate(batch, serverTimestamp);
+    const result = statements.append(batch, serverTimestamp);
     // Only after the commit: a batch that threw was rolled back whole.
     if (statements.eventCount !== undefined) statements.eventCount += result.accepted;
     return result;
@@ -152,7 +155,7 @@ export class SqliteEventLog {
    */
   appendAll(db: Database, appends: readonly GroupedAppend[]): Array<AppendResult | Error> {
     const statements = this.statementsFor(db);
-    const results = statements.appendAll.immediate(appends);
+    const results = statements.appendAll(appends);
     // Only after the commit: nothing of the group is stored if it threw.
     for (const result of results) if (!(result instanceof Error) && statements.eventCount !== undefined) statements.eventCount += result.accepted;
     return results;
@@ -165,7 +168,7 @@ export class SqliteEventLog {
    */
   appendStored(db: Database, events: StoredEvent[]): void {
     const statements = this.statementsFor(db);
-    statements.appendStored.immediate(events);
+    statements.appendStored(events);
     if (statements.eventCount !== undefined) statements.eventCount += events.length;
   }
 
@@ -186,10 +189,10 @@ export class SqliteEventLog {
   page(db: Database, afterServerSeq: number | bigint, limit: number, excludeDevice: string | undefined): EventPage {
     let statements = this.pageStatements.get(db);
     if (!statements) {
-      statements = preparePage(db);
+      statements = preparePage(db, this.transactionsOf(db));
       this.pageStatements.set(db, statements);
     }
-    return statements.read.deferred(afterServerSeq, limit, excludeDevice);
+    return statements.read(afterServerSeq, limit, excludeDevice);
   }
 
   /**
@@ -207,18 +210,27 @@ export class SqliteEventLog {
   private statementsFor(db: Database): Statements {
     let statements = this.statements.get(db);
     if (!statements) {
-      statements = prepare(db);
+      statements = prepare(db, this.transactionsOf(db));
       this.statements.set(db, statements);
     }
     return statements;
   }
+  private transactionsOf(db: Database): SqliteTransactionRunner {
+    let transactions = this.transactions.get(db);
+    if (!transactions) {
+      transactions = new SqliteTransactionRunner(db);
+      this.transactions.set(db, transactions);
+    }
+    return transactions;
+  }
+
 }
 
 type ReadPage = (afterServerSeq: number | bigint, limit: number, excludeDevice: string | undefined) => EventPage;
 
 interface PageStatements {
-  /** The whole page read, as a transaction function (run deferred: a read transaction). */
-  read: Transaction<ReadPage>;
+  /** The whole page read, in one read transaction. */
+  read: ReadPage;
 }
 
 /** One variant of the page statements: the plain page, or the one excluding a device. */
@@ -233,7 +245,7 @@ interface PageVariant {
 
 const emptyPage = (): EventPage => ({ eventsJson: Buffer.alloc(0), count: 0, lastServerSeq: undefined, hasMore: false });
 
-function preparePage(db: Database): PageStatements {
+function preparePage(db: Database, transactions: SqliteTransactionRunner): PageStatements {
   const variant = (sizes: string, json: string): PageVariant => ({
     size: db.prepare(pageSizeSql(sizes)).raw(),
     sizes: db.prepare(sizes).pluck(),
@@ -243,7 +255,7 @@ function preparePage(db: Database): PageStatements {
   const excluding = variant(PAGE_SIZES_EXCLUDING_SQL, PAGE_EXCLUDING_SQL);
   const exclusionFacts = db.prepare(EXCLUSION_FACTS_SQL).raw();
 
-  const read = db.transaction<ReadPage>((after, limit, exclude) => {
+  const readInSnapshot: ReadPage = (after, limit, exclude) => {
     let excludes = false;
     if (exclude !== undefined) {
       const [excludedAfter, othersAfter] = exclusionFacts.get({ exclude, after }) as [number, number];
@@ -261,8 +273,8 @@ function preparePage(db: Database): PageStatements {
     // The same snapshot, the same rows: a mismatch would be a bug here, never a page with a hole.
     if (count !== rows) throw new Error(`a pull page read ${count} events where it counted ${rows}`);
     return { eventsJson: validUtf8(events), count, lastServerSeq, hasMore: found > rows };
-  });
-  return { read };
+  };
+  return { read: (after, limit, exclude) => transactions.run('DEFERRED', () => readInSnapshot(after, limit, exclude)) };
 }
 
 /**
@@ -345,7 +357,7 @@ function onFirstUse<T>(prepare: () => T): () => T {
   return () => (statement ??= prepare());
 }
 
-function prepare(db: Database): Statements {
+function prepare(db: Database, transactions: SqliteTransactionRunner): Statements {
   const insertOne = db.prepare(insertSql(1));
   const insertMany = onFirstUse(() => db.prepare(insertSql(ROWS_PER_INSERT)));
   const storedSeq = db.prepare(`SELECT server_seq FROM events WHERE device_id = ? AND session_id = ? AND client_action_id = ?`).pluck();
@@ -365,7 +377,7 @@ function prepare(db: Database): Statements {
   // IMMEDIATE transaction nothing else can insert in between, and the unique
   // constraint still stands guard: a bug here would fail the batch, never
   // store an event twice.
-  const append = db.transaction<Append>((batch, serverTimestamp) => {
+  const appendRows: Append = (batch, serverTimestamp) => {
     const { deviceId, sessionId, events } = batch;
     const count = events.length;
     const { outcomes, firstCopyOf, firstCopies, lowest, highest } = sortOutBatchCopies(events);
@@ -401,10 +413,11 @@ function prepare(db: Database): Statements {
     // A later copy of an id is answered with its first copy's seq, new or stored.
     for (let i = 0; i < count; i++) if (firstCopyOf[i] >= 0) serverSeqs[i] = serverSeqs[firstCopyOf[i]];
     return { accepted: freshCount, outcomes, serverSeqs };
-  });
+  };
+  // Alone, a transaction; inside appendAll's, a savepoint.
+  const append: Append = (batch, serverTimestamp) => transactions.run('IMMEDIATE', () => appendRows(batch, serverTimestamp));
 
-  // Inside a transaction, better-sqlite3 runs a transaction function in a savepoint.
-  const appendAll = db.transaction((appends: readonly GroupedAppend[]): Array<AppendResult | Error> => {
+  const appendGroup = (appends: readonly GroupedAppend[]): Array<AppendResult | Error> => {
     const results: Array<AppendResult | Error> = [];
     for (const { batch, serverTimestamp, admit } of appends) {
       if (!db.inTransaction) {
@@ -421,7 +434,7 @@ function prepare(db: Database): Statements {
     }
     if (!db.inTransaction) throw results.findLast((result) => result instanceof Error) ?? new Error('the transaction was rolled back');
     return results;
-  });
+  };
 
   const insertStored = onFirstUse(() =>
     db.prepare(
@@ -430,7 +443,7 @@ function prepare(db: Database): Statements {
     ),
   );
   const highestSeq = onFirstUse(() => db.prepare('SELECT coalesce(max(server_seq), 0) FROM events').pluck().safeIntegers(true));
-  const appendStored = db.transaction<AppendStored>((events) => {
+  const appendStoredRows: AppendStored = (events) => {
     let previous = highestSeq().get() as bigint;
     for (const event of events) {
       const seq = BigInt(event.serverSeq);
@@ -449,12 +462,12 @@ function prepare(db: Database): Statements {
         event.serverTimestamp,
       );
     }
-  });
+  };
 
   return {
     append,
-    appendAll,
-    appendStored,
+    appendAll: (appends) => transactions.run('IMMEDIATE', () => appendGroup(appends)),
+    appendStored: (events) => transactions.run('IMMEDIATE', () => appendStoredRows(events)),
     count: onFirstUse(() => db.prepare(`SELECT COUNT(*) FROM events`).pluck()),
     newest: onFirstUse(() => db.prepare(`SELECT server_seq, server_timestamp FROM events ORDER BY server_seq DESC LIMIT 1`).raw()),
     eventCount: undefined,
