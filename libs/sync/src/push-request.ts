@@ -4,7 +4,6 @@ import type { PushBatch, PushEvent } from '@td-sync/storage';
 import { isUtf8 } from 'node:buffer';
 import { ByteVocabulary } from './byte-vocabulary';
 import { ACTION_TYPES, ENTITY_TYPES } from './event-vocabulary';
-import { PushBatchFromBytes } from './push-batch-from-bytes';
 import { PushEventFromBytes } from './push-event-from-bytes';
 import {
   ACTION_TYPE,
@@ -96,10 +95,9 @@ export function parsePushRequest(body: unknown): PushBatch {
   if (layout.depth > MAX_JSON_DEPTH) throw invalid(`request body nests deeper than ${MAX_JSON_DEPTH} levels, more than td clients can decode`);
   if (layout.repeatedKey !== undefined) throw invalid(`${layout.repeatedKey} appears twice in one object`);
 
-  // Every event is checked now, so that a bad one is a 400 before anything is stored; the events
-  // themselves are made again when the store reads them (see PushBatchFromBytes).
-  for (let i = 0; i < count; i++) eventAt(b, layout, i);
-  return new PushBatchFromBytes(deviceId, sessionId, count, (i) => eventAt(b, layout, i));
+  const events: PushEvent[] = new Array<PushEvent>(count);
+  for (let i = 0; i < count; i++) events[i] = eventAt(b, layout, i);
+  return { deviceId, sessionId, events };
 }
 
 /** The body's layout; a 400 for a body JSON.parse would refuse or whose top level is no object. */
