@@ -77,13 +77,24 @@ export function endedChildrenCpuMs(pid) {
   return fields ? ((Number(fields[13]) + Number(fields[14])) * 1000) / USER_HZ : NaN;
 }
 
-/** The process's running children (every thread's /proc/<pid>/task/<tid>/children, Linux 3.5+). */
+/**
+ * The process's running children: every thread's /proc/<pid>/task/<tid>/children
+ * (Linux 3.5+, where the kernel has CONFIG_PROC_CHILDREN), else the processes
+ * whose parent (field 4 of /proc/<n>/stat) it is.
+ */
 export function childPids(pid) {
   try {
     return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
       readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
     );
   } catch {
-    return [];
+    try {
+      return readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .map(Number)
+        .filter((candidate) => Number(statFields(candidate)?.[1]) === pid);
+    } catch {
+      return [];
+    }
   }
 }
