@@ -66,15 +66,15 @@ describe('pushResponseJson', () => {
 describe('pullResponseJson', () => {
   it('wraps the page with last_server_seq and has_more', () => {
     const eventsJson = '{"server_seq":41,"payload":{"a":1.0}},{"server_seq":42,"payload":{}}';
-    expect(pullResponseJson({ eventsJson, count: 2, lastServerSeq: 42, hasMore: true }, 40)).toBe(
+    expect(pullResponseJson({ eventsJson: Buffer.from(eventsJson), count: 2, lastServerSeq: 42, hasMore: true }, 40).toString()).toBe(
       `{"events":[${eventsJson}],"last_server_seq":42,"has_more":true}`,
     );
   });
 
   it('answers an empty page with the requested seq as last_server_seq', () => {
-    const empty = { eventsJson: '', count: 0, lastServerSeq: undefined, hasMore: false };
-    expect(pullResponseJson(empty, 42)).toBe('{"events":[],"last_server_seq":42,"has_more":false}');
-    expect(pullResponseJson(empty, 9007199254740993n)).toBe('{"events":[],"last_server_seq":9007199254740993,"has_more":false}');
+    const empty = { eventsJson: Buffer.alloc(0), count: 0, lastServerSeq: undefined, hasMore: false };
+    expect(pullResponseJson(empty, 42).toString()).toBe('{"events":[],"last_server_seq":42,"has_more":false}');
+    expect(pullResponseJson(empty, 9007199254740993n).toString()).toBe('{"events":[],"last_server_seq":9007199254740993,"has_more":false}');
   });
 
   it('answers a page of UTF-8 bytes with the same JSON, as bytes', () => {

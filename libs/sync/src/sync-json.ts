@@ -103,14 +103,13 @@ const EVENTS_OPEN = Buffer.from('{"events":[');
 
 /**
  * `{"events":[...],"last_server_seq":N,"has_more":B}`. `last_server_seq` is
- * the last event's seq, or `afterServerSeq` when the page is empty. A page
- * whose events come as bytes (both backends' pages do) is answered as bytes:
- * nothing is decoded into a string only to be encoded again on the way out.
+ * the last event's seq, or `afterServerSeq` when the page is empty. Both
+ * backends' pages come as bytes, and the answer is bytes: nothing is decoded
+ * into a string only to be encoded again on the way out.
  */
-export function pullResponseJson(page: EventPage, afterServerSeq: number | bigint): string | Buffer {
+export function pullResponseJson(page: EventPage, afterServerSeq: number | bigint): Buffer {
   const lastServerSeq = page.lastServerSeq ?? afterServerSeq;
   const close = `],"last_server_seq":${lastServerSeq},"has_more":${page.hasMore}}`;
-  if (typeof page.eventsJson === 'string') return `{"events":[${page.eventsJson}${close}`;
   const events = page.eventsJson;
   const answer = Buffer.allocUnsafe(EVENTS_OPEN.length + events.length + close.length);
   EVENTS_OPEN.copy(answer, 0);

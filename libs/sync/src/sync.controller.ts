@@ -31,8 +31,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * so payloads keep their spelling; the pull query into a page request), and
  * the service gets nothing else. Validating by hand rather than with DTOs
  * gives PROTOCOL.md's exact rules and messages at a 1000-event push's speed.
- * Push and pull answer with JSON the service has already written (as bytes,
- * or text), so the content type is set here and Fastify sends it as it is (gzipped,
+ * Push and pull answer with JSON the service has already written as bytes,
+ * so the content type is set here and Fastify sends it as it is (gzipped,
  * for a client that accepts it: every pull, a push answer past a few KB).
  *
  * Push, pull and status have no early check (@RequireRoleInStorage): the
@@ -86,7 +86,7 @@ export class SyncController {
   @ApiQuery({ name: 'after_server_seq', required: false, schema: { type: 'integer', format: 'int64', minimum: 0, default: 0 } })
   @ApiOkResponse({ type: PullResponseDto })
   @ApiErrors({ bad_request: 'after_server_seq or limit is not an integer, after_server_seq is negative, or limit is below 1' })
-  async pull(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<string | Buffer> {
+  async pull(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<Buffer> {
     let query: PullQuery;
     try {
       query = await this.access.parseFor(projectId, user.id, 'reader', () => parsePullQuery(request.query));

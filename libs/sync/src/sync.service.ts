@@ -52,7 +52,7 @@ export class SyncService {
    * SQLite store also applies it before opening a database, and the check
    * after the open is the one that holds.
    */
-  async pull(projectId: string, userId: string, query: EventPageRequest): Promise<string | Buffer> {
+  async pull(projectId: string, userId: string, query: EventPageRequest): Promise<Buffer> {
     let admitted = false;
     const admit: AccessDecision = (projectLive, role) => {
       admitted = false;
@@ -68,7 +68,7 @@ export class SyncService {
     this.metrics.recordPull(page.count);
     const answer = pullResponseJson(page, query.afterServerSeq);
     // The page's bytes (a MB for 1000 events) are copied into the answer: hand their memory back now.
-    if (Buffer.isBuffer(page.eventsJson)) releaseBufferMemory(page.eventsJson);
+    releaseBufferMemory(page.eventsJson);
     return answer;
   }
 

@@ -80,7 +80,7 @@ async function serve(io: CliIo): Promise<number> {
   const warning = baseUrlWarning(config, port);
   if (warning) logger.warn(warning);
   // Built now, once: it costs the start nothing, and no request waits for it later.
-  app.get(PublishedApiDocument).prepare();
+  app.get(PublishedApiDocument).buildNow();
   return stopped;
 }
 

@@ -9,10 +9,10 @@ describe('PublishedApiDocument', () => {
     const published = new PublishedApiDocument();
     published.buildWith(build);
     expect(build).not.toHaveBeenCalled();
-    published.prepare();
+    published.buildNow();
     expect(build).toHaveBeenCalledTimes(1);
     expect(published.json).toBe(JSON.stringify(document));
-    published.prepare();
+    published.buildNow();
     expect(published.json).toBe(published.json);
     expect(build).toHaveBeenCalledTimes(1);
   });

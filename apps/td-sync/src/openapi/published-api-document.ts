@@ -20,7 +20,7 @@ export class PublishedApiDocument {
   }
 
   /** Builds the document now unless it is built already. */
-  prepare(): void {
+  buildNow(): void {
     void this.json;
   }
 

@@ -144,7 +144,7 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     await pushAs(node, MEMBER, { deviceId: 'dév-1', sessionId: 'sés-1', events: payloads.map((payload, i) => event(i + 1, { payload, entityId: `td-é${i}` })) });
     const page = await pageOf(node, 0);
     expect(Buffer.isBuffer(page.eventsJson)).toBe(true);
-    const bytes = page.eventsJson as Buffer;
+    const bytes = page.eventsJson;
     expect(isUtf8(bytes)).toBe(true);
     const events = JSON.parse(`[${bytes.toString('utf8')}]`) as { server_seq: number; device_id: string; entity_id: string }[];
     expect(events.map((e) => [e.server_seq, e.device_id, e.entity_id])).toEqual([

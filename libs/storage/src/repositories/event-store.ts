@@ -56,8 +56,8 @@ export interface EventPageRequest {
 }
 
 export interface EventPage {
-  /** The page's events as PROTOCOL.md pull event objects, comma-separated JSON, ascending: text, or its UTF-8 bytes. */
-  eventsJson: string | Buffer;
+  /** The page's events as PROTOCOL.md pull event objects, comma-separated JSON, ascending, as UTF-8 bytes. */
+  eventsJson: Buffer;
   count: number;
   /** server_seq of the last event of the page; undefined when the page is empty. */
   lastServerSeq: number | undefined;

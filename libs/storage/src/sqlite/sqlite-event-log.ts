@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { isUtf8 } from 'node:buffer';
 import { sortOutBatchCopies } from '../repositories/batch-copies';
 import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
+import { onFirstUse } from './on-first-use';
 import { SqliteTransactionRunner } from './sqlite-transaction-runner';
 
 type Append = (batch: PushBatch, serverTimestamp: string) => AppendResult;
@@ -215,6 +216,7 @@ export class SqliteEventLog {
     }
     return statements;
   }
+
   private transactionsOf(db: Database): SqliteTransactionRunner {
     let transactions = this.transactions.get(db);
     if (!transactions) {
@@ -223,7 +225,6 @@ export class SqliteEventLog {
     }
     return transactions;
   }
-
 }
 
 type ReadPage = (afterServerSeq: number | bigint, limit: number, excludeDevice: string | undefined) => EventPage;
@@ -345,17 +346,6 @@ const ROW_PLACEHOLDERS = '(@device, @session, ?, ?, ?, ?, CAST(? AS TEXT), ?, @s
  * file past 64 KiB), about 0.5 ms of a 1000-event push.
  */
 const insertSql = (rows: number) => `INSERT OR FAIL INTO events ${EVENT_COLUMNS} VALUES ${Array<string>(rows).fill(ROW_PLACEHOLDERS).join(', ')}`;
-
-/**
- * A statement compiled the first time it is needed. Every open project
- * database keeps its compiled statements (a few KB each; the 32-row INSERT
- * about 20 KB), and most of its opens serve a few small pushes: those never
- * need the 32-row INSERT, the Go import's statements or the status queries.
- */
-function onFirstUse<T>(prepare: () => T): () => T {
-  let statement: T | undefined;
-  return () => (statement ??= prepare());
-}
 
 function prepare(db: Database, transactions: SqliteTransactionRunner): Statements {
   const insertOne = db.prepare(insertSql(1));

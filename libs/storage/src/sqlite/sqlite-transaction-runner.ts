@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { onFirstUse } from './on-first-use';
 
 /** How a transaction begins: IMMEDIATE takes the write lock at once; DEFERRED reads in one snapshot. */
 export type TransactionBegin = 'IMMEDIATE' | 'DEFERRED';
@@ -15,41 +16,44 @@ export type TransactionBegin = 'IMMEDIATE' | 'DEFERRED';
  * properties each. A project database opened for one small push paid for all
  * of that, and it lived as long as the connection, long enough to reach V8's
  * old space and wait there for a full collection once the connection closed.
- * This prepares the statements a connection actually uses, when it first
- * uses them.
+ * This compiles each statement the first time the connection uses it.
  */
 export class SqliteTransactionRunner {
-  private readonly compiled = new Map<string, Statement>();
+  private readonly begin: Record<TransactionBegin, () => Statement>;
+  private readonly commit: () => Statement;
+  private readonly rollback: () => Statement;
+  private readonly savepoint: () => Statement;
+  private readonly release: () => Statement;
+  private readonly rollbackToSavepoint: () => Statement;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    const statement = (sql: string) => onFirstUse(() => db.prepare(sql));
+    this.begin = { IMMEDIATE: statement('BEGIN IMMEDIATE'), DEFERRED: statement('BEGIN DEFERRED') };
+    this.commit = statement('COMMIT');
+    this.rollback = statement('ROLLBACK');
+    this.savepoint = statement('SAVEPOINT td_sync');
+    this.release = statement('RELEASE td_sync');
+    this.rollbackToSavepoint = statement('ROLLBACK TO td_sync');
+  }
 
   run<T>(begin: TransactionBegin, work: () => T): T {
     const nested = this.db.inTransaction;
-    this.statement(nested ? 'SAVEPOINT td_sync' : begin === 'IMMEDIATE' ? 'BEGIN IMMEDIATE' : 'BEGIN DEFERRED').run();
+    (nested ? this.savepoint : this.begin[begin])().run();
     try {
       const result = work();
-      this.statement(nested ? 'RELEASE td_sync' : 'COMMIT').run();
+      (nested ? this.release : this.commit)().run();
       return result;
     } catch (error) {
       // SQLite may have rolled the whole transaction back already (a full disk, say): then there is nothing to undo.
       if (this.db.inTransaction) {
         if (nested) {
-          this.statement('ROLLBACK TO td_sync').run();
-          this.statement('RELEASE td_sync').run();
+          this.rollbackToSavepoint().run();
+          this.release().run();
         } else {
-          this.statement('ROLLBACK').run();
+          this.rollback().run();
         }
       }
       throw error;
     }
-  }
-
-  private statement(sql: string): Statement {
-    let statement = this.compiled.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.compiled.set(sql, statement);
-    }
-    return statement;
   }
 }
