@@ -387,6 +387,17 @@ describe('project databases closed and reopened through the checkpoint process',
       }
     });
   }
+  /** How the checkpoint process has the file at `file` open: 'read-only' or 'writable', one entry per descriptor. */
+  function checkpointProcessAccessTo(file: string): string[] {
+    return childrenTitled('td-sync checkpoints').flatMap((pid) =>
+      readdirSync(`/proc/${pid}/fd`)
+        .filter((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file)
+        .map((fd) => {
+          const flags = parseInt(/^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1] ?? '', 8);
+          return (flags & 3) === 0 ? 'read-only' : 'writable';
+        }),
+    );
+  }
   /** Evicts every open project by creating `count` fresh ones (the cache holds 2). */
   async function churn(from: number): Promise<void> {
     for (let n = from; n < from + 2; n++) {
@@ -430,6 +441,25 @@ describe('project databases closed and reopened through the checkpoint process',
     insertEvent(again, 2);
     expect(walSalts(1)).toBe(salts);
     expect(count(again)).toBe(2);
+  });
+
+  onLinux('holds a database for the server through a read-only connection, whose close leaves the WAL as it is', async () => {
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 });
+    await databases.create(id(1));
+    insertEvent(await databases.get(id(1)), 1);
+    await churn(10);
+    await eventually(() => !checkpointProcessHolds(path(1)));
+    const salts = walSalts(1);
+
+    const again = await databases.get(id(1));
+    // Held again, the WAL kept: one read-only connection, nothing writable (which took a second connection to close without checkpointing).
+    expect(checkpointProcessAccessTo(path(1))).toEqual(['read-only']);
+    insertEvent(again, 2);
+    await churn(20);
+    await eventually(() => !checkpointProcessHolds(path(1)));
+    expect(walSalts(1)).toBe(salts);
+    expect(statSync(`${path(1)}-wal`).size).toBeGreaterThan(0);
+    expect(count(await databases.get(id(1)))).toBe(2);
   });
 
   onLinux("writes a fresh WAL's header in the checkpoint process, and closes out a quiet database's WAL after the idle delay", async () => {

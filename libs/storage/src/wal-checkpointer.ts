@@ -43,23 +43,28 @@ export const IDLE_CHECKPOINT_MS = 60_000;
  * since (a restore) shares the old one's -wal and -shm names, and a
  * checkpoint through those would copy the old file's pages into it.
  *
- * - `hold`: open the database and keep it open (a connection in WAL mode keeps
- *   a shared lock on the file), so that the server's connection is never the
- *   last one to close: the last one checkpoints, syncs and deletes the -wal
- *   and -shm. With `prime`, when the WAL is new, also rewrite the schema
- *   version (the same value), so that this thread, not the server's first
- *   commit, writes and syncs the WAL's header and its directory.
- * - `release`: close the held connection, through a read-only one opened
- *   first: a read-only connection never checkpoints or deletes anything when
- *   it closes, so the WAL stays as it is (its commits are there, as after any
- *   commit in synchronous=NORMAL), ready to be appended to by the next open
- *   without a new header, and the database is kept on a list to be closed
- *   out (checkpointed, its -wal and -shm deleted) once idle.
+ * - `hold`: open the database read-only and keep it open (a connection in
+ *   WAL mode keeps a shared lock on the file), so that the server's
+ *   connection is never the last one to close: the last one checkpoints,
+ *   syncs and deletes the -wal and -shm. Read-only, because a read-only
+ *   connection never checkpoints or deletes anything when it closes, not
+ *   even as the last one. With `prime`, when the WAL is new, a writable
+ *   connection first rewrites the schema version (the same value), so that
+ *   this thread, not the server's first commit, writes and syncs the WAL's
+ *   header and its directory; it closes once the holder has its lock.
+ * - `release`: close the held connection. The WAL stays as it is (its
+ *   commits are there, as after any commit in synchronous=NORMAL), ready to
+ *   be appended to by the next open without a new header, and the database
+ *   is kept on a list to be closed out (checkpointed, its -wal and -shm
+ *   deleted) once idle. One open and one close per hold, where a writable
+ *   holder needed a read-only keeper opened and closed around its own close.
  * - `checkpoint`: fold the WAL into the database (PASSIVE: never blocks or
  *   waits for the server's writers and readers, just as SQLite's own
- *   autocheckpoint). `force`d, at once; otherwise at once only for a WAL past
- *   CHECKPOINT_WAL_BYTES, else after IDLE_CHECKPOINT_MS without writes. A
- *   database nobody holds is closed out instead.
+ *   autocheckpoint), through a writable connection: for a held database one
+ *   kept next to the holder (a read-only one cannot checkpoint), otherwise
+ *   opened for it and closed, which closes the database out when nobody
+ *   else has it open. `force`d, at once; otherwise at once only for a WAL
+ *   past CHECKPOINT_WAL_BYTES, else after IDLE_CHECKPOINT_MS without writes.
  *
  * Urgent requests (holds, releases, a checkpoint before a close) overtake
  * background ones, one request per turn of the thread's event loop. On `stop`
@@ -70,7 +75,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { sqlitePath, checkpointWalBytes, idleCheckpointMs } = workerData;
 const Database = require(sqlitePath);
-const { statSync, unlinkSync } = require('node:fs');
+const { existsSync, statSync, unlinkSync } = require('node:fs');
 function identity(path) {
   const stats = statSync(path, { throwIfNoEntry: false });
   return stats === undefined ? undefined : { dev: stats.dev, ino: stats.ino };
@@ -81,7 +86,10 @@ function same(a, b) {
 function walBytes(path) {
   return statSync(path + '-wal', { throwIfNoEntry: false })?.size ?? 0;
 }
-/** Connections held open, by path: { db, file }. */
+/**
+ * Connections held open, by path: { db, file, writer } (db read-only; writer,
+ * once a checkpoint of the held database needed one, writable).
+ */
 const held = new Map();
 /**
  * Written databases whose WAL is not checkpointed yet, by path:
@@ -101,7 +109,10 @@ function enqueue(item, isUrgent) {
 parentPort.on('message', ({ item, isUrgent, stop }) => {
   if (stop) {
     clearInterval(sweep);
-    for (const { db } of held.values()) db.close();
+    for (const [path, holder] of held) {
+      closeHolder(holder);
+      if (!dirty.has(path)) dirty.set(path, { file: holder.file });
+    }
     held.clear();
     for (const [path, { file }] of [...dirty]) {
       try {
@@ -158,14 +169,18 @@ function noteWritten(path, file) {
   const entry = dirty.get(path);
   dirty.set(path, { file, writtenAt: Date.now(), wal: entry && same(entry.file, file) ? entry.wal : undefined });
 }
-/** Checkpoints through the held connection, or closes the database out when nobody here holds it. */
+/** Checkpoints through the held database's writer, or closes the database out when nobody here holds it. */
 function checkpoint(path, file) {
   dirty.delete(path);
   const holder = held.get(path);
-  if (holder && same(holder.file, file)) holder.db.pragma('wal_checkpoint(PASSIVE)');
-  else closeOut(path, file);
+  if (!holder || !same(holder.file, file)) return closeOut(path, file);
+  holder.writer ??= new Database(path, { fileMustExist: true, timeout: 0 });
+  holder.writer.pragma('wal_checkpoint(PASSIVE)');
 }
-/** Opens and closes the database: the last connection to close checkpoints it and deletes its -wal and -shm. */
+/**
+ * Opens and closes the database, checkpointing it: the last connection to
+ * close also deletes its -wal and -shm.
+ */
 function closeOut(path, file) {
   dirty.delete(path);
   if (!same(identity(path), file)) return;
@@ -182,49 +197,58 @@ function hold({ path, prime }) {
   const before = identity(path);
   if (!before) return {};
   dropStaleWal(path, before);
+  let primer;
   let db;
   try {
-    const fresh = walBytes(path) === 0;
-    db = new Database(path, { fileMustExist: true, timeout: 0 });
-    db.pragma('synchronous = 1');
+    if (prime && walBytes(path) === 0) primer = primed(path);
+    db = new Database(path, { fileMustExist: true, readonly: true, timeout: 0 });
     // Reading the mode takes the shared lock (and opens the -wal and -shm) without changing anything.
     if (db.pragma('journal_mode', { simple: true }) !== 'wal' || !same(identity(path), before)) {
       db.close();
       return {};
     }
-    if (prime && fresh) {
-      try {
-        db.transaction(() => db.pragma('user_version = ' + Number(db.pragma('user_version', { simple: true })))).immediate();
-      } catch {
-        // Busy (another process writing): then the server's first commit writes the header, as it always did.
-      }
-    }
   } catch {
     // Out of descriptors, say: the server closes its own connection the slow way.
     db?.close();
     return {};
+  } finally {
+    // Not the last connection while the holder has its lock: it leaves the WAL and its header as they are.
+    primer?.close();
   }
-  held.set(path, { db, file: before });
+  held.set(path, { db, file: before, writer: undefined });
   return { held: before };
+}
+/**
+ * A writable connection that has written the header of the database's new
+ * WAL (and synced it), or one that could not (another process writing: then
+ * the server's first commit writes it, as it always did).
+ */
+function primed(path) {
+  const db = new Database(path, { fileMustExist: true, timeout: 0 });
+  try {
+    db.pragma('synchronous = 1');
+    if (db.pragma('journal_mode', { simple: true }) === 'wal') {
+      db.transaction(() => db.pragma('user_version = ' + Number(db.pragma('user_version', { simple: true })))).immediate();
+    }
+  } catch {
+    // Busy: see above.
+  }
+  return db;
+}
+function closeHolder(holder) {
+  // The writer first: while the read-only holder is open it is not the last connection, so it checkpoints nothing more.
+  holder.writer?.close();
+  holder.db.close();
 }
 function release({ path }) {
   const holder = held.get(path);
   if (!holder) return {};
   held.delete(path);
-  let keeper;
-  try {
-    if (same(identity(path), holder.file) && walBytes(path) > 0) keeper = new Database(path, { fileMustExist: true, readonly: true, timeout: 0 });
-    keeper?.pragma('user_version');
-  } catch {
-    keeper?.close();
-    keeper = undefined;
-  }
-  holder.db.close();
-  if (!keeper) {
+  closeHolder(holder);
+  if (!same(identity(path), holder.file) || (walBytes(path) === 0 && !existsSync(path + '-shm'))) {
     dirty.delete(path);
     return {};
   }
-  keeper.close();
   dirty.set(path, { file: holder.file, writtenAt: dirty.get(path)?.writtenAt ?? Date.now(), wal: identity(path + '-wal') });
   return {};
 }
@@ -407,10 +431,11 @@ export class WalCheckpointer {
   }
 
   /**
-   * Has the child close what it holds of `path` (checkpointing and deleting
-   * the -wal and -shm, if the server's connection is closed by then); resolves
-   * once it has. What was noted as written there needs no checkpoint of its
-   * own: the close does it.
+   * Has the child close what it holds of `path`; resolves once it has. Its
+   * WAL stays in place for the next open, and the child closes it out
+   * (checkpoints it, deletes its -wal and -shm) once it has been quiet for
+   * IDLE_CHECKPOINT_MS, or at shutdown; what was noted as written there is
+   * left to that.
    */
   async release(path: string): Promise<void> {
     const current = this.held.get(path);
