@@ -23,26 +23,6 @@ export { BODY_LIMIT_BYTES } from './body-limit';
 export { Clock } from './clock';
 export { ClockModule } from './clock.module';
 export { jsonShapeProblem } from './json-scanner';
-export {
-  JsonSyntaxError,
-  scanValue,
-  scanString,
-  scanWords,
-  scanNumber,
-  scanKey,
-  skipWhitespace,
-  expectByte,
-  hasEscape,
-  QUOTE,
-  BACKSLASH,
-  COMMA,
-  COLON,
-  LBRACE,
-  RBRACE,
-  LBRACKET,
-  RBRACKET,
-} from './json-bytes';
-export type { DepthNote } from './json-bytes';
 export { RateLimit, RATE_LIMIT_TIER, RATE_LIMIT_TIERS } from './rate-limit/rate-limit.decorator';
 export type { RateLimitTier } from './rate-limit/rate-limit.decorator';
 export { RATE_LIMITS } from './rate-limit/rate-limit-options';

@@ -1,4 +1,10 @@
-import { BACKSLASH, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './json-bytes';
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
 
 /**
  * The shape check of JSON text that JSON.parse has already accepted, for every
@@ -11,8 +17,8 @@ import { BACKSLASH, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './j
  * skipped with indexOf, and a key is decoded only when it holds an escape, so
  * `"a"` and `"\u0061"` are the same key, as they are to JSON.parse.
  *
- * Push reads its body without JSON.parse, from the bytes (json-bytes.ts),
- * and checks the same things on the way.
+ * Push reads its body without JSON.parse, from the bytes (the sync lib's
+ * json-bytes.ts), and checks the same things on the way.
  */
 
 

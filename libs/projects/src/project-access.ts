@@ -59,10 +59,10 @@ export class ProjectAccess {
    * 404 or 403, if they have one, before its 400, as the guard would: a
    * stranger learns nothing from a 400.
    */
-  async parseFor<T>(projectId: unknown, userId: string | undefined, required: ProjectRole, parse: () => T): Promise<T> {
+  async parseFor<T>(projectId: unknown, userId: string | undefined, required: ProjectRole, parse: () => T | Promise<T>): Promise<T> {
     this.projectIdOf(projectId);
     try {
-      return parse();
+      return await parse();
     } catch (refusal) {
       await this.check(projectId, userId, required);
       throw refusal;

@@ -1,4 +1,4 @@
-import { JsonSyntaxError } from '@td-sync/http';
+import { JsonSyntaxError } from './json-bytes';
 import fc from 'fast-check';
 import { CLIENT_ACTION_ID, PAYLOAD, PushBodyLayout, scanPushBody } from './push-body-layout';
 

@@ -1,6 +1,6 @@
 /**
  * Where a push body spells what the server reads (PROTOCOL.md, Push), found
- * in one validating pass over its UTF-8 bytes (`@td-sync/http`, json-bytes):
+ * in one validating pass over its UTF-8 bytes (json-bytes.ts):
  * the top-level device_id, session_id and events values, and for each element
  * of events its six members' values. Nothing is decoded or built here;
  * parsePushRequest reads the values it needs from the bytes, and payloads are
@@ -16,14 +16,15 @@
  * where JSON.parse keeps the last).
  */
 
-import * as jsonBytes from '@td-sync/http';
-import type { DepthNote } from '@td-sync/http';
+import * as jsonBytes from './json-bytes';
+import type { DepthNote } from './json-bytes';
 
 /**
- * The scanner, bound here once. A named import from the library's index
- * compiles to a call of the index's re-export getter at every use, and the
- * scan loops below make hundreds of thousands of them per push: bound to
- * module constants, a push body's scan takes about a quarter less time.
+ * The scanner, bound here once. A named import compiles to a property load
+ * from the module object at every use (a re-export getter's call, through a
+ * library's index), and the scan loops below make hundreds of thousands of
+ * them per push: bound to module constants, a push body's scan takes about a
+ * quarter less time.
  */
 const {
   COLON,
@@ -41,6 +42,9 @@ const {
   scanWords,
   skipWhitespace,
 } = jsonBytes;
+
+/** PROTOCOL.md: at most this many events in one push. */
+export const MAX_PUSH_EVENTS = 1000;
 
 export const TOP_LEVEL_MEMBERS = ['device_id', 'session_id', 'events'] as const;
 export const EVENT_MEMBERS = ['client_action_id', 'action_type', 'entity_type', 'entity_id', 'payload', 'client_timestamp'] as const;
@@ -63,6 +67,15 @@ const SLOTS_PER_EVENT = 1 + 2 * EVENT_MEMBERS.length;
 const TOP_LEVEL_KEYS = TOP_LEVEL_MEMBERS.map(bytesOf);
 const EVENT_KEYS = EVENT_MEMBERS.map(bytesOf);
 
+/** A PushBodyLayout as plain values (see PushBodyLayout.toParts). */
+export interface PushBodyLayoutParts {
+  depth: number;
+  repeatedKey: string | undefined;
+  topLevel: Int32Array;
+  eventCount: number;
+  events: Int32Array;
+}
+
 export class PushBodyLayout implements DepthNote {
   /** How deeply the text nests: 1 for `{}`, 2 for `{"a":[]}`, and so on. */
   depth = 1;
@@ -72,7 +85,31 @@ export class PushBodyLayout implements DepthNote {
   readonly topLevel = new Int32Array(2 * TOP_LEVEL_MEMBERS.length).fill(-1);
   /** Elements in the last `events` array; 0 when events is absent or not an array. */
   eventCount = 0;
-  private events = new Int32Array(SLOTS_PER_EVENT * 64);
+  private events: Int32Array;
+
+  /** `events`: the slots to fill (see layoutSlots), grown (doubling) when more elements come. */
+  constructor(events = layoutSlots(64)) {
+    this.events = events;
+  }
+
+  /** A layout as scanned elsewhere, from its parts (see toParts). */
+  static fromParts(parts: PushBodyLayoutParts): PushBodyLayout {
+    const layout = new PushBodyLayout(parts.events);
+    layout.depth = parts.depth;
+    layout.repeatedKey = parts.repeatedKey;
+    layout.topLevel.set(parts.topLevel);
+    layout.eventCount = parts.eventCount;
+    return layout;
+  }
+
+  /**
+   * Everything the layout holds, as values a thread can send another (the
+   * two arrays' memory can be transferred, not copied): how a layout scanned
+   * on the scan thread comes back to the event loop.
+   */
+  toParts(): PushBodyLayoutParts {
+    return { depth: this.depth, repeatedKey: this.repeatedKey, topLevel: this.topLevel, eventCount: this.eventCount, events: this.events };
+  }
 
   /** Where the value of top-level member `member` starts; -1 when absent. */
   startOf(member: number): number {
@@ -121,12 +158,17 @@ export class PushBodyLayout implements DepthNote {
  * reads. `undefined` when its top-level value is not an object. Throws
  * JsonSyntaxError for text JSON.parse would refuse.
  */
-export function scanPushBody(b: Buffer): PushBodyLayout | undefined {
-  return scanWords(b, () => scanLayout(b));
+export function scanPushBody(b: Buffer, slots?: Int32Array): PushBodyLayout | undefined {
+  return scanWords(b, () => scanLayout(b, slots));
 }
 
-function scanLayout(b: Buffer): PushBodyLayout | undefined {
-  const layout = new PushBodyLayout();
+/** Slots for a layout of up to `elements` events (what PushBodyLayout holds per event). */
+export function layoutSlots(elements: number): Int32Array {
+  return new Int32Array(SLOTS_PER_EVENT * elements);
+}
+
+function scanLayout(b: Buffer, slots?: Int32Array): PushBodyLayout | undefined {
+  const layout = new PushBodyLayout(slots);
   let i = skipWhitespace(b, 0);
   if (b[i] !== LBRACE) {
     i = skipWhitespace(b, scanValue(b, i, 0, layout));

@@ -1,8 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
-import * as jsonBytes from '@td-sync/http';
 import type { PushBatch, PushEvent } from '@td-sync/storage';
 import { isUtf8 } from 'node:buffer';
 import { ByteVocabulary } from './byte-vocabulary';
+import * as jsonBytes from './json-bytes';
 import { ACTION_TYPES, ENTITY_TYPES } from './event-vocabulary';
 import { PushEventFromBytes } from './push-event-from-bytes';
 import {
@@ -15,6 +15,7 @@ import {
   EVENTS,
   isObjectAt,
   isStringAt,
+  MAX_PUSH_EVENTS,
   PAYLOAD,
   PushBodyLayout,
   scanPushBody,
@@ -22,11 +23,8 @@ import {
 } from './push-body-layout';
 import { normalizeRfc3339 } from './rfc3339';
 
-// Bound once rather than read through the index's re-export getter at each of a push's thousands of uses (see push-body-layout.ts).
-const { hasEscape, JsonSyntaxError } = jsonBytes;
 
-/** PROTOCOL.md: at most this many events in one push. */
-export const MAX_PUSH_EVENTS = 1000;
+export { MAX_PUSH_EVENTS };
 
 /**
  * The deepest a push body may nest: Go's encoding/json, which td clients (and
@@ -54,6 +52,9 @@ const UNSTORABLE = /[\u0000\p{Cs}]/u;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+// Bound once rather than read from the module object at each of a push's thousands of uses (see push-body-layout.ts).
+const { hasEscape, JsonSyntaxError } = jsonBytes;
+
 const ACTIONS = new ByteVocabulary(ACTION_TYPES);
 const ENTITIES = new ByteVocabulary(ENTITY_TYPES);
 const BOM = [0xef, 0xbb, 0xbf];
@@ -77,11 +78,29 @@ const ZERO = 0x30;
  * both to "").
  */
 export function parsePushRequest(body: unknown): PushBatch {
+  const b = pushBodyBytes(body);
+  return pushBatchFrom(b, scanPushBody);
+}
+
+/**
+ * The text of a push body: its bytes after a UTF-8 byte order mark (skipped,
+ * as the UTF-8 decoder of every other route does); a 400 unless they are
+ * valid UTF-8. The first step of parsePushRequest.
+ */
+export function pushBodyBytes(body: unknown): Buffer {
   if (!Buffer.isBuffer(body)) throw invalid('request body must be a JSON object');
-  // A UTF-8 byte order mark is skipped, as the UTF-8 decoder of every other route does.
   const b = body[0] === BOM[0] && body[1] === BOM[1] && body[2] === BOM[2] ? body.subarray(3) : body;
   if (!isUtf8(b)) throw invalid('request body is not valid UTF-8');
-  const layout = layoutOf(b);
+  return b;
+}
+
+/**
+ * The rest of parsePushRequest: the batch in the body's text `b`, laid out
+ * by `scan` (scanPushBody, there and then or already done elsewhere: see
+ * PushRequestParser), with the 400 for the first rule it breaks.
+ */
+export function pushBatchFrom(b: Buffer, scan: (b: Buffer) => PushBodyLayout | undefined): PushBatch {
+  const layout = layoutOf(b, scan);
 
   const deviceId = stringMember(b, layout, DEVICE_ID);
   if (deviceId === undefined || deviceId === '') throw invalid('device_id is required');
@@ -101,10 +120,10 @@ export function parsePushRequest(body: unknown): PushBatch {
 }
 
 /** The body's layout; a 400 for a body JSON.parse would refuse or whose top level is no object. */
-function layoutOf(b: Buffer): PushBodyLayout {
+function layoutOf(b: Buffer, scan: (b: Buffer) => PushBodyLayout | undefined): PushBodyLayout {
   let layout: PushBodyLayout | undefined;
   try {
-    layout = scanPushBody(b);
+    layout = scan(b);
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
     // A blank body is no body, as on every other route (String.prototype.trim's idea of blank).

@@ -33,7 +33,19 @@ export class SyncMetrics {
     registers: [],
   });
 
-  readonly all: Metric[] = [this.pushedEvents, this.batchSizes, this.pulledEvents];
+  private readonly pushScans = new Counter({
+    name: 'td_sync_push_scans_total',
+    help: 'Push bodies validated, by where: on the event loop, or on the scan thread (bodies of 64 KiB and more)',
+    labelNames: ['on'],
+    registers: [],
+  });
+
+  readonly all: Metric[] = [this.pushedEvents, this.batchSizes, this.pulledEvents, this.pushScans];
+
+  /** Counts one push body validated on the event loop. */
+  readonly pushScannedOnEventLoop = this.pushScans.labels('event_loop');
+  /** Counts one push body validated on the scan thread (see PushRequestParser). */
+  readonly pushScannedOnScanThread = this.pushScans.labels('scan_thread');
 
   // Bound once: a labelled inc otherwise hashes its labels on every call.
   private readonly accepted = this.pushedEvents.labels('accepted');
@@ -42,7 +54,7 @@ export class SyncMetrics {
 
   constructor() {
     this.pulledEvents.inc(0);
-    for (const outcome of [this.accepted, this.duplicate, this.rejected]) outcome.inc(0);
+    for (const counter of [this.accepted, this.duplicate, this.rejected, this.pushScannedOnEventLoop, this.pushScannedOnScanThread]) counter.inc(0);
   }
 
   recordPush(result: AppendResult): void {

