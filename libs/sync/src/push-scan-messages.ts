@@ -14,14 +14,17 @@ export interface PushScanRequest {
 }
 
 /**
- * The scan thread's answer, with the body's memory transferred back: the
- * layout's parts, or where the text stops being JSON (a JsonSyntaxError's
- * offset), or neither when its top-level value is not an object; `failure`
- * for anything else the scan threw.
+ * The scan thread's answer, with the body's memory and the slots
+ * transferred back: the layout's parts (its events in those slots, or in
+ * larger ones for a body of more events than they hold), or where the text
+ * stops being JSON (a JsonSyntaxError's offset), or neither when its
+ * top-level value is not an object; `failure` for anything else the scan
+ * threw.
  */
 export interface PushScanReply {
   id: number;
   memory: ArrayBuffer;
+  slots: Int32Array;
   layout?: PushBodyLayoutParts;
   syntaxErrorAt?: number;
   failure?: string;

@@ -13,19 +13,20 @@ import { JsonSyntaxError } from './json-bytes';
 import { scanPushBody } from './push-body-layout';
 import type { PushScanReply, PushScanRequest } from './push-scan-messages';
 
-
 function scan({ id, memory, offset, length, slots }: PushScanRequest): PushScanReply {
   try {
     const layout = scanPushBody(Buffer.from(memory, offset, length), slots);
-    return { id, memory, layout: layout?.toParts() };
+    return { id, memory, slots, layout: layout?.toParts() };
   } catch (error) {
-    return error instanceof JsonSyntaxError ? { id, memory, syntaxErrorAt: error.offset } : { id, memory, failure: String(error) };
+    return error instanceof JsonSyntaxError ? { id, memory, slots, syntaxErrorAt: error.offset } : { id, memory, slots, failure: String(error) };
   }
 }
 
 parentPort?.on('message', (request: PushScanRequest) => {
   const reply = scan(request);
-  const transfer: ArrayBuffer[] = [reply.memory];
-  if (reply.layout) transfer.push(reply.layout.events.buffer as ArrayBuffer, reply.layout.topLevel.buffer as ArrayBuffer);
+  // The body and the slots go back whatever the answer, so that a refused body leaves nothing here either.
+  const transfer = [reply.memory, reply.slots.buffer as ArrayBuffer];
+  const grown = reply.layout?.events.buffer;
+  if (grown && grown !== reply.slots.buffer) transfer.push(grown as ArrayBuffer);
   parentPort?.postMessage(reply, transfer);
 });
