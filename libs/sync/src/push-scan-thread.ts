@@ -51,9 +51,10 @@ interface Waiting {
  *
  * One thread, started on first use, unreferenced (it never keeps the
  * process alive) and ended after PUSH_SCAN_IDLE_EXIT_MS without a scan;
- * scans queue there in the order sent. Should it fail or
- * exit, the scans it held are refused (their bodies went with it) and the
- * next scan starts another. Where its program is not there (running from
+ * scans queue there in the order sent. Should it fail or exit, the scans it
+ * held are refused with an error (their bodies went with it: those requests
+ * are answered 500 and logged, nothing of them stored) and the next scan
+ * starts another. Where its program is not there (running from
  * the TypeScript sources, as the specs do), or a body does not own its
  * memory alone, `scan` answers undefined and the caller scans on the event
  * loop: the same function, the same answers.
@@ -79,7 +80,7 @@ export class PushScanThread {
 
   /**
    * Scans `text`, which lies in `body`, on the thread; undefined when the
-   * thread cannot take it: not running (see above), or `body` not the sole
+   * thread cannot take it: its program missing or closed (see above), or `body` not the sole
    * owner of its memory (a view into memory other data shares would take
    * that data along). Once called with a result, `body` is empty: use the
    * result's.
