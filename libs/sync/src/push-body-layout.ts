@@ -162,6 +162,24 @@ export function scanPushBody(b: Buffer, slots?: Int32Array): PushBodyLayout | un
   return scanWords(b, () => scanLayout(b, slots));
 }
 
+/**
+ * What scanning a body found: its layout, undefined when its top-level value
+ * is not an object, or the JsonSyntaxError for text JSON.parse would refuse.
+ * As a value rather than a throw, so that a scan done on the scan thread
+ * comes back to the event loop in the same shape.
+ */
+export type PushBodyScan = PushBodyLayout | undefined | InstanceType<typeof JsonSyntaxError>;
+
+/** scanPushBody, its syntax error returned instead of thrown (see PushBodyScan). */
+export function tryScanPushBody(b: Buffer, slots?: Int32Array): PushBodyScan {
+  try {
+    return scanPushBody(b, slots);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) return error;
+    throw error;
+  }
+}
+
 /** Slots for a layout of up to `elements` events (what PushBodyLayout holds per event). */
 export function layoutSlots(elements: number): Int32Array {
   return new Int32Array(SLOTS_PER_EVENT * elements);

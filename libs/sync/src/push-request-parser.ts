@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { PushBatch } from '@td-sync/storage';
-import { scanPushBody } from './push-body-layout';
+import { tryScanPushBody } from './push-body-layout';
 import { pushBatchFrom, pushBodyBytes } from './push-request';
 import { PushScanThread } from './push-scan-thread';
 import { SyncMetrics } from './sync-metrics';
@@ -44,15 +44,12 @@ export class PushRequestParser implements OnApplicationShutdown {
     const scan = text.length >= OFF_LOOP_SCAN_BYTES ? this.thread.scan(body as Buffer, text) : undefined;
     if (!scan) {
       this.metrics.pushScannedOnEventLoop.inc();
-      return pushBatchFrom(text, scanPushBody);
+      return pushBatchFrom(text, tryScanPushBody(text));
     }
     this.metrics.pushScannedOnScanThread.inc();
     const scanned = await scan;
     request.body = scanned.body;
-    return pushBatchFrom(scanned.text, () => {
-      if (scanned.found instanceof Error) throw scanned.found;
-      return scanned.found;
-    });
+    return pushBatchFrom(scanned.text, scanned.found);
   }
 
   async onApplicationShutdown(): Promise<void> {

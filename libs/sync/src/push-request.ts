@@ -18,13 +18,12 @@ import {
   MAX_PUSH_EVENTS,
   PAYLOAD,
   PushBodyLayout,
-  scanPushBody,
+  PushBodyScan,
+  tryScanPushBody,
   SESSION_ID,
 } from './push-body-layout';
 import { normalizeRfc3339 } from './rfc3339';
 
-
-export { MAX_PUSH_EVENTS };
 
 /**
  * The deepest a push body may nest: Go's encoding/json, which td clients (and
@@ -79,7 +78,7 @@ const ZERO = 0x30;
  */
 export function parsePushRequest(body: unknown): PushBatch {
   const b = pushBodyBytes(body);
-  return pushBatchFrom(b, scanPushBody);
+  return pushBatchFrom(b, tryScanPushBody(b));
 }
 
 /**
@@ -95,11 +94,11 @@ export function pushBodyBytes(body: unknown): Buffer {
 }
 
 /**
- * The rest of parsePushRequest: the batch in the body's text `b`, laid out
- * by `scan` (scanPushBody, there and then or already done elsewhere: see
+ * The rest of parsePushRequest: the batch in the body's text `b`, from what
+ * scanning it found (there and then, or on the scan thread: see
  * PushRequestParser), with the 400 for the first rule it breaks.
  */
-export function pushBatchFrom(b: Buffer, scan: (b: Buffer) => PushBodyLayout | undefined): PushBatch {
+export function pushBatchFrom(b: Buffer, scan: PushBodyScan): PushBatch {
   const layout = layoutOf(b, scan);
 
   const deviceId = stringMember(b, layout, DEVICE_ID);
@@ -120,17 +119,13 @@ export function pushBatchFrom(b: Buffer, scan: (b: Buffer) => PushBodyLayout | u
 }
 
 /** The body's layout; a 400 for a body JSON.parse would refuse or whose top level is no object. */
-function layoutOf(b: Buffer, scan: (b: Buffer) => PushBodyLayout | undefined): PushBodyLayout {
-  let layout: PushBodyLayout | undefined;
-  try {
-    layout = scan(b);
-  } catch (error) {
-    if (!(error instanceof JsonSyntaxError)) throw error;
+function layoutOf(b: Buffer, scan: PushBodyScan): PushBodyLayout {
+  if (scan instanceof JsonSyntaxError) {
     // A blank body is no body, as on every other route (String.prototype.trim's idea of blank).
     throw invalid(b.toString('utf8').trim() === '' ? 'request body must be a JSON object' : 'request body is not valid JSON');
   }
-  if (layout === undefined) throw invalid('request body must be a JSON object');
-  return layout;
+  if (scan === undefined) throw invalid('request body must be a JSON object');
+  return scan;
 }
 
 function eventAt(b: Buffer, layout: PushBodyLayout, i: number): PushEvent {

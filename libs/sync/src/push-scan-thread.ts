@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { JsonSyntaxError } from './json-bytes';
-import { layoutSlots, MAX_PUSH_EVENTS, PushBodyLayout } from './push-body-layout';
+import { layoutSlots, MAX_PUSH_EVENTS, PushBodyLayout, PushBodyScan } from './push-body-layout';
 import type { PushScanReply, PushScanRequest } from './push-scan-messages';
 
 /** The scan thread's program as built (dist/): push-scan.worker.ts compiled, next to this file. */
@@ -30,8 +30,8 @@ export interface PushScanResult {
   body: Buffer;
   /** The scanned text: the same bytes of `body` as the text sent. */
   text: Buffer;
-  /** What scanPushBody answered (undefined: the top-level value is not an object) or threw. */
-  found: PushBodyLayout | undefined | JsonSyntaxError;
+  /** What the scan found (see PushBodyScan). */
+  found: PushBodyScan;
 }
 
 interface Waiting {

@@ -10,15 +10,15 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { JsonSyntaxError } from './json-bytes';
-import { scanPushBody } from './push-body-layout';
+import { tryScanPushBody } from './push-body-layout';
 import type { PushScanReply, PushScanRequest } from './push-scan-messages';
 
 function scan({ id, memory, offset, length, slots }: PushScanRequest): PushScanReply {
   try {
-    const layout = scanPushBody(Buffer.from(memory, offset, length), slots);
-    return { id, memory, slots, layout: layout?.toParts() };
+    const found = tryScanPushBody(Buffer.from(memory, offset, length), slots);
+    return found instanceof JsonSyntaxError ? { id, memory, slots, syntaxErrorAt: found.offset } : { id, memory, slots, layout: found?.toParts() };
   } catch (error) {
-    return error instanceof JsonSyntaxError ? { id, memory, slots, syntaxErrorAt: error.offset } : { id, memory, slots, failure: String(error) };
+    return { id, memory, slots, failure: String(error) };
   }
 }
 

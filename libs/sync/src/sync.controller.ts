@@ -19,7 +19,7 @@ import { PushRequestDto } from './dto/push-request.dto';
 import { PushResponseDto } from './dto/push-response.dto';
 import { SyncStatusResponseDto } from './dto/sync-status-response.dto';
 import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, parsePullQuery, PullQuery } from './pull-query';
-import { MAX_PUSH_EVENTS } from './push-request';
+import { MAX_PUSH_EVENTS } from './push-body-layout';
 import { PushRequestParser } from './push-request-parser';
 import { SyncCounters } from './sync-counters';
 import { SyncService, SyncStatus } from './sync.service';

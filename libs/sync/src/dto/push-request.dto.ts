@@ -1,5 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { MAX_ID_LENGTH, MAX_PUSH_EVENTS } from '../push-request';
+import { MAX_PUSH_EVENTS } from '../push-body-layout';
+import { MAX_ID_LENGTH } from '../push-request';
 import { PushEventDto } from './push-event.dto';
 
 /** The body of a push, as the API reference shows it; parsePushRequest reads it from the raw text. */
