@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import './startup/nest-without-locale-data'; // before anything else loads Nest: 5 MB less resident (see there)
 import { runCli } from './cli/run-cli';
 
 /**
