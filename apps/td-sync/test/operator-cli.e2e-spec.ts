@@ -106,6 +106,15 @@ describe('td-sync command line: help and usage', () => {
     expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining('SYNC_MAX_OPEN_PROJECTS')]);
   });
 
+  it('warns on stderr about a SYNC_* variable that is no setting, and still runs the command', async () => {
+    const result = await runTdSync(dir, ['users', 'list', '--json'], { SYNC_SERVER_DB_PAT: join(dir, 'elsewhere.db') });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      "td-sync: warning: SYNC_SERVER_DB_PAT is not a td-sync setting and has no effect (did you mean SYNC_SERVER_DB_PATH?); the README's Configuration section lists the settings\n",
+    );
+    expect(JSON.parse(result.stdout)).toEqual([]);
+  });
+
   it('serve runs the server, as no command does, and stops on SIGTERM', async () => {
     const served = await spawnServer({ args: ['serve'] });
     try {

@@ -96,6 +96,17 @@ describe('td-sync process', () => {
     expect(configured.stdout.join('\n')).not.toContain('SYNC_BASE_URL is still the default');
   });
 
+  it('warns at start about each SYNC_* variable that is no setting, naming the one it may have meant', async () => {
+    const server = await spawnTracked({ env: { SYNC_DATA_DIR: '/srv/td-sync', SYNC_CORS_ORIGINS: '*' } });
+    const cors = JSON.parse(await server.waitForLine(/SYNC_CORS_ORIGINS is not a td-sync setting/)) as { level: number; msg: string };
+    const dataDir = JSON.parse(await server.waitForLine(/SYNC_DATA_DIR is not a td-sync setting/)) as { level: number; msg: string };
+    expect(cors).toMatchObject({ level: 40, msg: "SYNC_CORS_ORIGINS is not a td-sync setting and has no effect; the README's Configuration section lists the settings" });
+    expect(dataDir).toMatchObject({ level: 40, msg: expect.stringContaining('(did you mean SYNC_PROJECT_DATA_DIR?)') });
+    // A server with only settings it knows says nothing of the kind.
+    const plain = await spawnTracked({ env: { SYNC_LOG_LEVEL: 'info' } });
+    expect(plain.stdout.join('\n')).not.toContain('is not a td-sync setting');
+  });
+
   it('shows Nest\'s module and route lines at SYNC_LOG_LEVEL=debug only', async () => {
     const server = await spawnTracked({ env: { SYNC_LOG_LEVEL: 'debug' } });
     const lines = server.stdout.map((line) => JSON.parse(line) as { level: number; context?: string; msg: string });

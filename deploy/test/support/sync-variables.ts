@@ -1,16 +1,12 @@
 /**
- * The SYNC_* variables the server reads, taken from its config class, so the
- * deploy files cannot drift from the names the server knows.
+ * The SYNC_* variables the server reads: its own list of settings
+ * (SYNC_SETTINGS, which SyncConfig refuses to read beyond), so the deploy
+ * files cannot drift from the names the server knows.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from './deploy-support';
+import { SYNC_SETTINGS } from '../../../apps/td-sync/src/config/sync-config';
 
 export function knownSyncVariables(): Set<string> {
-  const source = readFileSync(join(REPO_ROOT, 'apps/td-sync/src/config/sync-config.ts'), 'utf8');
-  const names = new Set(source.match(/SYNC_[A-Z_]+/g) ?? []);
-  if (names.size < 10) throw new Error('could not find the SYNC_* names in apps/td-sync/src/config/sync-config.ts');
-  return names;
+  return new Set(SYNC_SETTINGS);
 }
 
 /** Seconds in a duration as SYNC_SHUTDOWN_TIMEOUT takes it (500ms, 30s, 2m, 1h). */

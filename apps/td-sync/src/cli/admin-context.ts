@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SyncConfigModule } from '../config/sync-config.module';
+import { unknownSettingWarnings } from '../startup/startup-summary';
 import { CliModule } from './cli.module';
 import { StderrLogger } from './stderr-logger';
 
@@ -13,8 +14,11 @@ import { StderrLogger } from './stderr-logger';
  * keys, users, roles and projects from the database on every request.
  */
 export async function withAdminContext<T>(work: (context: INestApplicationContext) => Promise<T>): Promise<T> {
-  const { module } = await SyncConfigModule.load();
-  const context = await NestFactory.createApplicationContext(CliModule.forRoot(module), { logger: new StderrLogger(), abortOnError: false });
+  const { module, config } = await SyncConfigModule.load();
+  const logger = new StderrLogger();
+  // A misspelt setting here would point the command at another database without a word.
+  for (const unknown of unknownSettingWarnings(config)) logger.warn(unknown);
+  const context = await NestFactory.createApplicationContext(CliModule.forRoot(module), { logger, abortOnError: false });
   try {
     return await work(context);
   } finally {

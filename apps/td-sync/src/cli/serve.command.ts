@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { StorageConnection, waitForStorage } from '@td-sync/storage';
 import type { AddressInfo } from 'node:net';
 import { ConfigValidationError } from '../config/config-validation-error';
-import { baseUrlWarning, startupSummary } from '../startup/startup-summary';
+import { baseUrlWarning, startupSummary, unknownSettingWarnings } from '../startup/startup-summary';
 import { serverVersion } from '../startup/version';
 import type { SyncConfig } from '../config/sync-config';
 import type { CliIo } from './command';
@@ -79,6 +79,7 @@ async function serve(io: CliIo): Promise<number> {
   logger.log(startupSummary(config, version, listeningOn, app.get(StorageConnection).gauges(), connections), `td-sync ${version} listening on ${listeningOn}`);
   const warning = baseUrlWarning(config, port);
   if (warning) logger.warn(warning);
+  for (const unknown of unknownSettingWarnings(config)) logger.warn(unknown);
   // Built now, once: it costs the start nothing, and no request waits for it later.
   app.get(PublishedApiDocument).buildNow();
   return stopped;

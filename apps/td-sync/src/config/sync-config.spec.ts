@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigValidationError } from './config-validation-error';
-import { SyncConfig } from './sync-config';
+import { SYNC_SETTINGS, SyncConfig } from './sync-config';
 
 describe('SyncConfig', () => {
   it('has the documented defaults', () => {
@@ -195,5 +197,37 @@ describe('SyncConfig', () => {
     expect(caught({ SYNC_LOG_LEVEL: 'chatty' }).logFormat).toBe('json');
     expect(caught({ SYNC_LOG_LEVEL: 'chatty', SYNC_LOG_FORMAT: 'TEXT' }).logFormat).toBe('text');
     expect(caught({ SYNC_LOG_FORMAT: 'xml' }).logFormat).toBe('json');
+  });
+
+  describe('unknown SYNC_* variables', () => {
+    it('lists those set that are no setting, sorted, and ignores them otherwise', () => {
+      const config = SyncConfig.fromEnv({ SYNC_LOG_LEVEL: 'warn', SYNC_ZONE: 'a', SYNC_DATA_DIR: '/srv', PATH: '/bin', SYNC_: '' });
+      expect(config.unknownSettings).toEqual(['SYNC_', 'SYNC_DATA_DIR', 'SYNC_ZONE']);
+      expect(config.logLevel).toBe('warn');
+      expect(config.projectDataDir).toBe('./data/projects');
+      expect(SyncConfig.fromEnv({ SYNC_LISTEN_ADDR: ':9090' }).unknownSettings).toEqual([]);
+    });
+
+    it("knows exactly the settings the README's Configuration table documents", () => {
+      const readme = readFileSync(resolve(__dirname, '../../../../README.md'), 'utf8');
+      const documented = [...readme.matchAll(/^\| `(SYNC_[A-Z_]+)` \|/gm)].map((match) => match[1]);
+      expect([...new Set(documented)].sort()).toEqual([...SYNC_SETTINGS].sort());
+    });
+
+    it('reads every setting it knows: each one, set to a value no setting accepts, is what it refuses', () => {
+      // Paths and the sender address take any text, and SYNC_SMTP_URL is read with its provider: set apart.
+      const anyText = new Set(['SYNC_SERVER_DB_PATH', 'SYNC_PROJECT_DATA_DIR', 'SYNC_EMAIL_FROM']);
+      for (const name of SYNC_SETTINGS) {
+        if (anyText.has(name)) continue;
+        let refused: unknown;
+        try {
+          SyncConfig.fromEnv({ [name]: 'not-a-valid-value://' });
+        } catch (error) {
+          refused = error;
+        }
+        expect(refused).toBeInstanceOf(ConfigValidationError);
+        expect((refused as Error).message).toContain(name);
+      }
+    });
   });
 });

@@ -14,6 +14,43 @@ export type CodeLoginMode = 'confirm' | 'direct' | 'off';
 export type Env = Record<string, string | undefined>;
 
 /**
+ * Every setting td-sync reads (the README's Configuration table lists the
+ * same). A `SYNC_*` variable outside it is a misspelling or another server's
+ * setting, which would otherwise go unnoticed while its default applies: see
+ * SyncConfig.unknownSettings. Reading a name not listed here is a bug, and
+ * fails at start.
+ */
+export const SYNC_SETTINGS: ReadonlySet<string> = new Set([
+  'SYNC_LISTEN_ADDR',
+  'SYNC_SERVER_DB_PATH',
+  'SYNC_PROJECT_DATA_DIR',
+  'SYNC_SHUTDOWN_TIMEOUT',
+  'SYNC_ALLOW_SIGNUP',
+  'SYNC_BASE_URL',
+  'SYNC_LOG_FORMAT',
+  'SYNC_LOG_LEVEL',
+  'SYNC_MAX_OPEN_PROJECTS',
+  'SYNC_EMAIL_PROVIDER',
+  'SYNC_SMTP_URL',
+  'SYNC_EMAIL_FROM',
+  'SYNC_CODE_LOGIN',
+  'SYNC_RATE_LIMIT_AUTH',
+  'SYNC_RATE_LIMIT_AUTH_POLL',
+  'SYNC_RATE_LIMIT_PUSH',
+  'SYNC_RATE_LIMIT_PULL',
+  'SYNC_RATE_LIMIT_OTHER',
+  'SYNC_TRUSTED_PROXIES',
+  'SYNC_MAX_INFLIGHT_BODY_BYTES',
+  'SYNC_MAX_CONNECTIONS',
+  'SYNC_KEEP_ALIVE_TIMEOUT',
+  'SYNC_HEADERS_TIMEOUT',
+  'SYNC_REQUEST_TIMEOUT',
+  'SYNC_DATABASE_URL',
+  'SYNC_DATABASE_POOL_SIZE',
+  'SYNC_DATABASE_CONNECT_TIMEOUT',
+]);
+
+/**
  * Every setting of the server, parsed and validated once at start from the
  * `SYNC_*` environment variables. This class (through ConfigModule) is the only
  * reader of the environment; everything else injects it.
@@ -46,6 +83,8 @@ export class SyncConfig {
   readonly keepAliveTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** The `SYNC_*` variables set that are no setting of td-sync's (SYNC_SETTINGS), sorted: start-up warns about each. */
+  readonly unknownSettings: readonly string[];
 
   private constructor(env: Env) {
     const read = new EnvReader(env);
@@ -59,7 +98,7 @@ export class SyncConfig {
     this.logLevel = read.oneOf('SYNC_LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error'] as const);
     this.maxOpenProjects = read.parse('SYNC_MAX_OPEN_PROJECTS', '64', 'a positive integer', (v) => parseInteger(v, 1));
     this.emailProvider = read.oneOf('SYNC_EMAIL_PROVIDER', 'log', ['log', 'smtp'] as const);
-    this.smtpUrl = env.SYNC_SMTP_URL?.trim() || undefined;
+    this.smtpUrl = env.SYNC_SMTP_URL?.trim() || undefined; // checked just below
     if (this.emailProvider === 'smtp') {
       read.parse('SYNC_SMTP_URL', '', 'an smtp:// or smtps:// URL (required with SYNC_EMAIL_PROVIDER=smtp)', parseSmtpUrl);
     } else if (this.smtpUrl !== undefined) {
@@ -92,6 +131,9 @@ export class SyncConfig {
       const ms = atLeast(parseDurationMs(v), 1000);
       return ms !== undefined && ms <= this.requestTimeoutMs ? ms : undefined;
     });
+    this.unknownSettings = Object.keys(env)
+      .filter((name) => name.startsWith('SYNC_') && !SYNC_SETTINGS.has(name))
+      .sort();
   }
 
   /**
@@ -125,7 +167,7 @@ class EnvReader {
   constructor(private readonly env: Env) {}
 
   parse<T>(name: string, fallback: string, accepts: string, parse: (value: string) => T | undefined): T {
-    const raw = this.env[name];
+    const raw = this.setting(name);
     const value = raw === undefined || raw.trim() === '' ? fallback : raw.trim();
     const parsed = parse(value);
     if (parsed === undefined) throw new ConfigValidationError(name, raw ?? '', accepts);
@@ -138,11 +180,17 @@ class EnvReader {
    * message goes to the log.
    */
   secretUrl(name: string, accepts: string, parse: (value: string) => string | undefined): string | undefined {
-    const raw = this.env[name];
+    const raw = this.setting(name);
     if (raw === undefined || raw.trim() === '') return undefined;
     const parsed = parse(raw.trim());
     if (parsed === undefined) throw new ConfigValidationError(name, maskPassword(raw), accepts);
     return parsed;
+  }
+
+  /** The variable's value; a name missing from SYNC_SETTINGS is a bug, refused so that the list stays whole. */
+  private setting(name: string): string | undefined {
+    if (!SYNC_SETTINGS.has(name)) throw new Error(`${name} is read as a setting but missing from SYNC_SETTINGS`);
+    return this.env[name];
   }
 
   nonEmpty(name: string, fallback: string): string {
