@@ -8,7 +8,7 @@ import { OFF_LOOP_SCAN_BYTES, PushRequestParser } from './push-request-parser';
 import { PushScanThread } from './push-scan-thread';
 import { SyncMetrics } from './sync-metrics';
 
-const PROGRAM_FILES = ['push-scan.worker.ts', 'json-bytes.ts', 'push-body-layout.ts'].map((file) => join(__dirname, file));
+const PROGRAM = join(__dirname, 'push-scan.worker.ts');
 
 /** A body as the app's body parser hands it over: a Buffer that owns its memory alone. */
 function requestWith(text: string): { body: unknown } {
@@ -83,7 +83,7 @@ describe('PushRequestParser', () => {
   }
 
   beforeAll(() => {
-    program = workerProgram(PROGRAM_FILES);
+    program = workerProgram(PROGRAM);
   });
   afterAll(() => rmSync(dirname(program), { recursive: true, force: true }));
   beforeEach(() => {

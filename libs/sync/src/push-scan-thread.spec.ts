@@ -6,7 +6,7 @@ import { JsonSyntaxError } from './json-bytes';
 import { PushBodyLayout, scanPushBody } from './push-body-layout';
 import { PushScanResult, PushScanThread } from './push-scan-thread';
 
-const PROGRAM_FILES = ['push-scan.worker.ts', 'json-bytes.ts', 'push-body-layout.ts'].map((file) => join(__dirname, file));
+const PROGRAM = join(__dirname, 'push-scan.worker.ts');
 
 /** A push body of `count` events, in a Buffer that owns its memory alone (as a request body read from the socket does). */
 function ownedBody(text: string): Buffer {
@@ -55,7 +55,7 @@ describe('PushScanThread', () => {
   let thread: PushScanThread;
 
   beforeAll(() => {
-    program = workerProgram(PROGRAM_FILES);
+    program = workerProgram(PROGRAM);
   });
   afterAll(() => rmSync(dirname(program), { recursive: true, force: true }));
   afterEach(async () => {

@@ -1,27 +1,38 @@
 import { transformFileSync } from '@swc/core';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * A worker thread's program, for a spec: the specs run from the TypeScript
- * sources, which a worker thread cannot load, so `files` (the program's
- * entry first, then the modules it imports by relative path, all in one
- * directory) are compiled to CommonJS with SWC into a temporary directory,
- * as `nest build` compiles them into dist/. Returns the entry's path there;
- * the caller removes its directory when done.
+ * sources, which a worker thread cannot load, so `entry` and every module it
+ * imports by relative path, transitively, are compiled to CommonJS with SWC
+ * into a temporary directory, as `nest build` compiles them into dist/.
+ * Following the imports keeps the program's file list where it is written
+ * once, in its imports. Returns the entry's path there; the caller removes
+ * its directory when done.
  */
-export function workerProgram(files: readonly string[]): string {
+export function workerProgram(entry: string): string {
+  const root = dirname(entry);
   const dir = mkdtempSync(join(tmpdir(), 'td-sync-worker-'));
-  for (const file of files) {
+  const pending = [entry];
+  const compiled = new Set<string>();
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (compiled.has(file)) continue;
+    compiled.add(file);
+    const path = relative(root, file);
+    if (path.startsWith('..') || !existsSync(file)) throw new Error(`${entry} imports ${file}, which is not a .ts file beside it or below`);
     const { code } = transformFileSync(file, {
       jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
       module: { type: 'commonjs' },
       swcrc: false,
     });
-    const target = join(dir, basename(file).replace(/\.ts$/, '.js'));
+    const target = join(dir, path.replace(/\.ts$/, '.js'));
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, code);
+    // Type-only imports are gone from the output; what is left to require relatively is part of the program.
+    for (const [, imported] of code.matchAll(/require\(["'](\.{1,2}\/[^"']+)["']\)/g)) pending.push(resolve(dirname(file), `${imported}.ts`));
   }
-  return join(dir, basename(files[0]).replace(/\.ts$/, '.js'));
+  return join(dir, relative(root, entry).replace(/\.ts$/, '.js'));
 }

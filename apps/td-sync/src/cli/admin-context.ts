@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SyncConfigModule } from '../config/sync-config.module';
-import { unknownSettingWarnings } from '../startup/startup-summary';
+import { unknownSettingWarnings } from '../config/unknown-settings';
 import { CliModule } from './cli.module';
 import { StderrLogger } from './stderr-logger';
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { SyncConfig } from '../config/sync-config';
-import { baseUrlWarning, unknownSettingWarnings, startupSummary } from './startup-summary';
+import { baseUrlWarning, startupSummary } from './startup-summary';
 
 describe('startupSummary', () => {
   it('reports every setting an operator checks at start, with absolute paths', () => {
@@ -52,27 +52,5 @@ describe('baseUrlWarning', () => {
     expect(baseUrlWarning(SyncConfig.fromEnv({}), 8080)).toBeUndefined();
     expect(baseUrlWarning(SyncConfig.fromEnv({ SYNC_BASE_URL: 'https://sync.example.com' }), 9090)).toBeUndefined();
     expect(baseUrlWarning(SyncConfig.fromEnv({ SYNC_BASE_URL: 'http://localhost:9090' }), 9090)).toBeUndefined();
-  });
-});
-
-describe('unknownSettingWarnings', () => {
-  const warningsFor = (env: Record<string, string>) => unknownSettingWarnings(SyncConfig.fromEnv(env));
-
-  it('names each SYNC_* variable that is no setting, suggesting the setting a few letters away', () => {
-    expect(warningsFor({ SYNC_LISTEN_ADDRESS: ':9090', SYNC_RATE_LIMIT_PUSHES: '10' })).toEqual([
-      "SYNC_LISTEN_ADDRESS is not a td-sync setting and has no effect (did you mean SYNC_LISTEN_ADDR?); the README's Configuration section lists the settings",
-      "SYNC_RATE_LIMIT_PUSHES is not a td-sync setting and has no effect (did you mean SYNC_RATE_LIMIT_PUSH?); the README's Configuration section lists the settings",
-    ]);
-  });
-
-  it('suggests the setting that ends with the unknown name\'s words, and nothing when none is near', () => {
-    expect(warningsFor({ SYNC_DATA_DIR: '/srv' })).toEqual([expect.stringContaining('(did you mean SYNC_PROJECT_DATA_DIR?)')]);
-    expect(warningsFor({ SYNC_CORS_ORIGINS: '*' })).toEqual([
-      "SYNC_CORS_ORIGINS is not a td-sync setting and has no effect; the README's Configuration section lists the settings",
-    ]);
-  });
-
-  it('says nothing about settings, or about variables outside SYNC_*', () => {
-    expect(warningsFor({ SYNC_LISTEN_ADDR: ':9090', SYNC_LOG_LEVEL: 'warn', HOME: '/root', TD_SYNC_URL: 'x', sync_listen_addr: 'y' })).toEqual([]);
   });
 });
