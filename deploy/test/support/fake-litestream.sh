@@ -46,7 +46,9 @@ case $command in
         *) echo "fake litestream: unexpected replicate argument $1" >&2; exit 64 ;;
       esac
     done
-    cp "$config" "$dir/replicate-$call.yml"
+    # Copied under another name, then renamed: a test that sees replicate-N.yml reads it whole.
+    cp "$config" "$dir/replicate-$call.yml.tmp"
+    mv "$dir/replicate-$call.yml.tmp" "$dir/replicate-$call.yml"
     if [ -n "$exec_command" ] && [ -z "${FAKE_LITESTREAM_NO_EXEC:-}" ]; then
       eval "exec $exec_command"
     fi

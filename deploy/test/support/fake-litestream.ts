@@ -40,7 +40,8 @@ export class FakeLitestream {
   /**
    * Whether the replicate call on line `line` has saved its config. The fake
    * logs a call before it copies the config, so a test that saw the call in
-   * calls.log waits for this before reading the config.
+   * calls.log waits for this before reading the config; the copy appears
+   * under its name only once whole (a rename).
    */
   replicateStarted(line: number): boolean {
     return existsSync(join(this.dir, `replicate-${line}.yml`));
