@@ -7,9 +7,22 @@ import { removeProjectDirectory } from './project-directory';
 import { SQLITE_PRAGMAS, SQLITE_PRAGMAS_SQL } from './sqlite-pragmas';
 
 /**
+ * The page size of a project database made from now on (one made before keeps
+ * its own: in WAL mode SQLite fixes it when the file is created). Events are
+ * rows of about 700 bytes appended in runs, and 16 KiB pages hold four times
+ * as many per page as SQLite's default 4 KiB: fewer pages split and balanced
+ * per append, fewer WAL frames per commit and to copy back at a checkpoint.
+ * Measured on the event schema with plain better-sqlite3 (docs/performance.md):
+ * a 1000-event append with its checkpoint 5.4–5.8 → 4.1–4.5 ms of CPU, the
+ * file 9 % smaller; a single-event commit writes four larger frames, 43 → 68 µs.
+ */
+export const PROJECT_PAGE_SIZE = 16_384;
+
+/**
  * SQLite's own checkpoint runs inside the commit that crosses this many WAL
- * pages. The WalCheckpointer normally keeps the WAL far below it, off the event
- * loop; this is only the safety net should it fall behind.
+ * pages (40 MB at 4 KiB pages, 160 MB at 16 KiB). The WalCheckpointer normally
+ * keeps the WAL far below it, off the event loop; this is only the safety net
+ * should it fall behind.
  */
 export const AUTOCHECKPOINT_SAFETY_NET_PAGES = 10_000;
 
@@ -21,7 +34,7 @@ export const AUTOCHECKPOINT_SAFETY_NET_PAGES = 10_000;
  * pages that existed before the savepoint and are changed in it (new rows go
  * to new pages), and it is gone at the commit. Nothing durable is in it.
  */
-const OPEN_SQL = `${SQLITE_PRAGMAS_SQL} PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_SAFETY_NET_PAGES}; PRAGMA temp_store = MEMORY;`;
+const OPEN_SQL = `PRAGMA page_size = ${PROJECT_PAGE_SIZE}; ${SQLITE_PRAGMAS_SQL} PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_SAFETY_NET_PAGES}; PRAGMA temp_store = MEMORY;`;
 
 /**
  * Opens a project's event database with plain better-sqlite3: the pragmas in

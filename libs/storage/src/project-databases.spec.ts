@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import BetterSqlite3, { Database } from 'better-sqlite3';
 import { DESCRIPTORS_PER_PROJECT_DATABASE, MIN_DESCRIPTOR_RESERVE } from './project-database-budget';
 import { ProjectDatabaseMissingError } from './project-database-missing-error';
+import { PROJECT_PAGE_SIZE } from './open-project-database';
 import { ProjectDatabases } from './project-databases';
 import { applyPragmas, checkpointTruncate } from './sqlite-pragmas';
 
@@ -84,6 +85,25 @@ describe('ProjectDatabases', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
+  });
+
+  it('makes new project databases with 16 KiB pages and keeps the page size of one made before', async () => {
+    await databases.create(id(1));
+    const created = await databases.get(id(1));
+    expect(created.pragma('page_size', { simple: true })).toBe(PROJECT_PAGE_SIZE);
+    expect(PROJECT_PAGE_SIZE).toBe(16_384);
+
+    // A database as earlier releases made it: SQLite's default 4 KiB pages, already in WAL mode.
+    const older = join(dir, id(2), 'events.db');
+    fs.mkdirSync(join(dir, id(2)));
+    const made = new BetterSqlite3(older);
+    made.exec('PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;');
+    made.close();
+    const opened = await databases.get(id(2)); // migrated to the current schema on open
+    expect(opened.pragma('page_size', { simple: true })).toBe(4096);
+    for (let n = 1; n <= 300; n++) insertEvent(opened, n); // past one page of rows
+    expect(opened.prepare('SELECT count(*) FROM events').pluck().get()).toBe(300);
+    expect(opened.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('refuses ids that are not p_ + 16 hex before touching the file system', async () => {
