@@ -9,18 +9,20 @@ import { SQLITE_PRAGMAS, SQLITE_PRAGMAS_SQL } from './sqlite-pragmas';
 /**
  * The page size of a project database made from now on (one made before keeps
  * its own: in WAL mode SQLite fixes it when the file is created). Events are
- * rows of about 700 bytes appended in runs, and 16 KiB pages hold four times
- * as many per page as SQLite's default 4 KiB: fewer pages split and balanced
- * per append, fewer WAL frames per commit and to copy back at a checkpoint.
- * Measured on the event schema with plain better-sqlite3 (docs/performance.md):
- * a 1000-event append with its checkpoint 5.4–5.8 → 4.1–4.5 ms of CPU, the
- * file 9 % smaller; a single-event commit writes four larger frames, 43 → 68 µs.
+ * rows of about 700 bytes appended in runs; pages of 8 KiB instead of SQLite's
+ * default 4 KiB hold twice as many, so a 1000-event push splits and balances
+ * half as many pages, and its commit and the checkpoint that copies it back
+ * write half as many WAL frames. Larger pages cost small commits: every
+ * commit writes each page it touched whole (a single-event push touches
+ * four). Measured (docs/performance.md, 1000-event pushes): 8 KiB took about
+ * as much off large pushes as 16 KiB did, without 16 KiB's cost to
+ * single-event pushes and its memory per open database.
  */
-export const PROJECT_PAGE_SIZE = 16_384;
+export const PROJECT_PAGE_SIZE = 8192;
 
 /**
  * SQLite's own checkpoint runs inside the commit that crosses this many WAL
- * pages (40 MB at 4 KiB pages, 160 MB at 16 KiB). The WalCheckpointer normally
+ * pages (80 MB at 8 KiB pages, 40 MB in a database made with 4 KiB). The WalCheckpointer normally
  * keeps the WAL far below it, off the event loop; this is only the safety net
  * should it fall behind.
  */

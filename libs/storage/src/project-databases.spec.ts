@@ -87,11 +87,11 @@ describe('ProjectDatabases', () => {
     expect(db.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
   });
 
-  it('makes new project databases with 16 KiB pages and keeps the page size of one made before', async () => {
+  it('makes new project databases with 8 KiB pages and keeps the page size of one made before', async () => {
     await databases.create(id(1));
     const created = await databases.get(id(1));
     expect(created.pragma('page_size', { simple: true })).toBe(PROJECT_PAGE_SIZE);
-    expect(PROJECT_PAGE_SIZE).toBe(16_384);
+    expect(PROJECT_PAGE_SIZE).toBe(8192);
 
     // A database as earlier releases made it: SQLite's default 4 KiB pages, already in WAL mode.
     const older = join(dir, id(2), 'events.db');
