@@ -22,9 +22,9 @@ export const PROJECT_PAGE_SIZE = 8192;
 
 /**
  * SQLite's own checkpoint runs inside the commit that crosses this many WAL
- * pages (80 MB at 8 KiB pages, 40 MB in a database made with 4 KiB). The WalCheckpointer normally
- * keeps the WAL far below it, off the event loop; this is only the safety net
- * should it fall behind.
+ * pages (80 MB at 8 KiB pages, 40 MB in a database made with 4 KiB). The
+ * WalCheckpointer normally keeps the WAL far below it, off the event loop;
+ * this is only the safety net should it fall behind.
  */
 export const AUTOCHECKPOINT_SAFETY_NET_PAGES = 10_000;
 

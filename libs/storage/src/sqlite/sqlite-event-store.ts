@@ -12,10 +12,11 @@ import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
  * checkpoints at once rather than at the checkpointer's next tick (about a
  * second after the first write). 1000-event pushes write 50-80 MB of WAL a
  * second to one project: within that second the WAL would cross SQLite's
- * own autocheckpoint (AUTOCHECKPOINT_SAFETY_NET_PAGES: 80 MB at 8 KiB pages, 40 at 4),
- * which then copies and syncs all of it inside a commit, on the event loop
- * (100-300 ms, about 1.2 ms of CPU per push). At a fifth of that, the
- * checkpoint process keeps up, and the event loop never runs one.
+ * own autocheckpoint (AUTOCHECKPOINT_SAFETY_NET_PAGES: 80 MB at 8 KiB pages,
+ * 40 MB in a database made with 4 KiB), which then copies and syncs all of
+ * it inside a commit, on the event loop (100-300 ms, about 1.2 ms of CPU per
+ * push). At a fifth of the smaller, the checkpoint process keeps up, and the
+ * event loop never runs one.
  */
 export const EARLY_CHECKPOINT_BYTES = 8 * 1024 * 1024;
 
