@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from '@td-sync/admin';
 import { AuthModule } from '@td-sync/auth';
-import { AdmissionGuard, RateLimitModule } from '@td-sync/http';
+import { AdmissionGuard, InflightBodyBudgetModule, RateLimitModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
 import { RateLimitCounters, StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
@@ -35,6 +35,8 @@ export class AppModule {
         HealthModule,
         // Counted where storage keeps them: memory with SQLite, shared by every node with PostgreSQL.
         RateLimitModule.forRoot({ imports: [StorageModule], useExisting: RateLimitCounters }),
+        // The admission stage holds each request body's bytes in it (see create-app.ts).
+        InflightBodyBudgetModule,
         OpenApiModule,
       ],
       providers: [

@@ -78,7 +78,7 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
   registerRequestAdmission(fastify, {
     authenticator: app.get(BearerAuthenticator),
     limiter: app.get(RateLimiter),
-    budget: new InflightBodyBudget(config.maxInflightBodyBytes),
+    budget: app.get(InflightBodyBudget),
     bodyLimitBytes: BODY_LIMIT_BYTES,
   });
   registerBodyParsers(fastify);

@@ -35,6 +35,7 @@ export { findUnstorableText, isUnstorableText } from './unstorable-text';
 export { ROUTE_POLICY, routePolicyOf } from './admission/route-policy';
 export type { RoutePolicy } from './admission/route-policy';
 export { InflightBodyBudget } from './admission/inflight-body-budget';
+export { INFLIGHT_BODY_BYTES, InflightBodyBudgetModule } from './admission/inflight-body-budget.module';
 export { AdmissionGuard } from './admission/admission.guard';
 export type {} from './admission/admission-refusal';
 export type { RateLimitCountersSource } from './rate-limit/rate-limit.module';

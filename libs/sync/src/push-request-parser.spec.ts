@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { InflightBodyBudget } from '@td-sync/http';
 import type { PushBatch } from '@td-sync/storage';
 import { workerProgram } from '@td-sync/testing';
 import { rmSync } from 'node:fs';
@@ -61,9 +62,9 @@ function expected(text: string): unknown {
   }
 }
 
-async function parsed(parser: PushRequestParser, text: string): Promise<unknown> {
+async function parsed(parser: PushRequestParser, request: { body: unknown }): Promise<unknown> {
   try {
-    return plain(await parser.parse(requestWith(text)));
+    return plain(await parser.parse(request));
   } catch (error) {
     if (error instanceof BadRequestException) return { badRequest: error.message };
     throw error;
@@ -75,6 +76,9 @@ describe('PushRequestParser', () => {
   let thread: PushScanThread;
   let parser: PushRequestParser;
   let metrics: SyncMetrics;
+  let bodies: InflightBodyBudget;
+  /** Gives back the bytes of another request's body, held in the budget from the start of each test. */
+  let anotherBodyDone: () => void;
   /** td_sync_push_scans_total, by where. */
   async function scans(): Promise<Record<string, number>> {
     const counter = metrics.all.find((metric) => (metric as { name?: string }).name === 'td_sync_push_scans_total')!;
@@ -89,14 +93,23 @@ describe('PushRequestParser', () => {
   beforeEach(() => {
     thread = new PushScanThread(program);
     metrics = new SyncMetrics();
-    parser = new PushRequestParser(thread, metrics);
+    bodies = new InflightBodyBudget(64 * 1024 * 1024);
+    anotherBodyDone = bodies.tryHold(11_000)!;
+    parser = new PushRequestParser(thread, metrics, bodies);
   });
+
+  /** A request admitted as the app's admission stage does: its body's bytes held in the budget. */
+  function admitted(text: string): { body: unknown } {
+    const request = requestWith(text);
+    bodies.tryHold((request.body as Buffer).length);
+    return request;
+  }
   afterEach(() => parser.onApplicationShutdown());
 
-  it('scans a large body on the scan thread, answers as parsePushRequest, and hands the request its body back', async () => {
+  it('scans a large body on the scan thread while another body is in flight, answers as parsePushRequest, and hands the request its body back', async () => {
     const text = pushText(1000);
     expect(Buffer.byteLength(text)).toBeGreaterThan(OFF_LOOP_SCAN_BYTES);
-    const request = requestWith(text);
+    const request = admitted(text);
     const sent = request.body as Buffer;
     const batch = await parser.parse(request);
     expect(thread.running).toBe(true);
@@ -108,10 +121,21 @@ describe('PushRequestParser', () => {
     expect(await scans()).toEqual({ event_loop: 0, scan_thread: 1 });
   });
 
+  it('scans a large body that is the only one in flight on the event loop, without starting the thread', async () => {
+    anotherBodyDone();
+    const text = pushText(1000);
+    const request = admitted(text);
+    const sent = request.body as Buffer;
+    expect(plain(await parser.parse(request))).toEqual(expected(text));
+    expect(thread.running).toBe(false);
+    expect(request.body).toBe(sent);
+    expect(await scans()).toEqual({ event_loop: 1, scan_thread: 0 });
+  });
+
   it('scans a small body on the event loop, without starting the thread', async () => {
     const text = pushText(3);
     expect(Buffer.byteLength(text)).toBeLessThan(OFF_LOOP_SCAN_BYTES);
-    expect(await parsed(parser, text)).toEqual(expected(text));
+    expect(await parsed(parser, admitted(text))).toEqual(expected(text));
     expect(thread.running).toBe(false);
     expect(await scans()).toEqual({ event_loop: 1, scan_thread: 0 });
   });
@@ -126,7 +150,8 @@ describe('PushRequestParser', () => {
     ['a byte order mark', `\ufeff${pushText(100)}`],
   ])('gives parsePushRequest’s answer for a large body with %s', async (_case, text) => {
     expect(Buffer.byteLength(text)).toBeGreaterThanOrEqual(OFF_LOOP_SCAN_BYTES);
-    expect(await parsed(parser, text)).toEqual(expected(text));
+    expect(await parsed(parser, admitted(text))).toEqual(expected(text));
+    expect(await scans()).toEqual({ event_loop: 0, scan_thread: 1 });
     expect(thread.running).toBe(true);
   });
 
@@ -138,7 +163,7 @@ describe('PushRequestParser', () => {
   });
 
   it('scans on the event loop where the thread cannot run', async () => {
-    const withoutThread = new PushRequestParser(new PushScanThread(join(dirname(program), 'missing.js')), metrics);
+    const withoutThread = new PushRequestParser(new PushScanThread(join(dirname(program), 'missing.js')), metrics, bodies);
     const text = pushText(200);
     const request = requestWith(text);
     expect(plain(await withoutThread.parse(request))).toEqual(expected(text));

@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { InflightBodyBudget } from '@td-sync/http';
 import type { PushBatch } from '@td-sync/storage';
 import { tryScanPushBody } from './push-body-layout';
 import { pushBatchFrom, pushBodyBytes } from './push-request';
@@ -21,16 +22,25 @@ export interface PushRequestBody {
 /**
  * parsePushRequest for the push route, with the one step that grows with a
  * body (the validating scan, a quarter of a 1000-event push's CPU) done on
- * the scan thread for a large body, so that the event loop serves other
- * requests meanwhile and the machine's second core does that work. The
- * answers are parsePushRequest's, byte for byte: the same scanner runs, and
- * the same checks follow on the event loop.
+ * the scan thread for a large body while other request bodies are in flight,
+ * so that the event loop serves those meanwhile and the machine's second core
+ * does the scan. The answers are parsePushRequest's, byte for byte: the same
+ * scanner runs, and the same checks follow on the event loop.
+ *
+ * A large push that is the only body in flight (a lone `td` catching up,
+ * batch after batch, or a bench's set-up) is scanned on the event loop: with
+ * nothing else to serve, the hand-off would only add its own cost, and the
+ * thread is not started for it (it costs about 10 MB of memory while it
+ * runs; docs/performance.md, Memory). Bodies are what the in-flight budget
+ * counts from a request's admission until its answer is sent, so a push
+ * waiting for its group commit counts as well as one being received.
  */
 @Injectable()
 export class PushRequestParser implements OnApplicationShutdown {
   constructor(
     private readonly thread: PushScanThread,
     private readonly metrics: SyncMetrics,
+    private readonly bodies: InflightBodyBudget,
   ) {}
 
   /**
@@ -41,7 +51,7 @@ export class PushRequestParser implements OnApplicationShutdown {
   async parse(request: PushRequestBody): Promise<PushBatch> {
     const body = request.body;
     const text = pushBodyBytes(body);
-    const scan = text.length >= OFF_LOOP_SCAN_BYTES ? this.thread.scan(body as Buffer, text) : undefined;
+    const scan = text.length >= OFF_LOOP_SCAN_BYTES && this.othersInFlight(body as Buffer) ? this.thread.scan(body as Buffer, text) : undefined;
     if (!scan) {
       this.metrics.pushScannedOnEventLoop.inc();
       return pushBatchFrom(text, tryScanPushBody(text));
@@ -50,6 +60,15 @@ export class PushRequestParser implements OnApplicationShutdown {
     const scanned = await scan;
     request.body = scanned.body;
     return pushBatchFrom(scanned.text, scanned.found);
+  }
+
+  /**
+   * Whether the budget holds more than this body's own bytes (its
+   * Content-Length). A chunked body holds the whole body limit, more than
+   * it is, so it always counts as having company: the thread, as before.
+   */
+  private othersInFlight(body: Buffer): boolean {
+    return this.bodies.bytesInFlight > body.length;
   }
 
   async onApplicationShutdown(): Promise<void> {

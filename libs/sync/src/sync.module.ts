@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InflightBodyBudgetModule } from '@td-sync/http';
 import { ProjectsModule } from '@td-sync/projects';
 import { StorageModule } from '@td-sync/storage';
 import { SyncController } from './sync.controller';
@@ -10,7 +11,7 @@ import { SyncService } from './sync.service';
 
 /** Event replication: push, pull and status on each project's event log (EventStore), authorized by ProjectAccess. */
 @Module({
-  imports: [StorageModule, ProjectsModule],
+  imports: [StorageModule, ProjectsModule, InflightBodyBudgetModule],
   controllers: [SyncController],
   providers: [SyncCounters, SyncMetrics, SyncService, PushRequestParser, { provide: PushScanThread, useFactory: () => new PushScanThread() }],
   exports: [SyncCounters, SyncMetrics],

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { AUTH_OPTIONS, checkAuthOptions } from '@td-sync/auth';
-import { RATE_LIMITS } from '@td-sync/http';
+import { INFLIGHT_BODY_BYTES, RATE_LIMITS } from '@td-sync/http';
 import { STORAGE_OPTIONS, StorageOptions } from '@td-sync/storage';
 import { SyncConfig } from './sync-config';
 
@@ -36,6 +36,7 @@ export const LIBRARY_OPTIONS: Provider[] = [
       }),
   },
   { provide: RATE_LIMITS, inject: [SyncConfig], useFactory: (config: SyncConfig) => config.rateLimits },
+  { provide: INFLIGHT_BODY_BYTES, inject: [SyncConfig], useFactory: (config: SyncConfig) => config.maxInflightBodyBytes },
 ];
 
-export const LIBRARY_OPTION_TOKENS = [STORAGE_OPTIONS, AUTH_OPTIONS, RATE_LIMITS];
+export const LIBRARY_OPTION_TOKENS = [STORAGE_OPTIONS, AUTH_OPTIONS, RATE_LIMITS, INFLIGHT_BODY_BYTES];

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { RateLimitMetricsModule } from '@td-sync/http';
+import { InflightBodyBudgetModule, RateLimitMetricsModule } from '@td-sync/http';
 import { StorageModule } from '@td-sync/storage';
 import { SyncModule } from '@td-sync/sync';
 import { HealthController } from './health.controller';
@@ -9,9 +9,9 @@ import { PrometheusMetrics } from './prometheus-metrics.service';
 import { PrometheusController } from './prometheus.controller';
 import { StorageHealth } from './storage.health';
 
-/** /healthz, /metricz and /metrics; RateLimitMetricsModule, StorageModule and SyncModule give the metrics they own. */
+/** /healthz, /metricz and /metrics; RateLimitMetricsModule, StorageModule and SyncModule give the metrics they own, InflightBodyBudgetModule the bytes of bodies in flight. */
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), StorageModule, SyncModule, RateLimitMetricsModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), StorageModule, SyncModule, RateLimitMetricsModule, InflightBodyBudgetModule],
   controllers: [HealthController, PrometheusController],
   providers: [MetricsService, StorageHealth, PrometheusMetrics],
   exports: [MetricsService, PrometheusMetrics],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RateLimitMetrics } from '@td-sync/http';
+import { InflightBodyBudget, RateLimitMetrics } from '@td-sync/http';
 import { StorageMetrics } from '@td-sync/storage';
 import { SyncMetrics } from '@td-sync/sync';
 import { Gauge, Histogram, Registry } from 'prom-client';
@@ -33,8 +33,16 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
 
-  constructor(storage: StorageMetrics, sync: SyncMetrics, rateLimits: RateLimitMetrics) {
+  constructor(storage: StorageMetrics, sync: SyncMetrics, rateLimits: RateLimitMetrics, bodies: InflightBodyBudget) {
     for (const metric of [...storage.all, ...sync.all, ...rateLimits.all]) this.registry.registerMetric(metric);
+    new Gauge({
+      name: 'td_sync_request_body_bytes_in_flight',
+      help: `Bytes of request bodies received or being received and not yet answered (by Content-Length); a body that does not fit beside them within ${bodies.capacityBytes} (SYNC_MAX_INFLIGHT_BODY_BYTES) is refused 503`,
+      registers: [this.registry],
+      collect() {
+        this.set(bodies.bytesInFlight);
+      },
+    });
     new Gauge({ name: 'td_sync_build_info', help: 'Always 1; the version label is the running td-sync', labelNames: ['version'], registers: [this.registry] }).set(
       { version: serverVersion() },
       1,
