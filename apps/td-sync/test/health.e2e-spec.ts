@@ -1,5 +1,5 @@
 import { StorageConnection } from '@td-sync/storage';
-import { adminQuery, postgresCluster } from '@td-sync/testing';
+import { allowConnections, refuseConnections } from '@td-sync/testing';
 import { http } from './support/http';
 import { capturedLogs, expectHealthCheckFailureLogged } from './support/log-capture';
 import { addMember, createProject, makeEvent, makeEvents, pull, push, startSyncTestServer } from './support/sync';
@@ -50,20 +50,18 @@ describe('GET /healthz with PostgreSQL', () => {
     server = await startTestServer({}, { backend: 'postgres' });
   });
   afterEach(async () => {
-    await adminQuery(await postgresCluster(), `ALTER DATABASE ${server.database!.name} ALLOW_CONNECTIONS true`);
+    await allowConnections(server.database!.name);
     await server.close();
   });
 
   it('answers 503 while the database refuses every connection, and 200 again once it answers', async () => {
-    const cluster = await postgresCluster();
     const name = server.database!.name;
-    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
-    await adminQuery(cluster, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+    await refuseConnections(name);
     const down = await http(server.url, 'GET', '/healthz');
     expect(down.body).toMatchObject({ status: 'error' });
     expectHealthCheckFailureLogged(down, `/${name} does not answer`);
 
-    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    await allowConnections(name);
     const up = await http(server.url, 'GET', '/healthz');
     expect(up.status).toBe(200);
     expect(up.body).toMatchObject({ status: 'ok' });
@@ -71,10 +69,8 @@ describe('GET /healthz with PostgreSQL', () => {
 
   it('answers API requests 503 unavailable with Retry-After while the database does not answer, and serves them again after', async () => {
     const caller = await createCaller(server, 'patient@example.com');
-    const cluster = await postgresCluster();
     const name = server.database!.name;
-    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
-    await adminQuery(cluster, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+    await refuseConnections(name);
     const refused = await http(server.url, 'GET', '/v1/projects', { apiKey: caller.apiKey });
     expect(refused.status).toBe(503);
     expect(refused.body).toEqual({ error: { code: 'unavailable', message: expect.any(String) }, code: 'unavailable', message: expect.any(String) });
@@ -82,7 +78,7 @@ describe('GET /healthz with PostgreSQL', () => {
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(capturedLogs.takeRequest(refused)).toEqual([expect.objectContaining({ msg: 'request completed', status: 503 })]);
 
-    await adminQuery(cluster, `ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    await allowConnections(name);
     expect((await http(server.url, 'GET', '/v1/projects', { apiKey: caller.apiKey })).status).toBe(200);
   });
 });

@@ -43,24 +43,41 @@ export function postgresCluster(): Promise<PostgresCluster> {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const cluster = await postgresCluster();
   const name = `td_sync_${randomBytes(6).toString('hex')}`;
-  await adminQuery(cluster, `CREATE DATABASE ${name}`);
+  await asSuperuser(cluster, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
   let dropping: Promise<void> | undefined;
   return {
     name,
     url: `postgres://${cluster.user}:${cluster.password}@127.0.0.1:${cluster.port}/${name}`,
     drop() {
-      dropping ??= adminQuery(cluster, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      dropping ??= asSuperuser(cluster, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
       return dropping;
     },
   };
 }
 
-/** Runs one statement as the cluster's superuser on its `postgres` database. */
-export async function adminQuery(cluster: PostgresCluster, sql: string): Promise<void> {
+/**
+ * Takes database `name` out of service the way an outage does: no new
+ * connection is allowed and every open one is ended, so the server's pool
+ * finds nothing that answers. `allowConnections` puts it back.
+ */
+export async function refuseConnections(name: string): Promise<void> {
+  await asSuperuser(await postgresCluster(), async (client) => {
+    await client.query(`ALTER DATABASE ${client.escapeIdentifier(name)} ALLOW_CONNECTIONS false`);
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+  });
+}
+
+/** Lets database `name` take connections again (after refuseConnections). */
+export async function allowConnections(name: string): Promise<void> {
+  await asSuperuser(await postgresCluster(), (client) => client.query(`ALTER DATABASE ${client.escapeIdentifier(name)} ALLOW_CONNECTIONS true`));
+}
+
+/** Runs `work` as the cluster's superuser on its `postgres` database, on a connection of its own. */
+async function asSuperuser(cluster: PostgresCluster, work: (client: Client) => Promise<unknown>): Promise<void> {
   const client = new Client({ host: '127.0.0.1', port: cluster.port, user: cluster.user, password: cluster.password, database: 'postgres' });
   await client.connect();
   try {
-    await client.query(sql);
+    await work(client);
   } finally {
     await client.end();
   }
