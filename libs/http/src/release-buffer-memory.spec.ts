@@ -25,4 +25,11 @@ describe('releaseBufferMemory', () => {
     expect(small.toString()).toBe('{"events":[]}');
     expect(neighbour.toString()).toBe('neighbour');
   });
+
+  it('takes the memory from a typed array that is the whole of it', () => {
+    const slots = new Int32Array(16 * 1024).fill(-1);
+    releaseBufferMemory(slots);
+    expect(slots.buffer.byteLength).toBe(0);
+    expect(slots.length).toBe(0);
+  });
 });

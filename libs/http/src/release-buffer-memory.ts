@@ -1,7 +1,10 @@
+import { isArrayBuffer } from 'node:util/types';
+
 /**
  * Hands a large Buffer's memory back at V8's next minor collection instead of
  * its next full one, for a Buffer whose bytes nobody will read again: a
- * request body once its answer is sent, a pull page once it is compressed.
+ * request body once its answer is sent, a pull page once it is compressed, a
+ * push layout's slots once its batch is built (any typed array will do).
  *
  * Why: a Buffer's bytes live outside V8's heap, and are freed only when V8
  * collects the small object that owns them. A body that arrives over several
@@ -20,9 +23,10 @@
  * Only a Buffer that is the whole of its memory is transferred; a view into
  * a larger or shared one (Node's 8 KB pool for small Buffers) is left alone.
  */
-export function releaseBufferMemory(buffer: Buffer): void {
+export function releaseBufferMemory(buffer: ArrayBufferView): void {
   const memory = buffer.buffer;
-  if (!(memory instanceof ArrayBuffer) || buffer.byteOffset !== 0 || buffer.byteLength !== memory.byteLength || memory.byteLength < MIN_RELEASED_BYTES) return;
+  // isArrayBuffer, not instanceof: the memory may come from another realm (a test's, say); a SharedArrayBuffer is never transferred.
+  if (!isArrayBuffer(memory) || buffer.byteOffset !== 0 || buffer.byteLength !== memory.byteLength || memory.byteLength < MIN_RELEASED_BYTES) return;
   structuredClone(memory, { transfer: [memory] });
 }
 

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parsePushRequest } from './push-request';
 import { OFF_LOOP_SCAN_BYTES, PushRequestParser } from './push-request-parser';
-import { PushScanThread } from './push-scan-thread';
+import { PushScanResult, PushScanThread } from './push-scan-thread';
 import { SyncMetrics } from './sync-metrics';
 
 const PROGRAM = join(__dirname, 'push-scan.worker.ts');
@@ -119,6 +119,21 @@ describe('PushRequestParser', () => {
     expect(plain(batch)).toEqual(expected(text));
     expect(batch.events[999].payloadBytes?.toString()).toBe(JSON.stringify(sampleEvent(999).payload));
     expect(await scans()).toEqual({ event_loop: 0, scan_thread: 1 });
+  });
+
+  it('hands the memory of the layout’s slots back once the batch is built, for a refused body too', async () => {
+    const results: PushScanResult[] = [];
+    const scan = thread.scan.bind(thread);
+    jest.spyOn(thread, 'scan').mockImplementation((body, text) => scan(body, text)?.then((result) => (results.push(result), result)));
+    const text = pushText(1000);
+    const batch = await parser.parse(admitted(text));
+    expect(await parsed(parser, admitted(pushText(100, (i) => (i === 97 ? { ...sampleEvent(i), entity_type: 'nope' } : sampleEvent(i)))))).toEqual({
+      badRequest: expect.stringContaining('events[97].entity_type'),
+    });
+    expect(results).toHaveLength(2);
+    for (const { slots } of results) expect(slots.buffer.byteLength).toBe(0);
+    // The batch needs none of it: every event still reads as sent.
+    expect(plain(batch)).toEqual(expected(text));
   });
 
   it('scans a large body that is the only one in flight on the event loop, without starting the thread', async () => {

@@ -32,6 +32,12 @@ export interface PushScanResult {
   text: Buffer;
   /** What the scan found (see PushBodyScan). */
   found: PushBodyScan;
+  /**
+   * The slots sent with the body, back from the thread (the layout's events
+   * are in them): the caller hands their memory back (releaseBufferMemory)
+   * once it is done with the layout.
+   */
+  slots: Int32Array;
 }
 
 interface Waiting {
@@ -129,14 +135,14 @@ export class PushScanThread {
     return worker;
   }
 
-  private answer({ id, memory, layout, syntaxErrorAt, failure }: PushScanReply): void {
+  private answer({ id, memory, slots, layout, syntaxErrorAt, failure }: PushScanReply): void {
     const waiting = this.waiting.get(id);
     if (!waiting) return;
     this.waiting.delete(id);
     if (this.waiting.size === 0) this.idleTimer = setTimeout(() => this.endIdle(), this.idleExitMs).unref();
     if (failure !== undefined) return waiting.reject(new Error(`scanning a push body failed: ${failure}`));
     const found = syntaxErrorAt !== undefined ? new JsonSyntaxError(syntaxErrorAt) : layout && PushBodyLayout.fromParts(layout);
-    waiting.resolve({ body: Buffer.from(memory), text: Buffer.from(memory, waiting.offset, waiting.length), found });
+    waiting.resolve({ body: Buffer.from(memory), text: Buffer.from(memory, waiting.offset, waiting.length), found, slots });
   }
 
   /** Nothing scanned for idleExitMs: the thread goes (quietly; its 'exit' is expected). */
