@@ -97,6 +97,7 @@ describe('PushRequestParser', () => {
     anotherBodyDone = bodies.tryHold(11_000)!;
     parser = new PushRequestParser(thread, metrics, bodies);
   });
+  afterEach(() => parser.onApplicationShutdown());
 
   /** A request admitted as the app's admission stage does: its body's bytes held in the budget. */
   function admitted(text: string): { body: unknown } {
@@ -104,7 +105,6 @@ describe('PushRequestParser', () => {
     bodies.tryHold((request.body as Buffer).length);
     return request;
   }
-  afterEach(() => parser.onApplicationShutdown());
 
   it('scans a large body on the scan thread while another body is in flight, answers as parsePushRequest, and hands the request its body back', async () => {
     const text = pushText(1000);
