@@ -2,7 +2,6 @@ import type { Database, Statement } from 'better-sqlite3';
 import { isUtf8 } from 'node:buffer';
 import { sortOutBatchCopies } from '../repositories/batch-copies';
 import { AppendResult, EventLogStatus, EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
-import { onFirstUse } from './on-first-use';
 import { SqliteTransactionRunner } from './sqlite-transaction-runner';
 
 type Append = (batch: PushBatch, serverTimestamp: string) => AppendResult;
@@ -347,14 +346,32 @@ const ROW_PLACEHOLDERS = '(@device, @session, ?, ?, ?, ?, CAST(? AS TEXT), ?, @s
  */
 const insertSql = (rows: number) => `INSERT OR FAIL INTO events ${EVENT_COLUMNS} VALUES ${Array<string>(rows).fill(ROW_PLACEHOLDERS).join(', ')}`;
 
+/**
+ * The anonymous parameters of one multi-row INSERT, filled row by row and
+ * bound at once. One array for every connection: an append runs from start
+ * to end in one synchronous step, so no two ever fill it at the same time,
+ * and an array per open database (1.5 KB, kept as long as the database
+ * stays open) was a fifth of what opening one left in V8's old space when
+ * projects churn through the open-database cache (docs/performance.md,
+ * Many projects).
+ */
+const INSERT_VALUES = new Array<unknown>(ROWS_PER_INSERT * VALUES_PER_ROW);
+
+/** An event that keeps the seq another server gave it (appendStored). */
+const INSERT_STORED_SQL = `INSERT INTO events (server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
 function prepare(db: Database, transactions: SqliteTransactionRunner): Statements {
   const insertOne = db.prepare(insertSql(1));
-  const insertMany = onFirstUse(() => db.prepare(insertSql(ROWS_PER_INSERT)));
+  // Statements most opens never need (a database opened for a few small
+  // pushes never runs the 32-row INSERT, about 20 KB compiled, the Go
+  // import's or the status queries): compiled the first time they are, and
+  // kept in one object rather than a closure each.
+  const later: { insertMany?: Statement; insertStored?: Statement; highestSeq?: Statement; count?: Statement; newest?: Statement } = {};
   const storedSeq = db.prepare(`SELECT server_seq FROM events WHERE device_id = ? AND session_id = ? AND client_action_id = ?`).pluck();
   const anyStoredIn = db
     .prepare(`SELECT EXISTS (SELECT 1 FROM events WHERE device_id = ? AND session_id = ? AND client_action_id BETWEEN ? AND ?)`)
     .pluck();
-  const values = new Array<unknown>(ROWS_PER_INSERT * VALUES_PER_ROW);
 
   // Duplicates are found before inserting, never by hitting the unique
   // constraint: an INSERT that does (OR IGNORE, ON CONFLICT DO NOTHING) still
@@ -391,10 +408,12 @@ function prepare(db: Database, transactions: SqliteTransactionRunner): Statement
     const batchValues: BatchValues = { device: deviceId, session: sessionId, serverTime: serverTimestamp };
     let next = 0;
     for (; next + ROWS_PER_INSERT <= freshCount; next += ROWS_PER_INSERT) {
-      for (let row = 0; row < ROWS_PER_INSERT; row++) bindRow(values, row, events[fresh[next + row]]);
-      const last = Number(insertMany().run(values, batchValues).lastInsertRowid);
+      for (let row = 0; row < ROWS_PER_INSERT; row++) bindRow(INSERT_VALUES, row, events[fresh[next + row]]);
+      const last = Number((later.insertMany ??= db.prepare(insertSql(ROWS_PER_INSERT))).run(INSERT_VALUES, batchValues).lastInsertRowid);
       for (let row = 0; row < ROWS_PER_INSERT; row++) serverSeqs[fresh[next + row]] = last - ROWS_PER_INSERT + 1 + row;
     }
+    // Holds nothing of this batch past it (its payloads are views of the request's body).
+    if (next > 0) INSERT_VALUES.fill(undefined);
     for (; next < freshCount; next++) {
       const e = events[fresh[next]];
       const seq = insertOne.run(e.clientActionId, e.actionType, e.entityType, e.entityId, e.payloadBytes ?? e.payload, e.clientTimestamp, batchValues);
@@ -426,20 +445,15 @@ function prepare(db: Database, transactions: SqliteTransactionRunner): Statement
     return results;
   };
 
-  const insertStored = onFirstUse(() =>
-    db.prepare(
-      `INSERT INTO events (server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-  );
-  const highestSeq = onFirstUse(() => db.prepare('SELECT coalesce(max(server_seq), 0) FROM events').pluck().safeIntegers(true));
   const appendStoredRows: AppendStored = (events) => {
-    let previous = highestSeq().get() as bigint;
+    later.highestSeq ??= db.prepare('SELECT coalesce(max(server_seq), 0) FROM events').pluck().safeIntegers(true);
+    later.insertStored ??= db.prepare(INSERT_STORED_SQL);
+    let previous = later.highestSeq.get() as bigint;
     for (const event of events) {
       const seq = BigInt(event.serverSeq);
       if (seq <= previous) throw new Error(`server_seq ${seq} does not ascend past ${previous}`);
       previous = seq;
-      insertStored().run(
+      later.insertStored.run(
         seq,
         event.deviceId,
         event.sessionId,
@@ -458,8 +472,8 @@ function prepare(db: Database, transactions: SqliteTransactionRunner): Statement
     append,
     appendAll: (appends) => transactions.run('IMMEDIATE', () => appendGroup(appends)),
     appendStored: (events) => transactions.run('IMMEDIATE', () => appendStoredRows(events)),
-    count: onFirstUse(() => db.prepare(`SELECT COUNT(*) FROM events`).pluck()),
-    newest: onFirstUse(() => db.prepare(`SELECT server_seq, server_timestamp FROM events ORDER BY server_seq DESC LIMIT 1`).raw()),
+    count: () => (later.count ??= db.prepare(`SELECT COUNT(*) FROM events`).pluck()),
+    newest: () => (later.newest ??= db.prepare(`SELECT server_seq, server_timestamp FROM events ORDER BY server_seq DESC LIMIT 1`).raw()),
     eventCount: undefined,
   };
 }

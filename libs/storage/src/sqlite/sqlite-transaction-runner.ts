@@ -1,5 +1,4 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { onFirstUse } from './on-first-use';
 
 /** How a transaction begins: IMMEDIATE takes the write lock at once; DEFERRED reads in one snapshot. */
 export type TransactionBegin = 'IMMEDIATE' | 'DEFERRED';
@@ -19,41 +18,50 @@ export type TransactionBegin = 'IMMEDIATE' | 'DEFERRED';
  * This compiles each statement the first time the connection uses it.
  */
 export class SqliteTransactionRunner {
-  private readonly begin: Record<TransactionBegin, () => Statement>;
-  private readonly commit: () => Statement;
-  private readonly rollback: () => Statement;
-  private readonly savepoint: () => Statement;
-  private readonly release: () => Statement;
-  private readonly rollbackToSavepoint: () => Statement;
+  /**
+   * The statements compiled so far, by kind (see STATEMENT_SQL). One small
+   * array per connection rather than a closure per statement: a project
+   * database that churns through the open-database cache left those closures
+   * in V8's old space with the rest of its objects (docs/performance.md,
+   * Many projects).
+   */
+  private readonly prepared: Array<Statement | undefined> = [];
 
-  constructor(private readonly db: Database) {
-    const statement = (sql: string) => onFirstUse(() => db.prepare(sql));
-    this.begin = { IMMEDIATE: statement('BEGIN IMMEDIATE'), DEFERRED: statement('BEGIN DEFERRED') };
-    this.commit = statement('COMMIT');
-    this.rollback = statement('ROLLBACK');
-    this.savepoint = statement('SAVEPOINT td_sync');
-    this.release = statement('RELEASE td_sync');
-    this.rollbackToSavepoint = statement('ROLLBACK TO td_sync');
-  }
+  constructor(private readonly db: Database) {}
 
   run<T>(begin: TransactionBegin, work: () => T): T {
     const nested = this.db.inTransaction;
-    (nested ? this.savepoint : this.begin[begin])().run();
+    this.statement(nested ? SAVEPOINT : begin === 'IMMEDIATE' ? BEGIN_IMMEDIATE : BEGIN_DEFERRED).run();
     try {
       const result = work();
-      (nested ? this.release : this.commit)().run();
+      this.statement(nested ? RELEASE : COMMIT).run();
       return result;
     } catch (error) {
       // SQLite may have rolled the whole transaction back already (a full disk, say): then there is nothing to undo.
       if (this.db.inTransaction) {
         if (nested) {
-          this.rollbackToSavepoint().run();
-          this.release().run();
+          this.statement(ROLLBACK_TO_SAVEPOINT).run();
+          this.statement(RELEASE).run();
         } else {
-          this.rollback().run();
+          this.statement(ROLLBACK).run();
         }
       }
       throw error;
     }
   }
+
+  private statement(kind: number): Statement {
+    return (this.prepared[kind] ??= this.db.prepare(STATEMENT_SQL[kind]));
+  }
 }
+
+const BEGIN_IMMEDIATE = 0;
+const BEGIN_DEFERRED = 1;
+const COMMIT = 2;
+const ROLLBACK = 3;
+const SAVEPOINT = 4;
+const RELEASE = 5;
+const ROLLBACK_TO_SAVEPOINT = 6;
+
+/** The statements a transaction may need, by kind. */
+const STATEMENT_SQL = ['BEGIN IMMEDIATE', 'BEGIN DEFERRED', 'COMMIT', 'ROLLBACK', 'SAVEPOINT td_sync', 'RELEASE td_sync', 'ROLLBACK TO td_sync'];
