@@ -1,6 +1,6 @@
 import { request as httpRequest, IncomingHttpHeaders } from 'node:http';
-import { gunzipSync } from 'node:zlib';
-import { OFF_LOOP_BYTES } from '../src/http/response-compression';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
+import { OFF_LOOP_BYTES, offLoopChunkBytes } from '../src/http/response-compression';
 import { createProject, makeEvents, push, startSyncTestServer } from './support/sync';
 import { Caller, createCaller, TestServer } from './support/test-server';
 
@@ -85,6 +85,8 @@ describe('Compression (PROTOCOL.md, round 2)', () => {
   it('sends a Buffer it keeps (a Swagger UI file), compressed off the loop, whole to every request', async () => {
     const plain = await wire(server, 'GET', '/docs/swagger-ui-bundle.js', {});
     expect(plain.bytes.length).toBeGreaterThan(OFF_LOOP_BYTES);
+    // Compressed into more than one chunk, so the chunks are joined: the other path than a pull page's.
+    expect(gzipSync(plain.bytes, { level: constants.Z_BEST_SPEED }).length).toBeGreaterThan(offLoopChunkBytes(plain.bytes.length));
     for (let i = 0; i < 3; i++) {
       const gzipped = await wire(server, 'GET', '/docs/swagger-ui-bundle.js', { 'accept-encoding': 'gzip' });
       expect(gzipped.headers['content-encoding']).toBe('gzip');
