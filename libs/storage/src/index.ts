@@ -17,6 +17,8 @@ export { isProjectId } from './project-id';
 export { readOpenFileLimit } from './open-file-limit';
 export { projectDatabaseBudget } from './project-database-budget';
 export { describeDatabase } from './postgres/describe-database';
+// A cluster's superuser work (databases made, dropped, taken out of service): the test harness's.
+export { PostgresClusterAdmin } from './postgres/postgres-cluster-admin';
 
 export type { User, NewUser } from './records/user';
 export type { ApiKey } from './records/api-key';

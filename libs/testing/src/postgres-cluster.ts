@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { PostgresClusterAdmin } from '@td-sync/storage';
 
 /** How to reach this worker's cluster as its superuser. */
 export interface PostgresCluster {
@@ -43,44 +43,30 @@ export function postgresCluster(): Promise<PostgresCluster> {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const cluster = await postgresCluster();
   const name = `td_sync_${randomBytes(6).toString('hex')}`;
-  await asSuperuser(cluster, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));
+  await adminOf(cluster).createDatabase(name);
   let dropping: Promise<void> | undefined;
   return {
     name,
     url: `postgres://${cluster.user}:${cluster.password}@127.0.0.1:${cluster.port}/${name}`,
     drop() {
-      dropping ??= asSuperuser(cluster, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+      dropping ??= adminOf(cluster).dropDatabase(name);
       return dropping;
     },
   };
 }
 
-/**
- * Takes database `name` out of service the way an outage does: no new
- * connection is allowed and every open one is ended, so the server's pool
- * finds nothing that answers. `allowConnections` puts it back.
- */
+/** Takes database `name` of this worker's cluster out of service, as an outage does (see PostgresClusterAdmin). */
 export async function refuseConnections(name: string): Promise<void> {
-  await asSuperuser(await postgresCluster(), async (client) => {
-    await client.query(`ALTER DATABASE ${client.escapeIdentifier(name)} ALLOW_CONNECTIONS false`);
-    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-  });
+  await adminOf(await postgresCluster()).refuseConnections(name);
 }
 
 /** Lets database `name` take connections again (after refuseConnections). */
 export async function allowConnections(name: string): Promise<void> {
-  await asSuperuser(await postgresCluster(), (client) => client.query(`ALTER DATABASE ${client.escapeIdentifier(name)} ALLOW_CONNECTIONS true`));
+  await adminOf(await postgresCluster()).allowConnections(name);
 }
 
-/** Runs `work` as the cluster's superuser on its `postgres` database, on a connection of its own. */
-async function asSuperuser(cluster: PostgresCluster, work: (client: Client) => Promise<unknown>): Promise<void> {
-  const client = new Client({ host: '127.0.0.1', port: cluster.port, user: cluster.user, password: cluster.password, database: 'postgres' });
-  await client.connect();
-  try {
-    await work(client);
-  } finally {
-    await client.end();
-  }
+function adminOf(cluster: PostgresCluster): PostgresClusterAdmin {
+  return new PostgresClusterAdmin({ host: '127.0.0.1', port: cluster.port, user: cluster.user, password: cluster.password });
 }
 
 function runningCluster(): Promise<PostgresCluster> | undefined {
