@@ -19,49 +19,42 @@ export type TransactionBegin = 'IMMEDIATE' | 'DEFERRED';
  */
 export class SqliteTransactionRunner {
   /**
-   * The statements compiled so far, by kind (see STATEMENT_SQL). One small
-   * array per connection rather than a closure per statement: a project
-   * database that churns through the open-database cache left those closures
-   * in V8's old space with the rest of its objects (docs/performance.md,
-   * Many projects).
+   * The statements compiled so far, by their SQL. One small object per
+   * connection rather than a closure per statement: a project database that
+   * churns through the open-database cache left those closures in V8's old
+   * space with the rest of its objects (docs/performance.md, Many projects).
    */
-  private readonly prepared: Array<Statement | undefined> = [];
+  private readonly prepared: Partial<Record<TransactionSql, Statement>> = {};
 
   constructor(private readonly db: Database) {}
 
   run<T>(begin: TransactionBegin, work: () => T): T {
     const nested = this.db.inTransaction;
-    this.statement(nested ? SAVEPOINT : begin === 'IMMEDIATE' ? BEGIN_IMMEDIATE : BEGIN_DEFERRED).run();
+    this.statement(nested ? 'SAVEPOINT td_sync' : BEGIN_SQL[begin]).run();
     try {
       const result = work();
-      this.statement(nested ? RELEASE : COMMIT).run();
+      this.statement(nested ? 'RELEASE td_sync' : 'COMMIT').run();
       return result;
     } catch (error) {
       // SQLite may have rolled the whole transaction back already (a full disk, say): then there is nothing to undo.
       if (this.db.inTransaction) {
         if (nested) {
-          this.statement(ROLLBACK_TO_SAVEPOINT).run();
-          this.statement(RELEASE).run();
+          this.statement('ROLLBACK TO td_sync').run();
+          this.statement('RELEASE td_sync').run();
         } else {
-          this.statement(ROLLBACK).run();
+          this.statement('ROLLBACK').run();
         }
       }
       throw error;
     }
   }
 
-  private statement(kind: number): Statement {
-    return (this.prepared[kind] ??= this.db.prepare(STATEMENT_SQL[kind]));
+  private statement(sql: TransactionSql): Statement {
+    return (this.prepared[sql] ??= this.db.prepare(sql));
   }
 }
 
-const BEGIN_IMMEDIATE = 0;
-const BEGIN_DEFERRED = 1;
-const COMMIT = 2;
-const ROLLBACK = 3;
-const SAVEPOINT = 4;
-const RELEASE = 5;
-const ROLLBACK_TO_SAVEPOINT = 6;
+const BEGIN_SQL = { IMMEDIATE: 'BEGIN IMMEDIATE', DEFERRED: 'BEGIN DEFERRED' } as const;
 
-/** The statements a transaction may need, by kind. */
-const STATEMENT_SQL = ['BEGIN IMMEDIATE', 'BEGIN DEFERRED', 'COMMIT', 'ROLLBACK', 'SAVEPOINT td_sync', 'RELEASE td_sync', 'ROLLBACK TO td_sync'];
+/** Every statement a transaction may need. */
+type TransactionSql = (typeof BEGIN_SQL)[TransactionBegin] | 'COMMIT' | 'ROLLBACK' | 'SAVEPOINT td_sync' | 'RELEASE td_sync' | 'ROLLBACK TO td_sync';
