@@ -1,11 +1,10 @@
 import { StorageConnection } from '@td-sync/storage';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expectError, http } from './support/http';
 import { expectFailureLogged } from './support/log-capture';
 import { MetricFamily, parsePrometheusText, sampleValue } from './support/prometheus-text';
-import { RawConnection, requestHead } from './support/raw-connection';
+import { bodyBytesInFlight, pushBodyHeldBack, untilBodyBytesInFlight } from './support/body-held-back';
 import { createProject, makeEvent, makeEvents, pull, push, startSyncTestServer } from './support/sync';
 import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
@@ -114,22 +113,12 @@ describeEachBackend('GET /metrics', (backend) => {
 
   it('reports the bytes of request bodies in flight, from admission until the request is done', async () => {
     const projectId = await createProject(server, owner);
-    const inFlight = async () => sampleValue(await scrape(server), 'td_sync_request_body_bytes_in_flight');
-    /** Polls until the gauge reads `bytes`: the server takes the head in on its own time. */
-    const reads = async (bytes: number) => {
-      for (let attempt = 0; (await inFlight()) !== bytes; attempt++) {
-        if (attempt === 200) throw new Error(`td_sync_request_body_bytes_in_flight never read ${bytes}`);
-        await sleep(25);
-      }
-    };
-    expect(await inFlight()).toBe(0);
+    expect(await bodyBytesInFlight(server.url)).toBe(0);
     // A push whose head is sent and whose 3000-byte body is held back holds its Content-Length...
-    const slow = await RawConnection.open(server.url);
-    await slow.write(requestHead('POST', `/v1/projects/${projectId}/sync/push`, 3000, { authorization: `Bearer ${owner.apiKey}` }));
-    await reads(3000);
+    const slow = await pushBodyHeldBack(server.url, owner.apiKey, projectId, 3000);
     // ...until its connection is gone.
     slow.destroy();
-    await reads(0);
+    await untilBodyBytesInFlight(server.url, 0);
   });
 
   it('reports the backend\'s connection figures: open project databases with SQLite, the pool with PostgreSQL', async () => {

@@ -1,9 +1,8 @@
 import { rmSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expectError, http } from './support/http';
 import { loginViaUserCode } from './support/login';
-import { parsePrometheusText, sampleValue } from './support/prometheus-text';
-import { RawConnection, requestHead } from './support/raw-connection';
+import { bodyBytesInFlight, pushBodyHeldBack } from './support/body-held-back';
+import type { RawConnection } from './support/raw-connection';
 import { spawnServer, SpawnedServer } from './support/spawned-server';
 
 /**
@@ -52,41 +51,20 @@ describe('large pushes on the scan thread (built server)', () => {
     return Number(new RegExp(`^td_sync_push_scans_total\\{on="${on}"\\} (\\d+)$`, 'm').exec(metrics.text)?.[1]);
   }
 
-  /**
-   * Another request's body in flight: a push whose head is sent and whose
-   * body is held back, so its Content-Length stays held in the in-flight
-   * budget (as a slow client's does) until the connection is dropped.
-   * Resolves once /metrics shows the server holding it.
-   */
-  async function bodyHeldBack(): Promise<RawConnection> {
-    const connection = await RawConnection.open(server.url);
-    await connection.write(requestHead('POST', `/v1/projects/${projectId}/sync/push`, 5000, { authorization: `Bearer ${apiKey}` }));
-    for (let attempt = 0; (await bodyBytesInFlight()) < 5000; attempt++) {
-      if (attempt === 200) throw new Error('the server never held the held-back body');
-      await sleep(25);
-    }
-    return connection;
-  }
-
-  async function bodyBytesInFlight(): Promise<number> {
-    const metrics = await http<string>(server.url, 'GET', '/metrics');
-    return sampleValue(parsePrometheusText(metrics.text), 'td_sync_request_body_bytes_in_flight');
-  }
-
   it('scans a large push that is the only body in flight on the event loop', async () => {
     const alone = await http<{ id: string }>(server.url, 'POST', '/v1/projects', { apiKey, body: { name: 'alone' } });
-    expect(await bodyBytesInFlight()).toBe(0);
+    expect(await bodyBytesInFlight(server.url)).toBe(0);
     const pushed = await http<{ accepted: number }>(server.url, 'POST', `/v1/projects/${alone.body.id}/sync/push`, { apiKey, body: pushBody('s0', 200) });
     expect(pushed.status).toBe(200);
     expect(pushed.body.accepted).toBe(200);
     expect({ thread: await scans('scan_thread'), loop: await scans('event_loop') }).toEqual({ thread: 0, loop: 1 });
-    expect(await bodyBytesInFlight()).toBe(0);
+    expect(await bodyBytesInFlight(server.url)).toBe(0);
   });
 
   describe('with another body in flight', () => {
     let held: RawConnection;
     beforeAll(async () => {
-      held = await bodyHeldBack();
+      held = await pushBodyHeldBack(server.url, apiKey, projectId, 5000);
     });
     afterAll(() => held.destroy());
 
