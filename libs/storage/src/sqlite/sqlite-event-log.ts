@@ -412,7 +412,8 @@ function prepare(db: Database, transactions: SqliteTransactionRunner): Statement
       const last = Number((later.insertMany ??= db.prepare(insertSql(ROWS_PER_INSERT))).run(INSERT_VALUES, batchValues).lastInsertRowid);
       for (let row = 0; row < ROWS_PER_INSERT; row++) serverSeqs[fresh[next + row]] = last - ROWS_PER_INSERT + 1 + row;
     }
-    // Holds nothing of this batch past it (its payloads are views of the request's body).
+    // Holds nothing of this batch past it (its payloads are views of the request's body; after a
+    // failed INSERT they stay until the next batch, views of a body released with its answer).
     if (next > 0) INSERT_VALUES.fill(undefined);
     for (; next < freshCount; next++) {
       const e = events[fresh[next]];
