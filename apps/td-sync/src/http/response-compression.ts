@@ -22,6 +22,10 @@ export const MIN_COMPRESSED_BYTES = 4096;
  */
 export const OFF_LOOP_BYTES = 64 * 1024;
 
+/** The bounds of offLoopChunkBytes: zlib's default chunk, and what one 1000-event page compresses into with room to spare. */
+const MIN_CHUNK_BYTES = 16 * 1024;
+const MAX_CHUNK_BYTES = 256 * 1024;
+
 /**
  * The output chunk of a compression on the thread pool, for an answer of
  * `answerBytes`: a quarter of it, from 16 KiB to 256 KiB. Each chunk is one
@@ -37,8 +41,6 @@ export const OFF_LOOP_BYTES = 64 * 1024;
 export function offLoopChunkBytes(answerBytes: number): number {
   return Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, Math.ceil(answerBytes / 4)));
 }
-const MIN_CHUNK_BYTES = 16 * 1024;
-const MAX_CHUNK_BYTES = 256 * 1024;
 
 /** JSON, HTML and text (the Prometheus exposition too): everything td-sync answers with a body. */
 const COMPRESSIBLE_TYPE = /^\s*(text\/|application\/(json|[^;]*\+json)\b)/i;
