@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './startup/no-allocation-site-pretenuring'; // before the first scavenge: requests' objects stay young (see there)
 import 'reflect-metadata';
 import './startup/nest-without-locale-data'; // before anything else loads Nest: 5 MB less resident (see there)
 import { runCli } from './cli/run-cli';

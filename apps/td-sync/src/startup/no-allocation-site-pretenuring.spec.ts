@@ -1,0 +1,44 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- jest.isolateModules gives a fresh copy of a module only to require */
+import { spawnSync } from 'node:child_process';
+import { NO_PRETENURING_FLAG } from './no-allocation-site-pretenuring';
+
+/**
+ * A fresh Node process that makes 400,000 objects from one object literal and
+ * keeps them all (V8 sees every one of them survive its scavenges), then
+ * reports whether one more object from that literal is made in the young
+ * generation. `flag`: set at run time first, as main.ts does.
+ */
+function literalAfterSurvivors(flag?: string): { young: boolean; kept: number } {
+  const script = `
+    ${flag ? `require('node:v8').setFlagsFromString(${JSON.stringify(flag)});` : ''}
+    const kept = [];
+    function make(i) { return { i, list: [i], name: 'x' + i }; }
+    for (let round = 0; round < 20; round++) for (let i = 0; i < 20000; i++) kept.push(make(i));
+    console.log(JSON.stringify({ young: %InYoungGeneration(make(1)), kept: kept.length }));
+  `;
+  const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--max-semi-space-size=4', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  expect(child.stderr).toBe('');
+  return JSON.parse(child.stdout) as { young: boolean; kept: number };
+}
+
+describe('no-allocation-site-pretenuring', () => {
+  it('is needed: once a literal\'s objects have survived, V8 makes its next ones in old space', () => {
+    expect(literalAfterSurvivors()).toEqual({ young: false, kept: 400_000 });
+  });
+
+  it('set at run time, before any scavenge, keeps that literal\'s new objects young', () => {
+    expect(literalAfterSurvivors(NO_PRETENURING_FLAG)).toEqual({ young: true, kept: 400_000 });
+  });
+
+  it('sets that flag as it loads (main.ts imports it first)', () => {
+    // The module object itself (an `import * as` would be a copy of its properties).
+    const v8 = require('node:v8') as typeof import('node:v8');
+    const setFlags = jest.spyOn(v8, 'setFlagsFromString').mockImplementation(() => undefined);
+    try {
+      jest.isolateModules(() => require('./no-allocation-site-pretenuring'));
+      expect(setFlags).toHaveBeenCalledWith(NO_PRETENURING_FLAG);
+    } finally {
+      setFlags.mockRestore();
+    }
+  });
+});
