@@ -483,7 +483,7 @@ describe('project databases closed and reopened through the checkpoint process',
   });
 
   onLinux("writes a fresh WAL's header in the checkpoint process, and closes out a quiet database's WAL after the idle delay", async () => {
-    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 }, 200);
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 }, { idleCheckpointMs: 200 });
     await databases.create(id(1));
     const first = await databases.get(id(1));
     insertEvent(first, 1);

@@ -12,7 +12,15 @@ import { removeProjectDirectory } from './project-directory';
 import { isProjectId } from './project-id';
 import { checkpointTruncate } from './sqlite-pragmas';
 import type { StorageOptions } from './storage-options';
-import { IDLE_CHECKPOINT_MS, WalCheckpointer } from './wal-checkpointer';
+import { CaughtUpWal, IDLE_CHECKPOINT_MS, WalCheckpointer } from './wal-checkpointer';
+
+/**
+ * The longest a project's commits wait while the checkpoint process starts
+ * its WAL afresh (see ProjectDatabases.restartWal). It copies a few frames
+ * and syncs twice, 2-5 ms on the development machine; a disk slower than
+ * that leaves the WAL to grow, as before, rather than hold pushes back.
+ */
+const RESTART_HOLD_MS = 25;
 
 /** Rounds of "free descriptors, try again" an open gets before its failure stands. */
 const DESCRIPTOR_RETRIES = 4;
@@ -82,6 +90,10 @@ export class ProjectDatabases {
    * finished yet, chained so the newest promise covers every earlier one.
    */
   private readonly closingOf = new Map<string, Promise<void>>();
+  /** See RESTART_HOLD_MS. */
+  private readonly restartHoldMs: number;
+  /** Projects whose commits wait while the checkpoint process starts their WAL afresh (see restartWal). */
+  private readonly commitHolds = new Map<string, Promise<void>>();
   /** Handles evicted or dropped and not closed yet: their descriptors are still in use. */
   private closingCount = 0;
   /** Opens that have been given room in the budget and not finished yet. */
@@ -105,10 +117,18 @@ export class ProjectDatabases {
    */
   constructor(
     private readonly options: StorageOptions,
-    /** How long after its last write a quiet database's WAL is checkpointed (see WalCheckpointer); shorter in tests. */
-    idleCheckpointMs = IDLE_CHECKPOINT_MS,
+    {
+      idleCheckpointMs = IDLE_CHECKPOINT_MS,
+      restartHoldMs = RESTART_HOLD_MS,
+    }: {
+      /** How long after its last write a quiet database's WAL is checkpointed (see WalCheckpointer); shorter in tests. */
+      idleCheckpointMs?: number;
+      /** The longest a project's commits wait for its WAL to start afresh (see restartWal); longer in tests, beside others on a busy machine. */
+      restartHoldMs?: number;
+    } = {},
   ) {
-    this.checkpointer = new WalCheckpointer(idleCheckpointMs);
+    this.restartHoldMs = restartHoldMs;
+    this.checkpointer = new WalCheckpointer(idleCheckpointMs, (wal) => this.restartWal(wal));
     this.dir = resolve(options.projectDataDir);
     this.limit = options.descriptorLimit !== undefined ? { descriptors: options.descriptorLimit, source: 'storage options' } : readOpenFileLimit();
     this.budget = projectDatabaseBudget(this.limit.descriptors, options.maxOpenProjects);
@@ -190,6 +210,37 @@ export class ProjectDatabases {
    */
   flushCheckpoints(): Promise<void> {
     return this.checkpointer.flush();
+  }
+
+  /**
+   * While the checkpoint process starts the project's WAL afresh, the
+   * promise its commits wait for (see restartWal); undefined otherwise.
+   * Never rejects.
+   */
+  commitsHeld(projectId: string): Promise<void> | undefined {
+    return this.commitHolds.get(projectId);
+  }
+
+  /**
+   * The checkpoint process has copied all of a long WAL but the frames added
+   * at the end of its work (see WalCheckpointer): the project's commits wait
+   * (commitsHeld; requests go on being served) while it copies those few and
+   * starts the WAL afresh, which it can only do while nothing is added. At
+   * most RESTART_HOLD_MS: should it take longer, commits go on (one that
+   * meets the checkpoint process's own commit waits for it, as for any lock)
+   * and the WAL may stay as it is until the next caught-up checkpoint.
+   */
+  private restartWal(wal: CaughtUpWal): void {
+    const projectId = basename(dirname(wal.path));
+    const entry = this.open.get(projectId);
+    if (!entry || entry.path !== wal.path || entry.file.dev !== wal.dev || entry.file.ino !== wal.ino) return;
+    if (this.commitHolds.has(projectId) || !entry.writable || !this.stillCurrent(entry)) return;
+    const hold = this.checkpointer.restart({ path: wal.path, ...entry.file }, this.restartHoldMs).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.commitHolds.set(projectId, hold);
+    void hold.then(() => this.commitHolds.delete(projectId));
   }
 
   get openCount(): number {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
+import { AUTOCHECKPOINT_SAFETY_NET_PAGES } from './open-project-database';
 
 /** How long writes to a database gather before its WAL is checkpointed. */
 const CHECKPOINT_DELAY_MS = 1000;
@@ -30,11 +31,33 @@ const CHECKPOINT_THREADS = 2;
 const CHECKPOINT_WAL_BYTES = 1024 * 1024;
 
 /**
+ * A WAL this long (20 MB at 8 KiB pages) that the checkpoint process has
+ * caught up with is started afresh, the server holding the database's
+ * commits back meanwhile (see WalCheckpointer): a quarter of the
+ * autocheckpoint safety net (AUTOCHECKPOINT_SAFETY_NET_PAGES), long enough
+ * that the pause comes seldom, short enough that the WAL never reaches the
+ * safety net between two checkpoints.
+ */
+export const RESTART_WAL_FRAMES = AUTOCHECKPOINT_SAFETY_NET_PAGES / 4;
+
+/**
  * A written database whose WAL stays below CHECKPOINT_WAL_BYTES is
  * checkpointed this long after its last write (Litestream's own default
  * checkpoint interval), and at shutdown.
  */
 export const IDLE_CHECKPOINT_MS = 60_000;
+
+/**
+ * A checkpoint round that starts with at most this many frames added since
+ * the round before has caught up with the server's commits: what it leaves
+ * (the frames added while it ran, as few) is a moment's work for the round
+ * that restarts the WAL while the server holds its commits back (see
+ * WalCheckpointer.restart).
+ */
+const CAUGHT_UP_FRAMES = 64;
+
+/** Checkpoint rounds at most per request, should the server's commits outpace them. */
+const MAX_CATCH_UP_ROUNDS = 4;
 
 /**
  * One thread of the checkpoint process. Requests, each for one database path,
@@ -65,6 +88,10 @@ export const IDLE_CHECKPOINT_MS = 60_000;
  *   opened for it and closed, which closes the database out when nobody
  *   else has it open. `force`d, at once; otherwise at once only for a WAL
  *   past CHECKPOINT_WAL_BYTES, else after IDLE_CHECKPOINT_MS without writes.
+ *   Run at once, it checkpoints again while the server's commits add frames
+ *   (catchUp), and answers with the WAL's length and whether it caught up;
+ *   with `restart` (the server holding its commits back), it then starts a
+ *   caught-up WAL afresh (restartWal).
  *
  * Urgent requests (holds, releases, a checkpoint before a close) overtake
  * background ones, one request per turn of the thread's event loop. On `stop`
@@ -74,6 +101,8 @@ export const IDLE_CHECKPOINT_MS = 60_000;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { sqlitePath, checkpointWalBytes, idleCheckpointMs } = workerData;
+const CAUGHT_UP_FRAMES = ${CAUGHT_UP_FRAMES};
+const MAX_CATCH_UP_ROUNDS = ${MAX_CATCH_UP_ROUNDS};
 const Database = require(sqlitePath);
 const { existsSync, statSync, unlinkSync } = require('node:fs');
 function identity(path) {
@@ -160,8 +189,8 @@ function run(item) {
     }
     default:
       if (!same(identity(item.path), item)) return {};
-      if (item.force || walBytes(item.path) >= checkpointWalBytes) checkpoint(item.path, item);
-      else noteWritten(item.path, { dev: item.dev, ino: item.ino });
+      if (item.force || walBytes(item.path) >= checkpointWalBytes) return checkpoint(item.path, item, item.restart) ?? {};
+      noteWritten(item.path, { dev: item.dev, ino: item.ino });
       return {};
   }
 }
@@ -169,26 +198,76 @@ function noteWritten(path, file) {
   const entry = dirty.get(path);
   dirty.set(path, { file, writtenAt: Date.now(), wal: entry && same(entry.file, file) ? entry.wal : undefined });
 }
-/** Checkpoints through the held database's writer, or closes the database out when nobody here holds it. */
-function checkpoint(path, file) {
+/**
+ * Checkpoints through the held database's writer, or closes the database out
+ * when nobody here holds it; returns what catchUp found (undefined when the
+ * file is no longer the one asked about). With \`restart\`, a WAL it has
+ * caught up with is started afresh (restartWal).
+ */
+function checkpoint(path, file, restart) {
   dirty.delete(path);
   const holder = held.get(path);
-  if (!holder || !same(holder.file, file)) return closeOut(path, file);
+  if (!holder || !same(holder.file, file)) return closeOut(path, file, restart);
   holder.writer ??= new Database(path, { fileMustExist: true, timeout: 0 });
-  holder.writer.pragma('wal_checkpoint(PASSIVE)');
+  return checkpointThrough(holder.writer, restart);
 }
 /**
  * Opens and closes the database, checkpointing it: the last connection to
  * close also deletes its -wal and -shm.
  */
-function closeOut(path, file) {
+function closeOut(path, file, restart) {
   dirty.delete(path);
-  if (!same(identity(path), file)) return;
+  if (!same(identity(path), file)) return undefined;
   const db = new Database(path, { fileMustExist: true, timeout: 0 });
   try {
-    if (same(identity(path), file)) db.pragma('wal_checkpoint(PASSIVE)');
+    return same(identity(path), file) ? checkpointThrough(db, restart) : undefined;
   } finally {
     db.close();
+  }
+}
+function checkpointThrough(db, restart) {
+  const result = catchUp(db);
+  return restart && result.caughtUp ? { ...result, restarted: restartWal(db) } : result;
+}
+/**
+ * PASSIVE checkpoints, one after another while the server keeps committing:
+ * each copies what the last left (the frames added while it synced), so they
+ * get shorter, until one starts with at most CAUGHT_UP_FRAMES new frames or
+ * MAX_CATCH_UP_ROUNDS have run. Returns the WAL's length in frames and
+ * whether it is caught up: fully copied, with at most a few frames added
+ * since, few enough to copy in a moment while the server holds its commits
+ * back (see WalCheckpointer).
+ */
+function catchUp(db) {
+  let previous;
+  for (let round = 1; ; round++) {
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    const walFrames = result.log;
+    // Busy: another connection is checkpointing. Not all copied: a reader still needs older frames (a long read, Litestream).
+    if (result.busy !== 0 || result.checkpointed !== walFrames) return { walFrames, caughtUp: false };
+    // Fewer frames than before: the server started the WAL afresh meanwhile.
+    const added = previous === undefined ? walFrames : walFrames - previous;
+    if (added <= CAUGHT_UP_FRAMES) return { walFrames, caughtUp: true };
+    if (round === MAX_CATCH_UP_ROUNDS) return { walFrames, caughtUp: false };
+    previous = walFrames;
+  }
+}
+/**
+ * Starts a WAL that is all copied afresh, with a commit that changes nothing
+ * (the schema version rewritten as it is): SQLite restarts the WAL at the
+ * first commit that finds it all copied, and this one writes the new header
+ * and syncs it here instead of in the server's next commit. Only while the
+ * server holds its commits back (see WalCheckpointer.restart): otherwise one
+ * of them would have added frames since. Returns whether it committed; a
+ * writer or reader in the way (busy) leaves the WAL as it is.
+ */
+function restartWal(db) {
+  try {
+    db.pragma('synchronous = 1');
+    db.transaction(() => db.pragma('user_version = ' + Number(db.pragma('user_version', { simple: true })))).immediate();
+    return true;
+  } catch {
+    return false;
   }
 }
 function hold({ path, prime }) {
@@ -318,6 +397,21 @@ interface Reply {
   failure?: string;
   /** To a hold: the file the checkpoint process now holds open (absent: it does not). */
   held?: FileIdentity;
+  /** To a checkpoint run at once: the WAL's length in frames (pages) when it ended. */
+  walFrames?: number;
+  /** To a checkpoint run at once: whether it copied every frame but a few added at its end (see catchUp in WORKER_SOURCE). */
+  caughtUp?: boolean;
+  /** To a checkpoint asked to restart the WAL: whether it did (see restartWal in WORKER_SOURCE). */
+  restarted?: boolean;
+}
+
+/**
+ * A database whose WAL the checkpoint process has nearly caught up with (see
+ * WalCheckpointer.flush): one to start afresh (WalCheckpointer.restart).
+ */
+export interface CaughtUpWal extends DatabaseFile {
+  /** The WAL's length in frames when the checkpoint process last looked. */
+  walFrames: number;
 }
 
 /** Device and inode of a file. */
@@ -332,7 +426,7 @@ export interface DatabaseFile extends FileIdentity {
 }
 
 /** One request to the checkpoint process (see WORKER_SOURCE). */
-type Request = { kind: 'checkpoint'; path: string; dev: number; ino: number; force: boolean } | { kind: 'hold'; path: string; prime: boolean } | { kind: 'release'; path: string };
+type Request = { kind: 'checkpoint'; path: string; dev: number; ino: number; force: boolean; restart?: boolean } | { kind: 'hold'; path: string; prime: boolean } | { kind: 'release'; path: string };
 
 /**
  * Checkpoints project databases in a child process, and holds them open there
@@ -357,6 +451,22 @@ type Request = { kind: 'checkpoint'; path: string; dev: number; ino: number; for
  * a database (out of descriptors, not running), the server settles it first
  * (`settle`: a checkpoint, urgent) and closes it itself, as before.
  *
+ * A checkpoint through another connection copies every frame but cannot
+ * start the WAL afresh: SQLite restarts a WAL at the first commit that finds
+ * all of it copied, and under steady commits there is always a frame newer
+ * than the last checkpoint. Such a WAL grew until a commit of the server's
+ * crossed the autocheckpoint safety net and copied and synced a second's
+ * frames on the event loop (55-65 ms every 1.1 s with 32 clients pushing
+ * single events to one project). So a checkpoint asked for at once repeats
+ * until it has caught up with the commits (catchUp in WORKER_SOURCE), and
+ * for a WAL past RESTART_WAL_FRAMES `onCaughtUp` is told: the server holds
+ * that database's commits back for a moment (see ProjectDatabases) and asks
+ * for `restart`: the checkpoint process copies the few frames left, starts
+ * the WAL afresh with a commit of its own and syncs its header, and the
+ * event loop does none of it. (Copying those frames through the server's
+ * connection instead cost the event loop 1.5-4 ms each time, and 7-15 ms
+ * where a 1000-event push had landed in between.)
+ *
  * A process, not a worker thread: a connection that SQLite closes while
  * another connection of the same process holds locks on the file keeps its
  * descriptor open (closing it would drop that process's POSIX locks), and
@@ -373,6 +483,8 @@ export class WalCheckpointer {
   private child: ChildProcess | undefined;
   /** Files written since their last checkpoint was asked for, by path. */
   private readonly pending = new Map<string, DatabaseFile>();
+  /** Per path, the answer (and what follows on it) to the checkpoint last sent for it, while awaited (see flush). */
+  private readonly checkpointing = new Map<string, Promise<void>>();
   /** Per path, the answers still awaited from the child for it. */
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
   /** Per request awaiting its answer, how to resolve it and the process it was sent to. */
@@ -384,8 +496,15 @@ export class WalCheckpointer {
   private nextId = 0;
   private stopped = false;
 
-  /** `idleCheckpointMs`: see IDLE_CHECKPOINT_MS (shorter in tests). */
-  constructor(private readonly idleCheckpointMs = IDLE_CHECKPOINT_MS) {}
+  /**
+   * `idleCheckpointMs`: see IDLE_CHECKPOINT_MS (shorter in tests).
+   * `onCaughtUp`: told of a WAL past RESTART_WAL_FRAMES that a checkpoint has
+   * caught up with, to be started afresh (see flush and restart).
+   */
+  constructor(
+    private readonly idleCheckpointMs = IDLE_CHECKPOINT_MS,
+    private readonly onCaughtUp: (wal: CaughtUpWal) => void = () => undefined,
+  ) {}
 
   /** Notes that the database `file` has new WAL content. */
   written(file: DatabaseFile): void {
@@ -397,15 +516,73 @@ export class WalCheckpointer {
   /**
    * Sends everything noted so far to be checkpointed; resolves when the
    * checkpoint process has dealt with it. `force`: checkpoint it all now,
-   * whatever the size of the WAL (see CHECKPOINT_WAL_BYTES).
+   * whatever the size of the WAL (see CHECKPOINT_WAL_BYTES). A WAL past
+   * RESTART_WAL_FRAMES that a checkpoint caught up with is passed to
+   * `onCaughtUp` as soon as its answer is in.
+   *
+   * A database whose last checkpoint is still under way is sent again only
+   * once that one is answered: the checkpoint process would only queue the
+   * second behind it (each running up to MAX_CATCH_UP_ROUNDS rounds, a sync
+   * or two each), and a restart behind both. Under a steady stream of small
+   * pushes the early checkpoints (every 8 MB or so) came faster than that.
    */
   async flush(force = false): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size === 0 || this.stopped) return;
-    const files = [...this.pending.values()];
-    this.pending.clear();
-    await Promise.all(this.send(files.map((file) => ({ kind: 'checkpoint', force, ...file })), false));
+    const ready: DatabaseFile[] = [];
+    const busy: string[] = [];
+    for (const file of this.pending.values()) {
+      if (this.checkpointing.has(file.path)) busy.push(file.path);
+      else ready.push(file);
+    }
+    for (const file of ready) this.pending.delete(file.path);
+    await Promise.all([...this.checkpoint(ready, force), ...busy.map((path) => this.checkpointing.get(path)?.then(() => this.flushOne(path, force)))]);
+  }
+
+  /** Sends `files` to be checkpointed; one promise per file, resolved once its answer is in and acted on. */
+  private checkpoint(files: DatabaseFile[], force: boolean): Array<Promise<void>> {
+    const answers = this.send(files.map((file) => ({ kind: 'checkpoint', force, ...file })), false);
+    return answers.map((answer, i) => {
+      const { path } = files[i];
+      const done = answer.then((reply) => this.caughtUp(files[i], reply));
+      this.checkpointing.set(path, done);
+      void done.then(() => {
+        if (this.checkpointing.get(path) === done) this.checkpointing.delete(path);
+      });
+      return done;
+    });
+  }
+
+  /**
+   * After a checkpoint of `path` was answered: what was noted for it since
+   * is sent, unless another flush has sent it meanwhile (then its answer
+   * covers this one).
+   */
+  private async flushOne(path: string, force: boolean): Promise<void> {
+    const sentSince = this.checkpointing.get(path);
+    if (sentSince) return sentSince;
+    const file = this.pending.get(path);
+    if (!file || this.stopped) return;
+    this.pending.delete(path);
+    await Promise.all(this.checkpoint([file], force));
+  }
+
+  /**
+   * Checkpoints `file` at once (urgent) and starts its WAL afresh if that
+   * leaves it all copied, which only holds while nothing else writes to it:
+   * the caller holds its commits back until this resolves. Resolves with
+   * whether the WAL was restarted, false after `timeoutMs` without an answer
+   * (the checkpoint process may still restart it after that: a commit of the
+   * server's that meets its commit waits for it, as for any lock, and one
+   * that comes first makes its restart give up, busy).
+   */
+  restart(file: DatabaseFile, timeoutMs: number): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    const [answer] = this.send([{ kind: 'checkpoint', force: true, restart: true, ...file }], true);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    return Promise.race([answer.then((reply) => reply.restarted === true), late]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -513,6 +690,16 @@ export class WalCheckpointer {
       if (error) for (const { id } of items) this.answer({ id, failure: error.message });
     });
     return items.map(({ answered }) => answered);
+  }
+
+  private caughtUp(file: DatabaseFile, { caughtUp, walFrames }: Reply): void {
+    if (!caughtUp || walFrames === undefined || walFrames < RESTART_WAL_FRAMES) return;
+    try {
+      this.onCaughtUp({ ...file, walFrames });
+    } catch (error) {
+      // A flush is often not awaited by anyone: what fails here must not become an unhandled rejection.
+      this.logger.warn(`starting the WAL of ${file.path} afresh failed: ${(error as Error).message}`);
+    }
   }
 
   private answer(reply: Reply): void {

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROJECT_PAGE_SIZE } from '../open-project-database';
 import { ProjectDatabases } from '../project-databases';
 import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
@@ -11,6 +12,9 @@ import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
 import { SqliteProjectsRepository } from './sqlite-projects.repository';
 import { SqliteServerDatabase } from './sqlite-server-database';
 import { SqliteUsersRepository } from './sqlite-users.repository';
+import { RESTART_WAL_FRAMES } from '../wal-checkpointer';
+
+const onLinux = process.platform === 'linux' ? it : it.skip;
 
 class Refused extends Error {}
 
@@ -49,8 +53,9 @@ describe('SqliteEventStore (real databases)', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'td-sync-event-store-'));
     server = await SqliteServerDatabase.open(join(dir, 'server.db'));
-    // One open project at a time: creating a second one closes the first.
-    databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: join(dir, 'projects'), maxOpenProjects: 1 });
+    // One open project at a time: creating a second one closes the first. A WAL restart may hold commits
+    // long enough for the checkpoint process to finish on a machine busy with other specs.
+    databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: join(dir, 'projects'), maxOpenProjects: 1 }, { restartHoldMs: 10_000 });
     memberships = new SqliteMembershipsRepository(server.connection);
     projects = new SqliteProjectsRepository(server.connection, databases);
     store = new SqliteEventStore(databases, memberships, new SqliteEventLog());
@@ -143,6 +148,64 @@ describe('SqliteEventStore (real databases)', () => {
     expect(flushes).toHaveBeenCalledTimes(1);
     await databases.flushCheckpoints();
     expect(await eventCount()).toBe(7);
+  });
+
+  it('counts the pages a small push writes whole, not only its rows: single-event pushes ask for the checkpoints early too', async () => {
+    const flushes = jest.spyOn(databases, 'flushCheckpoints');
+    const single = (n: number): PushBatch => ({ ...batch, events: [{ ...batch.events[0], clientActionId: n, entityId: `td-${n}` }] });
+    // Each counts for one to two pages of WAL (at 8 KiB), where its row alone is a few hundred bytes.
+    const atLeastPushes = Math.floor(EARLY_CHECKPOINT_BYTES / (2 * PROJECT_PAGE_SIZE));
+    const atMostPushes = Math.ceil(EARLY_CHECKPOINT_BYTES / PROJECT_PAGE_SIZE);
+    let pushes = 0;
+    while (flushes.mock.calls.length === 0 && pushes <= atMostPushes) await store.append(project, owner, single(++pushes), TIME, atLeast('writer'));
+    expect(flushes).toHaveBeenCalledTimes(1);
+    expect(pushes).toBeGreaterThan(atLeastPushes);
+    await databases.flushCheckpoints();
+    expect(await eventCount()).toBe(pushes);
+  });
+
+  onLinux('starts a busy WAL afresh under steady pushes: the checkpoint process catches up with them, then restarts it while the project\'s commits wait', async () => {
+    const single = (n: number): PushBatch => ({ ...batch, events: [{ ...batch.events[0], clientActionId: n, entityId: `td-${n}` }] });
+    const wal = join(dir, 'projects', project, 'events.db-wal');
+    /** The WAL header's salts: starting the WAL afresh writes new ones. */
+    const walSalts = () => readFileSync(wal).subarray(16, 24).toString('hex');
+    // A WAL longer than RESTART_WAL_FRAMES (3,000 rows of 4 KB, a page each), written in one go, before any checkpoint.
+    const db = await databases.get(project);
+    const insert = db.prepare(
+      `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+       VALUES ('dev-0', 'ses-0', ?, 'create', 'issues', 'td-0', ?, ?, ?)`,
+    );
+    const filler = JSON.stringify({ filler: 'x'.repeat(4000) });
+    db.transaction(() => Array.from({ length: 3000 }, (_, i) => insert.run(i, filler, TIME, TIME)))();
+    expect(statSync(wal).size).toBeGreaterThan(RESTART_WAL_FRAMES * PROJECT_PAGE_SIZE);
+    const saltsBefore = walSalts();
+
+    // Single-event pushes go on, one after another, while the checkpoint process works: a checkpoint
+    // through another connection never finds all of that WAL copied, so on its own it never starts over.
+    // It repeats its rounds until one starts with few new frames; on a machine busy with other specs
+    // that may take more than one checkpoint (as the server asks for one every second or so).
+    let pushes = 0;
+    let held: Promise<void> | undefined;
+    for (let checkpoints = 0; checkpoints < 5 && !held; checkpoints++) {
+      databases.written(project);
+      let flushed = false;
+      void databases.flushCheckpoints().then(() => (flushed = true));
+      while (!flushed) {
+        await store.append(project, owner, single(++pushes), TIME, atLeast('writer'));
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      held = databases.commitsHeld(project);
+    }
+    expect(pushes).toBeGreaterThan(1);
+
+    // It caught up: the project's commits wait while it copies the last frames and starts the WAL afresh.
+    expect(held).toBeDefined();
+    const duringHold = store.append(project, owner, single(++pushes), TIME, atLeast('writer'));
+    await held;
+    expect((await duringHold).accepted).toBe(1);
+    expect(databases.commitsHeld(project)).toBeUndefined();
+    expect(walSalts()).not.toBe(saltsBefore);
+    expect(await eventCount()).toBe(3000 + pushes);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { statSync } from 'node:fs';
+import { PROJECT_PAGE_SIZE } from '../open-project-database';
 import { ProjectDatabaseMissingError } from '../project-database-missing-error';
 import { ProjectDatabases } from '../project-databases';
 import type { AccessDecision } from '../repositories/access-decision';
@@ -8,20 +9,30 @@ import { SqliteEventLog } from './sqlite-event-log';
 import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
 
 /**
- * How many bytes of new rows make the store ask for the background
- * checkpoints at once rather than at the checkpointer's next tick (about a
- * second after the first write). 1000-event pushes write 50-80 MB of WAL a
- * second to one project: within that second the WAL would cross SQLite's
- * own autocheckpoint (AUTOCHECKPOINT_SAFETY_NET_PAGES: 80 MB at 8 KiB pages,
- * 40 MB in a database made with 4 KiB), which then copies and syncs all of
- * it inside a commit, on the event loop (100-300 ms, about 1.2 ms of CPU per
- * push). At a fifth of the smaller, the checkpoint process keeps up, and the
- * event loop never runs one.
+ * How many bytes of WAL (as estimated from the rows written) make the store
+ * ask for the background checkpoints at once rather than at the
+ * checkpointer's next tick (about a second after the first write).
+ * 1000-event pushes write 50-80 MB of WAL a second to one project, and
+ * single-event pushes from 32 clients about 75 MB: within that second the WAL
+ * would cross SQLite's own autocheckpoint (AUTOCHECKPOINT_SAFETY_NET_PAGES:
+ * 80 MB at 8 KiB pages, 40 MB in a database made with 4 KiB), which then
+ * copies and syncs all of it inside a commit, on the event loop (55-300 ms,
+ * about 1.2 ms of CPU per 1000-event push). At a fifth of the smaller, the
+ * checkpoint process keeps up, and the event loop never runs one.
  */
 export const EARLY_CHECKPOINT_BYTES = 8 * 1024 * 1024;
 
 /** A row's columns besides its payload, and its index entries, in bytes: roughly. */
 const ROW_OVERHEAD_BYTES = 200;
+
+/**
+ * The WAL a push writes besides its rows: a commit writes each page it
+ * touched whole, and a small push's rows and index entries dirty pages of
+ * their own (measured: 1.5 WAL frames per single-event push, grouped or not,
+ * at 8 and 32 clients). Without it, single-event pushes were counted at a
+ * thirtieth of the WAL they write, and the safety net ran on the event loop.
+ */
+const PUSH_OVERHEAD_BYTES = 1.5 * PROJECT_PAGE_SIZE;
 
 /** A push waiting for its group's commit. */
 interface PendingAppend {
@@ -33,7 +44,7 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-/** The pushes to one open project database that arrived in one turn of the event loop. */
+/** The pushes to one open project database that arrived in one turn of the event loop (or while its commits were held). */
 interface AppendGroup {
   projectId: string;
   db: Database;
@@ -64,7 +75,10 @@ interface AppendGroup {
  * back alone. A push alone in its turn is committed as before. The handle is
  * checked again at commit, in the same stretch: should it have been closed
  * or replaced meanwhile (evicted, its file restored), the group's pushes take
- * their own way, ungrouped (open the database, check, append at once).
+ * their own way, ungrouped (open the database, check, append at once). While
+ * the checkpoint process starts the database's WAL afresh (a few ms, a few
+ * times a second at most: ProjectDatabases.commitsHeld), a group waits, still
+ * open to the pushes that arrive, and commits once it is done.
  */
 export class SqliteEventStore extends EventStore {
   private readonly groups = new Map<Database, AppendGroup>();
@@ -143,7 +157,14 @@ export class SqliteEventStore extends EventStore {
     return this.databases.get(projectId);
   }
 
-  private commit({ projectId, db, appends }: AppendGroup): void {
+  private commit(group: AppendGroup): void {
+    const { projectId, db, appends } = group;
+    // The checkpoint process is starting this database's WAL afresh: the group waits, and pushes arriving meanwhile join it.
+    const held = this.databases.commitsHeld(projectId);
+    if (held) {
+      void held.then(() => this.commit(group));
+      return;
+    }
     this.groups.delete(db);
     if (this.databases.openHandle(projectId) !== db) {
       for (const { userId, batch, serverTimestamp, decision, resolve, reject } of appends) {
@@ -183,14 +204,14 @@ export class SqliteEventStore extends EventStore {
     if (accepted === 0) return;
     this.databases.written(projectId);
     const { events } = batch;
-    let bytes = 0;
+    let bytes = PUSH_OVERHEAD_BYTES;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       // Never `payload` when the bytes are there: reading it decodes them.
       bytes += (event.payloadByteLength ?? event.payloadBytes?.length ?? event.payload.length) + ROW_OVERHEAD_BYTES;
     }
-    // Rejected events (duplicates, empty entity_ids) wrote nothing: count the accepted share.
-    this.unflushedBytes += accepted === events.length ? bytes : (bytes * accepted) / events.length;
+    // Rejected events (duplicates, empty entity_ids) wrote nothing: count the accepted share (and the pages, as some were written).
+    this.unflushedBytes += accepted === events.length ? bytes : PUSH_OVERHEAD_BYTES + ((bytes - PUSH_OVERHEAD_BYTES) * accepted) / events.length;
     if (this.unflushedBytes >= EARLY_CHECKPOINT_BYTES) {
       this.unflushedBytes = 0;
       void this.databases.flushCheckpoints();
