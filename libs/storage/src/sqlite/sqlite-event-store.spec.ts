@@ -5,7 +5,7 @@ import { PROJECT_PAGE_SIZE } from '../open-project-database';
 import { ProjectDatabases } from '../project-databases';
 import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
-import type { PushBatch } from '../repositories/event-store';
+import type { AppendResult, PushBatch } from '../repositories/event-store';
 import { SqliteEventLog } from './sqlite-event-log';
 import { EARLY_CHECKPOINT_BYTES, SqliteEventStore } from './sqlite-event-store';
 import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
@@ -169,43 +169,64 @@ describe('SqliteEventStore (real databases)', () => {
     const wal = join(dir, 'projects', project, 'events.db-wal');
     /** The WAL header's salts: starting the WAL afresh writes new ones. */
     const walSalts = () => readFileSync(wal).subarray(16, 24).toString('hex');
-    // A WAL longer than RESTART_WAL_FRAMES (3,000 rows of 4 KB, a page each), written in one go, before any checkpoint.
     const db = await databases.get(project);
     const insert = db.prepare(
       `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
        VALUES ('dev-0', 'ses-0', ?, 'create', 'issues', 'td-0', ?, ?, ?)`,
     );
     const filler = JSON.stringify({ filler: 'x'.repeat(4000) });
-    db.transaction(() => Array.from({ length: 3000 }, (_, i) => insert.run(i, filler, TIME, TIME)))();
-    expect(statSync(wal).size).toBeGreaterThan(RESTART_WAL_FRAMES * PROJECT_PAGE_SIZE);
-    const saltsBefore = walSalts();
+    let rowsWritten = 0;
+    /** Makes the WAL longer than RESTART_WAL_FRAMES: 3,000 rows of 4 KB, a page each, in one commit. */
+    const lengthenWal = () => db.transaction(() => Array.from({ length: 3000 }, () => insert.run(rowsWritten++, filler, TIME, TIME)))();
 
-    // Single-event pushes go on, one after another, while the checkpoint process works: a checkpoint
-    // through another connection never finds all of that WAL copied, so on its own it never starts over.
-    // It repeats its rounds until one starts with few new frames; on a machine busy with other specs
-    // that may take more than one checkpoint (as the server asks for one every second or so).
+    // Single-event pushes go on, always four in flight (a commit at every turn of the event loop), while the
+    // checkpoint process works: a checkpoint through another connection never finds all of that WAL copied,
+    // so on its own it never starts over. It repeats its rounds until one starts with few new frames; on a
+    // machine busy with other specs that may take more than one checkpoint (the server asks for one every
+    // second or so), and should the pushes pause long enough for SQLite to start the WAL over by itself, it
+    // is made long again.
     let pushes = 0;
+    const pushed: Array<Promise<AppendResult>> = [];
+    const push = () => {
+      const appended = store.append(project, owner, single(++pushes), TIME, atLeast('writer'));
+      pushed.push(appended);
+      return appended;
+    };
+    let salts = '';
     let held: Promise<void> | undefined;
+    let duringHold: Promise<AppendResult> | undefined;
     for (let checkpoints = 0; checkpoints < 5 && !held; checkpoints++) {
+      if (walSalts() !== salts) lengthenWal();
+      expect(statSync(wal).size).toBeGreaterThan(RESTART_WAL_FRAMES * PROJECT_PAGE_SIZE);
+      salts = walSalts();
       databases.written(project);
       let flushed = false;
-      void databases.flushCheckpoints().then(() => (flushed = true));
+      void databases.flushCheckpoints().then(() => {
+        flushed = true;
+        held = databases.commitsHeld(project);
+        if (held) duringHold = push();
+      });
+      const inFlight = new Set<Promise<AppendResult>>();
       while (!flushed) {
-        await store.append(project, owner, single(++pushes), TIME, atLeast('writer'));
-        await new Promise((resolve) => setTimeout(resolve, 1));
+        while (inFlight.size < 4) {
+          const appended = push();
+          inFlight.add(appended);
+          void appended.finally(() => inFlight.delete(appended));
+        }
+        await Promise.race(inFlight);
       }
-      held = databases.commitsHeld(project);
+      await Promise.all(inFlight);
     }
-    expect(pushes).toBeGreaterThan(1);
 
-    // It caught up: the project's commits wait while it copies the last frames and starts the WAL afresh.
+    // It caught up: the project's commits waited while it copied the last frames and started the WAL afresh.
     expect(held).toBeDefined();
-    const duringHold = store.append(project, owner, single(++pushes), TIME, atLeast('writer'));
     await held;
-    expect((await duringHold).accepted).toBe(1);
     expect(databases.commitsHeld(project)).toBeUndefined();
-    expect(walSalts()).not.toBe(saltsBefore);
-    expect(await eventCount()).toBe(3000 + pushes);
+    expect((await duringHold)?.accepted).toBe(1);
+    expect(walSalts()).not.toBe(salts);
+    // Every push made before, during and after the hold was stored.
+    expect((await Promise.all(pushed)).map(({ accepted }) => accepted)).toEqual(pushed.map(() => 1));
+    expect(await eventCount()).toBe(rowsWritten + pushes);
   });
 });
 
