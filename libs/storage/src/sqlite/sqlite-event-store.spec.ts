@@ -12,7 +12,7 @@ import { SqliteMembershipsRepository } from './sqlite-memberships.repository';
 import { SqliteProjectsRepository } from './sqlite-projects.repository';
 import { SqliteServerDatabase } from './sqlite-server-database';
 import { SqliteUsersRepository } from './sqlite-users.repository';
-import { RESTART_WAL_FRAMES } from '../wal-checkpointer';
+import { RESTART_WAL_FRAMES, WalCheckpointer } from '../wal-checkpointer';
 
 const onLinux = process.platform === 'linux' ? it : it.skip;
 
@@ -164,11 +164,13 @@ describe('SqliteEventStore (real databases)', () => {
     expect(await eventCount()).toBe(pushes);
   });
 
-  onLinux('starts a busy WAL afresh under steady pushes: the checkpoint process catches up with them, then restarts it while the project\'s commits wait', async () => {
+  /**
+   * The project, its WAL made long, written by steady single-event pushes (always four in
+   * flight: a commit at every turn of the event loop) while the checkpoint process works.
+   */
+  async function busyProject() {
     const single = (n: number): PushBatch => ({ ...batch, events: [{ ...batch.events[0], clientActionId: n, entityId: `td-${n}` }] });
     const wal = join(dir, 'projects', project, 'events.db-wal');
-    /** The WAL header's salts: starting the WAL afresh writes new ones. */
-    const walSalts = () => readFileSync(wal).subarray(16, 24).toString('hex');
     const db = await databases.get(project);
     const insert = db.prepare(
       `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
@@ -176,15 +178,6 @@ describe('SqliteEventStore (real databases)', () => {
     );
     const filler = JSON.stringify({ filler: 'x'.repeat(4000) });
     let rowsWritten = 0;
-    /** Makes the WAL longer than RESTART_WAL_FRAMES: 3,000 rows of 4 KB, a page each, in one commit. */
-    const lengthenWal = () => db.transaction(() => Array.from({ length: 3000 }, () => insert.run(rowsWritten++, filler, TIME, TIME)))();
-
-    // Single-event pushes go on, always four in flight (a commit at every turn of the event loop), while the
-    // checkpoint process works: a checkpoint through another connection never finds all of that WAL copied,
-    // so on its own it never starts over. It repeats its rounds until one starts with few new frames; on a
-    // machine busy with other specs that may take more than one checkpoint (the server asks for one every
-    // second or so), and should the pushes pause long enough for SQLite to start the WAL over by itself, it
-    // is made long again.
     let pushes = 0;
     const pushed: Array<Promise<AppendResult>> = [];
     const push = () => {
@@ -192,30 +185,59 @@ describe('SqliteEventStore (real databases)', () => {
       pushed.push(appended);
       return appended;
     };
+    return {
+      push,
+      /** The WAL header's salts: starting the WAL afresh writes new ones. */
+      walSalts: () => readFileSync(wal).subarray(16, 24).toString('hex'),
+      /** Makes the WAL longer than RESTART_WAL_FRAMES: 3,000 rows of 4 KB, a page each, in one commit. */
+      lengthenWal() {
+        db.transaction(() => Array.from({ length: 3000 }, () => insert.run(rowsWritten++, filler, TIME, TIME)))();
+        expect(statSync(wal).size).toBeGreaterThan(RESTART_WAL_FRAMES * PROJECT_PAGE_SIZE);
+      },
+      /** Asks for a checkpoint and pushes steadily until it is answered; `answered` runs as soon as it is. */
+      async pushThroughCheckpoint(answered: () => void) {
+        databases.written(project);
+        let flushed = false;
+        void databases.flushCheckpoints().then(() => {
+          flushed = true;
+          answered();
+        });
+        const inFlight = new Set<Promise<AppendResult>>();
+        while (!flushed) {
+          while (inFlight.size < 4) {
+            const appended = push();
+            inFlight.add(appended);
+            void appended.finally(() => inFlight.delete(appended));
+          }
+          await Promise.race(inFlight);
+        }
+        await Promise.all(inFlight);
+      },
+      /** Every push was stored, and every row written before them is still there. */
+      async expectAllStored() {
+        expect((await Promise.all(pushed)).map(({ accepted }) => accepted)).toEqual(pushed.map(() => 1));
+        expect(await eventCount()).toBe(rowsWritten + pushes);
+      },
+    };
+  }
+
+  onLinux('starts a busy WAL afresh under steady pushes: the checkpoint process catches up with them, then restarts it while the project\'s commits wait', async () => {
+    const busy = await busyProject();
+    // A checkpoint through another connection never finds all of that WAL copied, so on its own it never
+    // starts over. The checkpoint process repeats its rounds until one starts with few new frames; on a
+    // machine busy with other specs that may take more than one checkpoint (the server asks for one every
+    // second or so), and should the pushes pause long enough for SQLite to start the WAL over by itself, it
+    // is made long again.
     let salts = '';
     let held: Promise<void> | undefined;
     let duringHold: Promise<AppendResult> | undefined;
     for (let checkpoints = 0; checkpoints < 5 && !held; checkpoints++) {
-      if (walSalts() !== salts) lengthenWal();
-      expect(statSync(wal).size).toBeGreaterThan(RESTART_WAL_FRAMES * PROJECT_PAGE_SIZE);
-      salts = walSalts();
-      databases.written(project);
-      let flushed = false;
-      void databases.flushCheckpoints().then(() => {
-        flushed = true;
+      if (busy.walSalts() !== salts) busy.lengthenWal();
+      salts = busy.walSalts();
+      await busy.pushThroughCheckpoint(() => {
         held = databases.commitsHeld(project);
-        if (held) duringHold = push();
+        if (held) duringHold = busy.push();
       });
-      const inFlight = new Set<Promise<AppendResult>>();
-      while (!flushed) {
-        while (inFlight.size < 4) {
-          const appended = push();
-          inFlight.add(appended);
-          void appended.finally(() => inFlight.delete(appended));
-        }
-        await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
     }
 
     // It caught up: the project's commits waited while it copied the last frames and started the WAL afresh.
@@ -223,10 +245,26 @@ describe('SqliteEventStore (real databases)', () => {
     await held;
     expect(databases.commitsHeld(project)).toBeUndefined();
     expect((await duringHold)?.accepted).toBe(1);
-    expect(walSalts()).not.toBe(salts);
-    // Every push made before, during and after the hold was stored.
-    expect((await Promise.all(pushed)).map(({ accepted }) => accepted)).toEqual(pushed.map(() => 1));
-    expect(await eventCount()).toBe(rowsWritten + pushes);
+    expect(busy.walSalts()).not.toBe(salts);
+    await busy.expectAllStored();
+  });
+
+  onLinux('lets the commits go on when starting the WAL afresh outlasts its hold, and loses nothing', async () => {
+    // A hold of 1 ms: the checkpoint process's last copy and commit, with their syncs, take longer, so
+    // commits resume while it works (one that meets its commit waits for it; its commit gives up on ours).
+    await databases.closeAll();
+    databases = new ProjectDatabases({ serverDbPath: join(dir, 'server.db'), projectDataDir: join(dir, 'projects'), maxOpenProjects: 1 }, { restartHoldMs: 1 });
+    store = new SqliteEventStore(databases, memberships, new SqliteEventLog());
+    const restarts = jest.spyOn(WalCheckpointer.prototype, 'restart');
+    const busy = await busyProject();
+    busy.lengthenWal();
+    for (let checkpoints = 0; checkpoints < 5 && restarts.mock.calls.length === 0; checkpoints++) await busy.pushThroughCheckpoint(() => undefined);
+    expect(restarts).toHaveBeenCalled();
+    // Pushes one after another while the checkpoint process may still be at it.
+    for (let i = 0; i < 50; i++) await busy.push();
+
+    for (const { value } of restarts.mock.results) expect(typeof (await (value as Promise<boolean>))).toBe('boolean');
+    await busy.expectAllStored();
   });
 });
 
