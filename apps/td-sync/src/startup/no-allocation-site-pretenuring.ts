@@ -4,8 +4,9 @@ import { setFlagsFromString } from 'node:v8';
 export const NO_PRETENURING_FLAG = '--no-allocation-site-pretenuring';
 
 /**
- * Turns off V8's allocation-site pretenuring for the whole process (every
- * thread, and the checkpoint process, which runs this same main).
+ * Turns off V8's allocation-site pretenuring for the whole server process
+ * (its worker threads too; the checkpoint process is a script of its own,
+ * which makes little per request and keeps V8's default).
  *
  * V8 watches what becomes of the objects each object or array literal makes;
  * when nearly all of one literal's objects survive a scavenge, it makes that
