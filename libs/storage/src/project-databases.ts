@@ -12,11 +12,11 @@ import { removeProjectDirectory } from './project-directory';
 import { isProjectId } from './project-id';
 import { checkpointTruncate } from './sqlite-pragmas';
 import type { StorageOptions } from './storage-options';
-import { CaughtUpWal, IDLE_CHECKPOINT_MS, WalCheckpointer } from './wal-checkpointer';
+import { CaughtUpWal, FileIdentity, IDLE_CHECKPOINT_MS, sameFile, WalCheckpointer } from './wal-checkpointer';
 
 /**
  * The longest a project's commits wait while the checkpoint process starts
- * its WAL afresh (see ProjectDatabases.restartWal). It copies a few frames
+ * its WAL afresh (see ProjectDatabases.holdCommitsForRestart). It copies a few frames
  * and syncs twice, 2-5 ms on the development machine; a disk slower than
  * that leaves the WAL to grow, as before, rather than hold pushes back.
  */
@@ -92,7 +92,7 @@ export class ProjectDatabases {
   private readonly closingOf = new Map<string, Promise<void>>();
   /** See RESTART_HOLD_MS. */
   private readonly restartHoldMs: number;
-  /** Projects whose commits wait while the checkpoint process starts their WAL afresh (see restartWal). */
+  /** Projects whose commits wait while the checkpoint process starts their WAL afresh (see holdCommitsForRestart). */
   private readonly commitHolds = new Map<string, Promise<void>>();
   /** Handles evicted or dropped and not closed yet: their descriptors are still in use. */
   private closingCount = 0;
@@ -123,12 +123,12 @@ export class ProjectDatabases {
     }: {
       /** How long after its last write a quiet database's WAL is checkpointed (see WalCheckpointer); shorter in tests. */
       idleCheckpointMs?: number;
-      /** The longest a project's commits wait for its WAL to start afresh (see restartWal); longer in tests, beside others on a busy machine. */
+      /** The longest a project's commits wait for its WAL to start afresh (see holdCommitsForRestart); longer in tests, beside others on a busy machine. */
       restartHoldMs?: number;
     } = {},
   ) {
     this.restartHoldMs = restartHoldMs;
-    this.checkpointer = new WalCheckpointer(idleCheckpointMs, (wal) => this.restartWal(wal));
+    this.checkpointer = new WalCheckpointer(idleCheckpointMs, (wal) => this.holdCommitsForRestart(wal));
     this.dir = resolve(options.projectDataDir);
     this.limit = options.descriptorLimit !== undefined ? { descriptors: options.descriptorLimit, source: 'storage options' } : readOpenFileLimit();
     this.budget = projectDatabaseBudget(this.limit.descriptors, options.maxOpenProjects);
@@ -214,7 +214,7 @@ export class ProjectDatabases {
 
   /**
    * While the checkpoint process starts the project's WAL afresh, the
-   * promise its commits wait for (see restartWal); undefined otherwise.
+   * promise its commits wait for (see holdCommitsForRestart); undefined otherwise.
    * Never rejects.
    */
   commitsHeld(projectId: string): Promise<void> | undefined {
@@ -230,10 +230,10 @@ export class ProjectDatabases {
    * meets the checkpoint process's own commit waits for it, as for any lock)
    * and the WAL may stay as it is until the next caught-up checkpoint.
    */
-  private restartWal(wal: CaughtUpWal): void {
+  private holdCommitsForRestart(wal: CaughtUpWal): void {
     const projectId = basename(dirname(wal.path));
     const entry = this.open.get(projectId);
-    if (!entry || entry.path !== wal.path || entry.file.dev !== wal.dev || entry.file.ino !== wal.ino) return;
+    if (!entry || entry.path !== wal.path || !sameFile(entry.file, wal)) return;
     if (this.commitHolds.has(projectId) || !entry.writable || !this.stillCurrent(entry)) return;
     const hold = this.checkpointer.restart({ path: wal.path, ...entry.file }, this.restartHoldMs).then(
       () => undefined,
@@ -419,16 +419,16 @@ export class ProjectDatabases {
   private stillCurrent(entry: OpenDatabase): boolean {
     if (entry.watch?.quiet && entry.writable && this.dataDirWatch) return true; // nothing happened to the path since it was verified
     const current = identityOf(entry.path);
-    const sameFile = current !== undefined && current.dev === entry.file.dev && current.ino === entry.file.ino;
+    const unchanged = sameFile(current, entry.file);
     // Only a handle opened read-only pays for the access() checks.
-    if (sameFile && (entry.writable || !isWritable(entry.path))) {
+    if (unchanged && (entry.writable || !isWritable(entry.path))) {
       entry.watch?.markVerified();
       return true;
     }
-    const change = sameFile ? 'became writable' : current ? 'was replaced on disk' : 'was removed from disk';
+    const change = unchanged ? 'became writable' : current ? 'was replaced on disk' : 'was removed from disk';
     this.logger.warn(`event database of project ${entry.projectId} ${change} while open: reopening it`);
     this.open.delete(entry.projectId);
-    this.closeLater(entry, { replaced: !sameFile });
+    this.closeLater(entry, { replaced: !unchanged });
     return false;
   }
 
@@ -477,7 +477,7 @@ export class ProjectDatabases {
   private async holdForClose(entry: OpenDatabase): Promise<boolean> {
     const file = { path: entry.path, ...entry.file };
     const held = await this.checkpointer.hold(entry.path, false);
-    if (held && held.dev === file.dev && held.ino === file.ino) return true;
+    if (sameFile(held, file)) return true;
     // Nothing held, or another file than this handle's (a replacement not noticed yet): the old way.
     await this.checkpointer.release(entry.path);
     await this.checkpointer.settle(file);
@@ -498,11 +498,6 @@ export class ProjectDatabases {
       this.logger.error(`closing the database of project ${entry.projectId} failed: ${(error as Error).message}`);
     }
   }
-}
-
-interface FileIdentity {
-  dev: number;
-  ino: number;
 }
 
 /** Device and inode of the file at `path`; undefined when there is none (or a path component is not a directory). */

@@ -420,6 +420,11 @@ export interface FileIdentity {
   ino: number;
 }
 
+/** Whether `a` and `b` name the same file (device and inode); false when either is missing. */
+export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
+  return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
+}
+
 /** A database file as the server opened it: its path, device and inode. */
 export interface DatabaseFile extends FileIdentity {
   path: string;

@@ -33,6 +33,8 @@ const batch: PushBatch = {
   sessionId: 'ses-1',
   events: [{ clientActionId: 1, actionType: 'create', entityType: 'issues', entityId: 'td-1', payload: '{"a":1}', clientTimestamp: TIME }],
 };
+/** `batch`'s one event as action `n` on its own issue. */
+const single = (n: number): PushBatch => ({ ...batch, events: [{ ...batch.events[0], clientActionId: n, entityId: `td-${n}` }] });
 
 /**
  * The promise of EventStore: access is decided in the same step as the work.
@@ -152,7 +154,6 @@ describe('SqliteEventStore (real databases)', () => {
 
   it('counts the pages a small push writes whole, not only its rows: single-event pushes ask for the checkpoints early too', async () => {
     const flushes = jest.spyOn(databases, 'flushCheckpoints');
-    const single = (n: number): PushBatch => ({ ...batch, events: [{ ...batch.events[0], clientActionId: n, entityId: `td-${n}` }] });
     // Each counts for one to two pages of WAL (at 8 KiB), where its row alone is a few hundred bytes.
     const atLeastPushes = Math.floor(EARLY_CHECKPOINT_BYTES / (2 * PROJECT_PAGE_SIZE));
     const atMostPushes = Math.ceil(EARLY_CHECKPOINT_BYTES / PROJECT_PAGE_SIZE);
@@ -169,7 +170,6 @@ describe('SqliteEventStore (real databases)', () => {
    * flight: a commit at every turn of the event loop) while the checkpoint process works.
    */
   async function busyProject() {
-    const single = (n: number): PushBatch => ({ ...batch, events: [{ ...batch.events[0], clientActionId: n, entityId: `td-${n}` }] });
     const wal = join(dir, 'projects', project, 'events.db-wal');
     const db = await databases.get(project);
     const insert = db.prepare(
@@ -213,10 +213,16 @@ describe('SqliteEventStore (real databases)', () => {
         }
         await Promise.all(inFlight);
       },
-      /** Every push was stored, and every row written before them is still there. */
+      /**
+       * Every push was stored, every row written before them is still there, and the server_seqs
+       * stayed consecutive (PROTOCOL.md: no gap, whatever waited for a hold).
+       */
       async expectAllStored() {
-        expect((await Promise.all(pushed)).map(({ accepted }) => accepted)).toEqual(pushed.map(() => 1));
-        expect(await eventCount()).toBe(rowsWritten + pushes);
+        const results = await Promise.all(pushed);
+        expect(results.map(({ accepted }) => accepted)).toEqual(pushed.map(() => 1));
+        expect(new Set(results.map(({ serverSeqs }) => serverSeqs[0])).size).toBe(pushes);
+        const stored = rowsWritten + pushes;
+        expect(await store.status(project, owner, atLeast('reader'))).toMatchObject({ eventCount: stored, lastServerSeq: stored });
       },
     };
   }

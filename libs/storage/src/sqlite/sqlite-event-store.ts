@@ -204,14 +204,14 @@ export class SqliteEventStore extends EventStore {
     if (accepted === 0) return;
     this.databases.written(projectId);
     const { events } = batch;
-    let bytes = PUSH_OVERHEAD_BYTES;
+    let rowBytes = 0;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       // Never `payload` when the bytes are there: reading it decodes them.
-      bytes += (event.payloadByteLength ?? event.payloadBytes?.length ?? event.payload.length) + ROW_OVERHEAD_BYTES;
+      rowBytes += (event.payloadByteLength ?? event.payloadBytes?.length ?? event.payload.length) + ROW_OVERHEAD_BYTES;
     }
-    // Rejected events (duplicates, empty entity_ids) wrote nothing: count the accepted share (and the pages, as some were written).
-    this.unflushedBytes += accepted === events.length ? bytes : PUSH_OVERHEAD_BYTES + ((bytes - PUSH_OVERHEAD_BYTES) * accepted) / events.length;
+    // Rejected events (duplicates, empty entity_ids) wrote no row: count the accepted share of the rows, and the pages in full.
+    this.unflushedBytes += PUSH_OVERHEAD_BYTES + (accepted === events.length ? rowBytes : (rowBytes * accepted) / events.length);
     if (this.unflushedBytes >= EARLY_CHECKPOINT_BYTES) {
       this.unflushedBytes = 0;
       void this.databases.flushCheckpoints();
