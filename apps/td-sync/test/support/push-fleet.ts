@@ -37,7 +37,8 @@ export interface PushingClient {
 /** How the last server process ended, which decides what unanswered batches may have left behind. */
 export type Ending = 'killed' | 'terminated';
 
-type PushOutcome = 'acked' | 'unanswered';
+/** A 200; another answer (a refusal); or no answer at all (the connection broke). */
+type PushOutcome = 'acked' | 'refused' | 'broken';
 
 /** What a 200 to a push said about its batch. */
 export interface PushAnswerCounts {
@@ -99,11 +100,17 @@ export class PushLedger {
    * other than a broken connection must still carry the PROTOCOL.md error body.
    */
   async push(baseUrl: string, client: PushingClient, batch: SentEvent[]): Promise<PushOutcome> {
-    return (await this.send(baseUrl, client, batch)) ? 'acked' : 'unanswered';
+    const answer = await this.exchange(baseUrl, client, batch);
+    return answer === 'broken' ? 'broken' : answer ? 'acked' : 'refused';
   }
 
   /** As push, and what a 200 said: how many events were new and how many duplicates; undefined without a 200. */
   async send(baseUrl: string, client: PushingClient, batch: SentEvent[]): Promise<PushAnswerCounts | undefined> {
+    const answer = await this.exchange(baseUrl, client, batch);
+    return answer === 'broken' ? undefined : answer;
+  }
+
+  private async exchange(baseUrl: string, client: PushingClient, batch: SentEvent[]): Promise<PushAnswerCounts | undefined | 'broken'> {
     let status: number;
     let text: string;
     try {
@@ -116,7 +123,7 @@ export class PushLedger {
       status = response.status;
       text = await response.text();
     } catch {
-      return undefined;
+      return 'broken';
     }
     if (status !== 200) {
       checkErrorBody(this, status, text);
@@ -204,7 +211,13 @@ export class PushLedger {
   async repush(baseUrl: string, clients: PushingClient[]): Promise<void> {
     for (const client of clients) {
       for (const batch of client.unanswered.splice(0)) {
-        if ((await this.push(baseUrl, client, batch)) !== 'acked') this.problem(`re-pushing a batch of ${client.name} was not answered`);
+        let outcome = await this.push(baseUrl, client, batch);
+        // The first request on a keep-alive connection that the server closed
+        // (idle past SYNC_KEEP_ALIVE_TIMEOUT while this process read whole
+        // databases synchronously in verify) breaks before any answer: td sends
+        // a failed push again, and so does this, once.
+        if (outcome === 'broken') outcome = await this.push(baseUrl, client, batch);
+        if (outcome !== 'acked') this.problem(`re-pushing a batch of ${client.name} was not answered`);
       }
     }
   }
