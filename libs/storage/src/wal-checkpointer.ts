@@ -253,22 +253,30 @@ function catchUp(db) {
   }
 }
 /**
- * Starts a WAL that is all copied afresh, with a commit that changes nothing
- * (the schema version rewritten as it is): SQLite restarts the WAL at the
- * first commit that finds it all copied, and this one writes the new header
- * and syncs it here instead of in the server's next commit. Only while the
- * server holds its commits back (see WalCheckpointer.restart): otherwise one
- * of them would have added frames since. Returns whether it committed; a
- * writer or reader in the way (busy) leaves the WAL as it is.
+ * Starts a WAL that is all copied afresh (commitNothing): SQLite restarts the
+ * WAL at the first commit that finds it all copied, and this one writes the
+ * new header and syncs it here instead of in the server's next commit. Only
+ * while the server holds its commits back (see WalCheckpointer.restart):
+ * otherwise one of them would have added frames since. Returns whether it
+ * committed; a writer or reader in the way (busy) leaves the WAL as it is.
  */
 function restartWal(db) {
   try {
-    db.pragma('synchronous = 1');
-    db.transaction(() => db.pragma('user_version = ' + Number(db.pragma('user_version', { simple: true })))).immediate();
+    commitNothing(db);
     return true;
   } catch {
     return false;
   }
+}
+/**
+ * A commit that changes nothing (the schema version rewritten as it is), at
+ * the server's synchronous=NORMAL: what a commit does to the WAL (a new
+ * WAL's header written and synced, or an all-copied WAL started afresh)
+ * without touching the data. Throws when busy.
+ */
+function commitNothing(db) {
+  db.pragma('synchronous = 1');
+  db.transaction(() => db.pragma('user_version = ' + Number(db.pragma('user_version', { simple: true })))).immediate();
 }
 function hold({ path, prime }) {
   const holder = held.get(path);
@@ -305,10 +313,7 @@ function hold({ path, prime }) {
 function primed(path) {
   const db = new Database(path, { fileMustExist: true, timeout: 0 });
   try {
-    db.pragma('synchronous = 1');
-    if (db.pragma('journal_mode', { simple: true }) === 'wal') {
-      db.transaction(() => db.pragma('user_version = ' + Number(db.pragma('user_version', { simple: true })))).immediate();
-    }
+    if (db.pragma('journal_mode', { simple: true }) === 'wal') commitNothing(db);
   } catch {
     // Busy: see above.
   }
