@@ -166,6 +166,17 @@ describe('SqliteEventStore (real databases)', () => {
   });
 
   /**
+   * Whether the checkpoint process may still be given another checkpoint to
+   * catch up with the pushes: one usually does, but on a machine busy with
+   * other specs the pushes can outpace it (each of its checkpoints stops after
+   * a few rounds) a dozen times and more before it does.
+   */
+  const catchUpTime = () => {
+    const deadline = Date.now() + 30_000;
+    return () => Date.now() < deadline;
+  };
+
+  /**
    * The project, its WAL made long, written by steady single-event pushes (always four in
    * flight: a commit at every turn of the event loop) while the checkpoint process works.
    */
@@ -177,6 +188,15 @@ describe('SqliteEventStore (real databases)', () => {
        VALUES ('dev-0', 'ses-0', ?, 'create', 'issues', 'td-0', ?, ?, ?)`,
     );
     const filler = JSON.stringify({ filler: 'x'.repeat(4000) });
+    /** The WAL header's salts: starting the WAL afresh writes new ones. */
+    const walSalts = () => readFileSync(wal).subarray(16, 24).toString('hex');
+    /** Makes the WAL longer than RESTART_WAL_FRAMES: 3,000 rows of 4 KB, a page each, in one commit. */
+    const lengthenWal = () => {
+      db.transaction(() => Array.from({ length: 3000 }, () => insert.run(rowsWritten++, filler, TIME, TIME)))();
+      expect(statSync(wal).size).toBeGreaterThan(RESTART_WAL_FRAMES * PROJECT_PAGE_SIZE);
+    };
+    /** The salts of the WAL last made long. */
+    let longSalts: string | undefined;
     let rowsWritten = 0;
     let pushes = 0;
     const pushed: Array<Promise<AppendResult>> = [];
@@ -187,15 +207,19 @@ describe('SqliteEventStore (real databases)', () => {
     };
     return {
       push,
-      /** The WAL header's salts: starting the WAL afresh writes new ones. */
-      walSalts: () => readFileSync(wal).subarray(16, 24).toString('hex'),
-      /** Makes the WAL longer than RESTART_WAL_FRAMES: 3,000 rows of 4 KB, a page each, in one commit. */
-      lengthenWal() {
-        db.transaction(() => Array.from({ length: 3000 }, () => insert.run(rowsWritten++, filler, TIME, TIME)))();
-        expect(statSync(wal).size).toBeGreaterThan(RESTART_WAL_FRAMES * PROJECT_PAGE_SIZE);
-      },
-      /** Asks for a checkpoint and pushes steadily until it is answered; `answered` runs as soon as it is. */
-      async pushThroughCheckpoint(answered: () => void) {
+      walSalts,
+      /**
+       * Asks for a checkpoint and pushes steadily until it is answered; `answered` runs as soon as
+       * it is. The WAL is made long first, and again whenever it has started over since (SQLite does
+       * so by itself should the pushes pause long enough). Resolves with the WAL's salts when the
+       * checkpoint was asked for.
+       */
+      async pushThroughCheckpoint(answered: () => void): Promise<string> {
+        if (walSalts() !== longSalts) {
+          lengthenWal();
+          longSalts = walSalts();
+        }
+        const salts = longSalts;
         databases.written(project);
         let flushed = false;
         void databases.flushCheckpoints().then(() => {
@@ -212,6 +236,7 @@ describe('SqliteEventStore (real databases)', () => {
           await Promise.race(inFlight);
         }
         await Promise.all(inFlight);
+        return salts;
       },
       /**
        * Every push was stored, every row written before them is still there, and the server_seqs
@@ -231,16 +256,13 @@ describe('SqliteEventStore (real databases)', () => {
     const busy = await busyProject();
     // A checkpoint through another connection never finds all of that WAL copied, so on its own it never
     // starts over. The checkpoint process repeats its rounds until one starts with few new frames; on a
-    // machine busy with other specs that may take more than one checkpoint (the server asks for one every
-    // second or so), and should the pushes pause long enough for SQLite to start the WAL over by itself, it
-    // is made long again.
+    // machine busy with other specs that may take many checkpoints (catchUpTime; the server asks for one
+    // every second or so).
     let salts = '';
     let held: Promise<void> | undefined;
     let duringHold: Promise<AppendResult> | undefined;
-    for (let checkpoints = 0; checkpoints < 5 && !held; checkpoints++) {
-      if (busy.walSalts() !== salts) busy.lengthenWal();
-      salts = busy.walSalts();
-      await busy.pushThroughCheckpoint(() => {
+    for (const catchingUp = catchUpTime(); !held && catchingUp(); ) {
+      salts = await busy.pushThroughCheckpoint(() => {
         held = databases.commitsHeld(project);
         if (held) duringHold = busy.push();
       });
@@ -263,8 +285,7 @@ describe('SqliteEventStore (real databases)', () => {
     store = new SqliteEventStore(databases, memberships, new SqliteEventLog());
     const restarts = jest.spyOn(WalCheckpointer.prototype, 'restart');
     const busy = await busyProject();
-    busy.lengthenWal();
-    for (let checkpoints = 0; checkpoints < 5 && restarts.mock.calls.length === 0; checkpoints++) await busy.pushThroughCheckpoint(() => undefined);
+    for (const catchingUp = catchUpTime(); restarts.mock.calls.length === 0 && catchingUp(); ) await busy.pushThroughCheckpoint(() => undefined);
     expect(restarts).toHaveBeenCalled();
     // Pushes one after another while the checkpoint process may still be at it.
     for (let i = 0; i < 50; i++) await busy.push();
