@@ -44,7 +44,13 @@ function literalAfterSurvivors(flag?: string): { young: boolean; kept: number } 
 
 describe('no-allocation-site-pretenuring', () => {
   it('is needed: once a literal\'s objects have survived, V8 makes its next ones in old space', () => {
-    expect(literalAfterSurvivors()).toEqual({ young: false, kept: 400_000 });
+    // Whether V8 decides to pretenure the literal varies from one process to the next (in about four
+    // processes of five on the development machine; the others never do, however long they run): one
+    // process of up to eight that does is the proof.
+    const runs: Array<{ young: boolean; kept: number }> = [];
+    while (runs.length < 8 && !runs.some(({ young }) => !young)) runs.push(literalAfterSurvivors());
+    expect(runs.every(({ kept }) => kept === 400_000)).toBe(true);
+    expect(runs.some(({ young }) => !young)).toBe(true);
   });
 
   it('set at run time, before any scavenge, keeps that literal\'s new objects young', () => {
