@@ -101,6 +101,16 @@ describe('BinaryArrayBuilder (real PostgreSQL)', () => {
     expect(rows[0]).toEqual({ texts: 0, ids: 0 });
   });
 
+  it('joins arrays into one, in order, empty ones included', async () => {
+    const texts = BinaryArrayBuilder.concat([textArray(['a', 'ü日']), textArray([]), textArray(['']), textArray(['🎉', '"{,}"'])]);
+    expect((await storedTexts(texts)).map((row) => row.text)).toEqual(['a', 'ü日', '', '🎉', '"{,}"']);
+    const ids = BinaryArrayBuilder.concat([int8Array([1, -1]), int8Array([2n ** 53n + 1n]), int8Array([])]);
+    const { rows } = await client.query<{ id: string }>(`SELECT v::text AS id FROM unnest($1::bigint[]) WITH ORDINALITY AS a(v, n) ORDER BY n`, [ids]);
+    expect(rows.map((row) => row.id)).toEqual(['1', '-1', '9007199254740993']);
+    const none = BinaryArrayBuilder.concat([textArray([]), textArray([])]);
+    expect((await client.query<{ n: number }>(`SELECT cardinality($1::text[]) AS n`, [none])).rows[0].n).toBe(0);
+  });
+
   it('is refused by the server, not stored, when a text holds NUL', async () => {
     await expect(storedTexts(textArray(['a\u0000b']))).rejects.toThrow(/invalid byte sequence/);
   });

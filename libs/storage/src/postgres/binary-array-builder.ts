@@ -48,6 +48,29 @@ export class BinaryArrayBuilder {
     return new BinaryArrayBuilder(INT8_OID, count * 12);
   }
 
+  /**
+   * One array of the elements of `arrays` (each made by finish(), all of one
+   * element type), in order: their element bytes copied after one header.
+   */
+  static concat(arrays: readonly Buffer[]): Buffer {
+    let bytes = HEADER_BYTES;
+    let count = 0;
+    let elementOid = TEXT_OID;
+    for (const array of arrays) {
+      elementOid = array.readInt32BE(8);
+      if (array.readInt32BE(0) === 0) continue; // empty: a header without a dimension
+      count += array.readInt32BE(12);
+      bytes += array.length - HEADER_BYTES;
+    }
+    const joined = new BinaryArrayBuilder(elementOid, bytes - HEADER_BYTES);
+    for (const array of arrays) {
+      if (array.readInt32BE(0) === 0) continue;
+      joined.offset += array.copy(joined.buffer, joined.offset, HEADER_BYTES);
+    }
+    joined.count = count;
+    return joined.finish();
+  }
+
   /** The number of elements added so far. */
   get length(): number {
     return this.count;

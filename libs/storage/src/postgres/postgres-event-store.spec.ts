@@ -42,9 +42,13 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
   let database: TestDatabase;
   let nodes: StorageBackend[];
   let node: StorageBackend;
+  /** A session of its own, beside the nodes' pools: takes locks and reads what the nodes wrote. */
+  let locker: Client;
 
   beforeEach(async () => {
     database = await createTestDatabase();
+    locker = new Client({ connectionString: database.url });
+    await locker.connect();
     nodes = [];
     for (let i = 0; i < 3; i++) nodes.push(await openPostgresBackend({ url: database.url, poolSize: 4, connectTimeoutMs: 10_000 }));
     node = nodes[0];
@@ -54,6 +58,7 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     expect(await node.memberships.add(PROJECT, MEMBER, 'writer', OWNER)).toMatchObject({ kind: 'added' });
   });
   afterEach(async () => {
+    await locker.end();
     await Promise.all(nodes.map((n) => n.connection.close()));
     await database.drop();
   });
@@ -185,6 +190,27 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     expect(await pageOf(node, 5)).toMatchObject({ count: 1, lastServerSeq: 6, hasMore: false });
   });
 
+  /** Holds the project's counter lock, as a push in progress on a fourth node would, until release() commits. */
+  async function holdCounterLock(): Promise<{ release(): Promise<void> }> {
+    await locker.query('BEGIN');
+    await locker.query('SELECT 1 FROM project_seqs WHERE project_id = $1 FOR UPDATE', [PROJECT]);
+    return { release: async () => void (await locker.query('COMMIT')) };
+  }
+
+  /** Resolves once `count` sessions of the database wait for a lock: the requests started are queued, in order. */
+  async function lockWaiters(count: number): Promise<void> {
+    for (;;) {
+      // The locker reads inside its transaction, where PostgreSQL keeps the
+      // first view of pg_stat_activity it took unless told to drop it.
+      await locker.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await locker.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (rows[0].waiting >= count) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   it('gives concurrent pushes through three nodes consecutive seqs, each batch contiguous, none twice', async () => {
     const batches = 30;
     const size = 20;
@@ -233,34 +259,6 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
   });
 
   describe('access decided inside the push transaction', () => {
-    let locker: Client;
-
-    beforeEach(async () => {
-      locker = new Client({ connectionString: database.url });
-      await locker.connect();
-    });
-    afterEach(async () => {
-      await locker.end();
-    });
-
-    /** Holds the project's counter lock, as a push in progress on a fourth node would, until release() commits. */
-    async function holdCounterLock(): Promise<{ release(): Promise<void> }> {
-      await locker.query('BEGIN');
-      await locker.query('SELECT 1 FROM project_seqs WHERE project_id = $1 FOR UPDATE', [PROJECT]);
-      return { release: async () => void (await locker.query('COMMIT')) };
-    }
-
-    /** Resolves once `count` sessions of the database wait for a lock: the requests started are queued, in order. */
-    async function lockWaiters(count: number): Promise<void> {
-      for (;;) {
-        const { rows } = await locker.query<{ waiting: number }>(
-          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        if (rows[0].waiting >= count) return;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-
     it('refuses a push that waited for the lock while its author was demoted through another node', async () => {
       const lock = await holdCounterLock();
       const demoting = nodes[1].memberships.updateRole(PROJECT, MEMBER, 'reader', () => undefined);
@@ -320,6 +318,101 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
       expect(outcomes).toEqual(['changed', 'refused']);
       const owners = (await node.memberships.list(PROJECT)).filter((m) => m.role === 'owner');
       expect(owners).toHaveLength(1);
+    });
+  });
+
+  describe("pushes that queue behind a node's statement in flight for the project", () => {
+    const READER = 'u_00000000000000dd';
+    const STRANGER = 'u_00000000000000cc';
+
+    /** How many transactions wrote the project's events: the rows one transaction writes share its xmin. */
+    async function writingTransactions(): Promise<number> {
+      const { rows } = await locker.query<{ n: number }>('SELECT count(DISTINCT xmin::text)::int AS n FROM events WHERE project_id = $1', [PROJECT]);
+      return rows[0].n;
+    }
+
+    /**
+     * Holds the project's lock and has node 1 send a push that waits for it,
+     * so that the node's next pushes to the project queue on the node; returns
+     * that first push and the lock.
+     */
+    async function stuckFirstPush() {
+      const lock = await holdCounterLock();
+      const first = pushAs(node, MEMBER, batchOf('dev-0', [1]));
+      await lockWaiters(1);
+      return { first, lock };
+    }
+
+    beforeEach(async () => {
+      await node.users.findOrCreate({ id: READER, email: 'reader@example.com', created_at: TIME });
+      expect(await node.memberships.add(PROJECT, READER, 'reader', OWNER)).toMatchObject({ kind: 'added' });
+    });
+
+    it('commits them in one transaction, numbered in the order they reached the node', async () => {
+      const { first, lock } = await stuckFirstPush();
+      const queued = range(1, 5).map((d) => pushAs(node, MEMBER, batchOf(`dev-${d}`, [1, 2])));
+      await lock.release();
+      expect([...(await first).serverSeqs]).toEqual([1]);
+      expect((await Promise.all(queued)).map((result) => [...result.serverSeqs])).toEqual([[2, 3], [4, 5], [6, 7], [8, 9], [10, 11]]);
+      expect(await writingTransactions()).toBe(2);
+      expect(await node.events.status(PROJECT, OWNER, atLeast('reader'))).toEqual({ eventCount: 11, lastServerSeq: 11, lastEventTime: TIME });
+    });
+
+    it('decides each on its own: a stranger and a reader refused, a repeat of an earlier push of the group answered with its seqs', async () => {
+      const { first, lock } = await stuckFirstPush();
+      const writer = pushAs(node, MEMBER, batchOf('dev-1', [1, 2]));
+      const stranger = expect(pushAs(node, STRANGER, batchOf('dev-2', [1]))).rejects.toThrow('requires writer');
+      const repeat = pushAs(node, MEMBER, batchOf('dev-1', [2, 3]));
+      const reader = expect(pushAs(node, READER, batchOf('dev-3', [1]))).rejects.toThrow('requires writer');
+      const owner = pushAs(node, OWNER, { deviceId: 'dev-4', sessionId: 'ses-1', events: [event(1), event(2, { entityId: '' })] });
+      await lock.release();
+      await Promise.all([first, stranger, reader]);
+      expect([...(await writer).serverSeqs]).toEqual([2, 3]);
+      const repeated = await repeat;
+      expect([...repeated.outcomes]).toEqual([PushOutcome.Duplicate, PushOutcome.Acked]);
+      expect([...repeated.serverSeqs]).toEqual([3, 4]);
+      expect(repeated.accepted).toBe(1);
+      const owned = await owner;
+      expect([...owned.outcomes]).toEqual([PushOutcome.Acked, PushOutcome.EmptyEntityId]);
+      expect([...owned.serverSeqs]).toEqual([5, 0]);
+      expect(await writingTransactions()).toBe(2);
+      expect(seqsOf(await pageOf(node, 0))).toEqual(range(1, 5));
+    });
+
+    it('sends them again one at a time when their statement fails, so that only the push at fault fails', async () => {
+      const { first, lock } = await stuckFirstPush();
+      const before = pushAs(node, MEMBER, batchOf('dev-1', [1]));
+      // PostgreSQL refuses a text holding NUL (the push edge refuses it earlier): the whole statement fails.
+      const faulty = expect(pushAs(node, MEMBER, { deviceId: 'dev-2', sessionId: 'ses-1', events: [event(1, { payload: '{"n":"\u0000"}' })] })).rejects.toThrow(/invalid byte sequence/);
+      const after = pushAs(node, MEMBER, batchOf('dev-3', [1]));
+      await lock.release();
+      await Promise.all([first, faulty]);
+      expect([...(await before).serverSeqs]).toEqual([2]);
+      expect([...(await after).serverSeqs]).toEqual([3]);
+      expect(await writingTransactions()).toBe(3);
+    });
+
+    it('puts only pushes under one access rule in a statement: the others wait for one of their own', async () => {
+      const { first, lock } = await stuckFirstPush();
+      const writers = pushAs(node, MEMBER, batchOf('dev-1', [1]));
+      // Under a rule that admits readers (the statement applies its group's rule to every push in it).
+      const reader = node.events.append(PROJECT, READER, batchOf('dev-2', [1]), TIME, atLeast('reader'));
+      const writersAgain = pushAs(node, MEMBER, batchOf('dev-3', [1]));
+      await lock.release();
+      await first;
+      expect([...(await writers).serverSeqs]).toEqual([2]);
+      expect([...(await reader).serverSeqs]).toEqual([3]);
+      expect([...(await writersAgain).serverSeqs]).toEqual([4]);
+      expect(await writingTransactions()).toBe(4);
+    });
+
+    it('sends a large push at once, beside the statement in flight, rather than queue it', async () => {
+      const { first, lock } = await stuckFirstPush();
+      const large = pushAs(node, MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(1, { payload: `{"text":"${'x'.repeat(70_000)}"}` })] });
+      // Queued on the node, it would not reach the lock before the first push commits, and this would wait forever.
+      await lockWaiters(2);
+      await lock.release();
+      expect([...(await first).serverSeqs, ...(await large).serverSeqs].sort()).toEqual([1, 2]);
     });
   });
 

@@ -1,5 +1,6 @@
 import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
+import { StorageUnavailableError } from '../storage-unavailable.error';
 import {
   AppendResult,
   EventLogStatus,
@@ -12,14 +13,24 @@ import {
   StoredEvent,
 } from '../repositories/event-store';
 import { admittedFacts, factsKey } from './admitted-facts';
-import { planAppend } from './append-plan';
+import { AppendPlan, planAppend } from './append-plan';
+import { BinaryArrayBuilder } from './binary-array-builder';
 import { AccessFactsRow, applyDecision } from './postgres-memberships.repository';
 import type { PostgresDatabase } from './postgres-database';
 import { lockProjectCounter } from './project-counter-lock';
+import { PushGroups, QueuedPush } from './push-groups';
 
 /** See the migration PushInOneStatement1764100000002: the decision, the duplicate lookup and the insert, one statement. */
 const PUSH = `SELECT done, live, role, first_seq, stored_at, stored_seqs FROM td_sync_push($1, $2, $3::text[], $4, $5, $6, $7, $8,
   $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])`;
+
+/** See the migration PushGroupInOneStatement1764100000003: several pushes to one project, one statement, one commit. */
+const PUSH_GROUP = `SELECT batch, done, live, role, first_seq, stored_at, stored_seqs FROM td_sync_push_group($1, $2::text[],
+  $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::integer[],
+  $10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[]) ORDER BY batch`;
+
+/** td_sync_push's row: whether it stored, the facts, and where the events went. */
+type PushRow = [done: boolean, live: boolean, role: ProjectRole | null, firstSeq: string | null, storedAt: number[] | null, storedSeqs: string[] | null];
 
 /**
  * See the migration SyncFunctions1764100000001: the facts on every row, and
@@ -70,7 +81,11 @@ const INSERT_STORED = `INSERT INTO events (project_id, server_seq, device_id, se
  * looked up under that lock too, so none can be stored in between. A push is
  * one statement, one round trip; the lock is held for that statement, never
  * across a network round trip, and a push refused on the facts read before
- * the lock never takes it. A pull reads facts and events in one
+ * the lock never takes it. Pushes to a project that queue on this node while
+ * its statement for that project is in flight go together as the next one
+ * (PushGroups, td_sync_push_group): one lock hold and one commit for all,
+ * each push still decided, looked up and numbered on its own, in order.
+ * A pull reads facts and events in one
  * statement (one snapshot); status likewise. Every query is keyed by
  * project_id first.
  */
@@ -79,37 +94,70 @@ export class PostgresEventStore extends EventStore {
     super();
   }
 
+  private readonly groups = new PushGroups((projectId, group) => this.sendGroup(projectId, group));
+
   async append(projectId: string, userId: string, batch: PushBatch, serverTimestamp: string, admit: AccessDecision): Promise<AppendResult> {
     const plan = planAppend(batch);
-    const { columns } = plan;
-    const { rows } = await this.db.query<[boolean, boolean, ProjectRole | null, string | null, number[] | null, string[] | null]>({
-      name: 'events_push',
-      text: PUSH,
-      values: [
-        projectId,
-        userId,
-        admittedFacts(admit),
-        batch.deviceId,
-        batch.sessionId,
-        serverTimestamp,
-        plan.lowest,
-        plan.highest,
-        columns.ids,
-        columns.actionTypes,
-        columns.entityTypes,
-        columns.entityIds,
-        columns.payloads,
-        columns.clientTimestamps,
-      ],
-      rowMode: 'array',
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.groups.add(projectId, { userId, batch, plan, serverTimestamp, admit, resolve, reject });
     });
-    const [done, live, role, firstSeq, storedAt, storedSeqs] = rows[0];
-    if (!done) {
-      // Refused on the facts read (under the lock, if it got that far): the rule says how.
-      admit(live, role);
-      throw new Error(`td_sync_push refused facts (${factsKey(live, role)}) that the access rule admits`);
+  }
+
+  /** Sends pushes that waited together (see PushGroups), and settles each; never rejects. */
+  private async sendGroup(projectId: string, group: QueuedPush[]): Promise<void> {
+    if (group.length === 1) return this.sendAlone(projectId, group[0]);
+    let rows: Array<[batch: number, ...PushRow]>;
+    try {
+      rows = (
+        await this.db.query<[number, ...PushRow]>({ name: 'events_push_group', text: PUSH_GROUP, values: groupValues(projectId, group), rowMode: 'array' })
+      ).rows;
+      if (rows.length !== group.length) throw new Error(`td_sync_push_group answered ${rows.length} rows for ${group.length} pushes`);
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) {
+        for (const push of group) push.reject(error);
+        return;
+      }
+      // The statement failed as a whole and stored nothing: each push is sent
+      // again alone, in order, so that one push's failure is its own. (Had it
+      // stored, each would find its events stored and get their seqs.)
+      for (const push of group) await this.sendAlone(projectId, push);
+      return;
     }
-    return plan.outcome(firstSeq === null ? 0 : Number(firstSeq), storedAt, storedSeqs);
+    for (const [batch, ...row] of rows) settle(group[batch - 1], row);
+  }
+
+  private async sendAlone(projectId: string, push: QueuedPush): Promise<void> {
+    const { plan, batch, admit } = push;
+    let rows: PushRow[];
+    try {
+      rows = (
+        await this.db.query<PushRow>({
+          name: 'events_push',
+          text: PUSH,
+          values: [
+            projectId,
+            push.userId,
+            admittedFacts(admit),
+            batch.deviceId,
+            batch.sessionId,
+            push.serverTimestamp,
+            plan.lowest,
+            plan.highest,
+            plan.columns.ids,
+            plan.columns.actionTypes,
+            plan.columns.entityTypes,
+            plan.columns.entityIds,
+            plan.columns.payloads,
+            plan.columns.clientTimestamps,
+          ],
+          rowMode: 'array',
+        })
+      ).rows;
+    } catch (error) {
+      push.reject(error);
+      return;
+    }
+    settle(push, rows[0]);
   }
 
   async page(projectId: string, userId: string, request: EventPageRequest, admit: AccessDecision): Promise<EventPage> {
@@ -203,6 +251,63 @@ export class PostgresEventStore extends EventStore {
   async removeLog(projectId: string): Promise<void> {
     await this.db.query({ name: 'events_remove_log', text: 'DELETE FROM events WHERE project_id = $1', values: [projectId] });
   }
+}
+
+/** Resolves a push with its outcome, or rejects it with the refusal its facts call for. */
+function settle(push: QueuedPush, [done, live, role, firstSeq, storedAt, storedSeqs]: PushRow): void {
+  if (done) {
+    push.resolve(push.plan.outcome(firstSeq === null ? 0 : Number(firstSeq), storedAt, storedSeqs));
+    return;
+  }
+  // Refused on the facts read (under the lock, if it got that far): the rule says how.
+  try {
+    push.admit(live, role);
+  } catch (refusal) {
+    push.reject(refusal);
+    return;
+  }
+  push.reject(new Error(`td_sync_push refused facts (${factsKey(live, role)}) that the access rule admits`));
+}
+
+/** td_sync_push_group's parameters for `group` (one access rule: see PushGroups). */
+function groupValues(projectId: string, group: QueuedPush[]): unknown[] {
+  const users = BinaryArrayBuilder.text(group.length * 40);
+  const devices = BinaryArrayBuilder.text(group.length * 40);
+  const sessions = BinaryArrayBuilder.text(group.length * 40);
+  const timestamps = BinaryArrayBuilder.text(group.length * 32);
+  const lowest = BinaryArrayBuilder.int8(group.length);
+  const highest = BinaryArrayBuilder.int8(group.length);
+  const counts: number[] = [];
+  const plans: AppendPlan[] = [];
+  for (const { userId, batch, serverTimestamp, plan } of group) {
+    users.addText(userId);
+    devices.addText(batch.deviceId);
+    sessions.addText(batch.sessionId);
+    timestamps.addText(serverTimestamp);
+    // A push with nothing to store has no range; the function never reads it.
+    lowest.addInt8(plan.lowest ?? 0);
+    highest.addInt8(plan.highest ?? 0);
+    counts.push(plan.sentCount);
+    plans.push(plan);
+  }
+  const column = (pick: (plan: AppendPlan) => Buffer) => BinaryArrayBuilder.concat(plans.map(pick));
+  return [
+    projectId,
+    admittedFacts(group[0].admit),
+    users.finish(),
+    devices.finish(),
+    sessions.finish(),
+    timestamps.finish(),
+    lowest.finish(),
+    highest.finish(),
+    counts,
+    column((plan) => plan.columns.ids),
+    column((plan) => plan.columns.actionTypes),
+    column((plan) => plan.columns.entityTypes),
+    column((plan) => plan.columns.entityIds),
+    column((plan) => plan.columns.payloads),
+    column((plan) => plan.columns.clientTimestamps),
+  ];
 }
 
 type PageRow = [live: boolean, role: ProjectRole | null, serverSeq: string | null, stop: boolean | null, eventJson: string | null];
