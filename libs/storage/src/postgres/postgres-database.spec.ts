@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import { createTestDatabase, TestDatabase } from '@td-sync/testing';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { PostgresDatabase } from './postgres-database';
+import { POSTGRES_MIGRATIONS } from './postgres-migrator';
 
 const options = (url: string, connectTimeoutMs = 10_000) => ({ url, poolSize: 3, connectTimeoutMs });
 
@@ -52,6 +54,21 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
     }
   });
 
+  it("upgrades a database of the previous release, keeping td_sync_push for that release's nodes still running", async () => {
+    const previous = new DataSource({ type: 'postgres', url: database.url, migrations: POSTGRES_MIGRATIONS.slice(0, 3), migrationsRun: true, logging: false });
+    await previous.initialize();
+    await previous.destroy();
+    const node = await PostgresDatabase.open(options(database.url));
+    try {
+      const migrations = await rowsOf<{ name: string }>(database.url, 'SELECT name FROM migrations ORDER BY id');
+      expect(migrations.map((m) => m.name)).toEqual(POSTGRES_MIGRATIONS.map((migration) => migration.name));
+      const functions = await rowsOf<{ proname: string }>(database.url, `SELECT proname FROM pg_proc WHERE proname LIKE 'td_sync_push%' ORDER BY 1`);
+      expect(functions.map((f) => f.proname)).toEqual(['td_sync_push', 'td_sync_push_group']);
+    } finally {
+      await node.close();
+    }
+  });
+
   it('keeps the schema of a database it already migrated, and its rows', async () => {
     const first = await PostgresDatabase.open(options(database.url));
     await first.query(`INSERT INTO users (id, email, created_at) VALUES ('u_0000000000000001', 'kept@example.com', '2026-01-31T08:15:02.000Z')`);
@@ -59,7 +76,7 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
     const second = await PostgresDatabase.open(options(database.url));
     try {
       expect((await second.query('SELECT email FROM users')).rows).toEqual([{ email: 'kept@example.com' }]);
-      expect(await rowsOf(database.url, 'SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: 3 }]);
+      expect(await rowsOf(database.url, 'SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: POSTGRES_MIGRATIONS.length }]);
     } finally {
       await second.close();
     }
