@@ -406,6 +406,30 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
       expect(await writingTransactions()).toBe(4);
     });
 
+    it('refuses every push of a group that waited for the lock while the project was purged through another node', async () => {
+      // A rule that admits an owner of a deleted project, so the group passes the read before the lock.
+      const ownerEvenDeleted: AccessDecision = (_live, role) => {
+        if (role !== 'owner') throw new Refused('project not found');
+      };
+      const pushOwned = (deviceId: string) => node.events.append(PROJECT, OWNER, batchOf(deviceId, [1]), TIME, ownerEvenDeleted);
+      expect(await nodes[1].projects.softDelete(PROJECT)).toBe(true);
+      const lock = await holdCounterLock();
+      const first = pushOwned('dev-0');
+      await lockWaiters(1);
+      const purging = nodes[1].projects.purgeDeleted(PROJECT, '9999-12-31T00:00:00.000Z');
+      await lockWaiters(2);
+      const group = [pushOwned('dev-1'), pushOwned('dev-2')].map((push) => expect(push).rejects.toThrow('project not found'));
+      // The first push gives up its place (cancelled), so the group is sent and queues at the lock behind the purge.
+      await locker.query('SELECT pg_stat_clear_snapshot()');
+      await locker.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT done,%'`);
+      await expect(first).rejects.toThrow(/canceling statement/);
+      await lockWaiters(2);
+      await lock.release();
+      expect(await purging).toBe(true);
+      await Promise.all(group);
+      expect((await locker.query('SELECT count(*)::int AS n FROM events WHERE project_id = $1', [PROJECT])).rows).toEqual([{ n: 0 }]);
+    });
+
     it('sends a large push at once, beside the statement in flight, rather than queue it', async () => {
       const { first, lock } = await stuckFirstPush();
       const large = pushAs(node, MEMBER, { deviceId: 'dev-1', sessionId: 'ses-1', events: [event(1, { payload: `{"text":"${'x'.repeat(70_000)}"}` })] });

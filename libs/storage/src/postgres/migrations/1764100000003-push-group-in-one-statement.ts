@@ -36,8 +36,10 @@ export class PushGroupInOneStatement1764100000003 implements MigrationInterface 
       LANGUAGE plpgsql VOLATILE AS $$
       DECLARE
         v_b integer;
-        v_from integer := 1;
+        v_from integer;
         v_to integer;
+        v_next integer := 1;
+        v_admitted boolean;
         v_locked boolean := false;
         v_gone boolean := false;
         v_last bigint;
@@ -50,40 +52,40 @@ export class PushGroupInOneStatement1764100000003 implements MigrationInterface 
         v_last_time text;
       BEGIN
         FOR v_b IN 1 .. cardinality(p_users) LOOP
+          -- This push's events: p_ids[v_from:v_to] and the same slice of each event array.
+          v_from := v_next;
           v_to := v_from + p_counts[v_b] - 1;
-          IF NOT v_locked THEN
-            SELECT p.deleted_at IS NULL, m.role INTO v_live, v_role
-              FROM projects p LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = p_users[v_b]
-              WHERE p.id = p_project;
-            IF NOT FOUND OR NOT (CASE WHEN v_live THEN 'live:' ELSE 'deleted:' END || coalesce(v_role, '')) = ANY (p_admitted) THEN
-              RETURN QUERY SELECT v_b, false, coalesce(v_live, false), v_role, NULL::bigint, NULL::integer[], NULL::bigint[];
-              v_from := v_to + 1;
-              CONTINUE;
-            END IF;
-            IF p_counts[v_b] = 0 THEN
-              RETURN QUERY SELECT v_b, true, v_live, v_role, NULL::bigint, NULL::integer[], NULL::bigint[];
-              CONTINUE;
-            END IF;
-            SELECT s.last_seq INTO v_last FROM project_seqs s WHERE s.project_id = p_project FOR UPDATE;
-            -- Not found: the project was purged while this group waited for the lock.
-            v_gone := NOT FOUND;
-            v_locked := true;
-          END IF;
+          v_next := v_to + 1;
           IF v_gone THEN
+            -- The project was purged while this group waited for the lock.
             RETURN QUERY SELECT v_b, false, false, NULL::text, NULL::bigint, NULL::integer[], NULL::bigint[];
-            v_from := v_to + 1;
             CONTINUE;
           END IF;
-
+          -- The facts for this push's user: under the lock once it is held.
           SELECT p.deleted_at IS NULL, m.role INTO v_live, v_role
             FROM projects p LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = p_users[v_b]
             WHERE p.id = p_project;
-          IF NOT (CASE WHEN v_live THEN 'live:' ELSE 'deleted:' END || coalesce(v_role, '')) = ANY (p_admitted) THEN
-            RETURN QUERY SELECT v_b, false, v_live, v_role, NULL::bigint, NULL::integer[], NULL::bigint[];
-            v_from := v_to + 1;
+          v_admitted := FOUND AND (CASE WHEN v_live THEN 'live:' ELSE 'deleted:' END || coalesce(v_role, '')) = ANY (p_admitted);
+          IF v_admitted AND NOT v_locked AND p_counts[v_b] > 0 THEN
+            SELECT s.last_seq INTO v_last FROM project_seqs s WHERE s.project_id = p_project FOR UPDATE;
+            v_locked := true;
+            v_gone := NOT FOUND;
+            IF v_gone THEN
+              RETURN QUERY SELECT v_b, false, false, NULL::text, NULL::bigint, NULL::integer[], NULL::bigint[];
+              CONTINUE;
+            END IF;
+            -- Again, in a fresh snapshot: whatever committed while this waited for the lock.
+            SELECT p.deleted_at IS NULL, m.role INTO v_live, v_role
+              FROM projects p LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = p_users[v_b]
+              WHERE p.id = p_project;
+            v_admitted := (CASE WHEN v_live THEN 'live:' ELSE 'deleted:' END || coalesce(v_role, '')) = ANY (p_admitted);
+          END IF;
+          IF NOT v_admitted THEN
+            RETURN QUERY SELECT v_b, false, coalesce(v_live, false), v_role, NULL::bigint, NULL::integer[], NULL::bigint[];
             CONTINUE;
           END IF;
           IF p_counts[v_b] = 0 THEN
+            -- Nothing to store (every event was refused alone): the decision is all there is.
             RETURN QUERY SELECT v_b, true, v_live, v_role, NULL::bigint, NULL::integer[], NULL::bigint[];
             CONTINUE;
           END IF;
@@ -113,7 +115,6 @@ export class PushGroupInOneStatement1764100000003 implements MigrationInterface 
             v_total := v_total + v_added;
             v_last_time := p_server_timestamps[v_b];
           END IF;
-          v_from := v_to + 1;
         END LOOP;
         IF v_total > 0 THEN
           UPDATE project_seqs
