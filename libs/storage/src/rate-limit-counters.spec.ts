@@ -2,6 +2,7 @@ import { createTestDatabase, TestDatabase } from '@td-sync/testing';
 import { Client } from 'pg';
 import { MemoryRateLimitCounters } from './memory-rate-limit-counters';
 import { openPostgresBackend } from './postgres/postgres-backend';
+import { PostgresDatabase } from './postgres/postgres-database';
 import type { RateLimitCounters } from './repositories/rate-limit-counters';
 import type { StorageBackend } from './storage-backend';
 
@@ -53,11 +54,39 @@ describe('PostgresRateLimitCounters (real PostgreSQL, several nodes)', () => {
     for (let i = 0; i < 3; i++) nodes.push(await openPostgresBackend({ url: database.url, poolSize: 5, connectTimeoutMs: 10_000 }));
   });
   afterEach(async () => {
+    jest.restoreAllMocks();
     await Promise.all(nodes.map((node) => node.connection.close()));
     await database.drop();
   });
 
   windowRules(() => nodes[0].rateLimitCounters);
+
+  it('counts the hits that queue behind its statement in flight in one statement, each told its count in arrival order', async () => {
+    const counters = nodes[0].rateLimitCounters;
+    expect(await counters.hit('busy', T0, MINUTE)).toEqual({ hits: 1, endsAt: T0 + MINUTE });
+    // Another session holds the key's row, so the next statement stays in flight until it lets go.
+    const locker = new Client({ connectionString: database.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM rate_limit_windows WHERE key = 'busy' FOR UPDATE`);
+      const statements = jest.spyOn(PostgresDatabase.prototype, 'query');
+      const first = counters.hit('busy', T0 + 1, MINUTE);
+      const queued = [T0 + 2, T0 + 3, T0 + 4, T0 + 5].map((now, i) => counters.hit(i % 2 === 0 ? 'busy' : 'other', now, MINUTE));
+      await locker.query('COMMIT');
+      expect(await first).toEqual({ hits: 2, endsAt: T0 + MINUTE });
+      expect(await Promise.all(queued)).toEqual([
+        { hits: 3, endsAt: T0 + MINUTE },
+        { hits: 1, endsAt: T0 + 5 + MINUTE },
+        { hits: 4, endsAt: T0 + MINUTE },
+        { hits: 2, endsAt: T0 + 5 + MINUTE },
+      ]);
+      const counting = statements.mock.calls.filter(([config]) => typeof config === 'object' && 'name' in config && config.name === 'rate_limit_hits');
+      expect(counting).toHaveLength(2);
+    } finally {
+      await locker.end();
+    }
+  });
 
   it('counts concurrent hits through every node exactly once each: one budget', async () => {
     const hits = await Promise.all(Array.from({ length: 90 }, (_, i) => nodes[i % 3].rateLimitCounters.hit('shared', T0 + i, MINUTE)));
