@@ -2,6 +2,7 @@ import type { AccessDecision } from '../repositories/access-decision';
 import type { AppendResult, PushBatch } from '../repositories/event-store';
 import { admittedFacts } from './admitted-facts';
 import type { AppendPlan } from './append-plan';
+import { StatementBatcher } from './statement-batcher';
 
 /** A push waiting on this node for its project's statement in flight. */
 export interface QueuedPush {
@@ -26,11 +27,6 @@ export const MAX_GROUP_PAYLOAD_BYTES = 1024 * 1024;
 /** A push with more payload than this goes alone, at once. */
 export const ALONE_PAYLOAD_BYTES = 64 * 1024;
 
-interface ProjectQueue {
-  sending: boolean;
-  waiting: QueuedPush[];
-}
-
 /**
  * A node's pushes per project, sent one statement at a time: a push to a
  * project with none in flight from this node goes at once; the pushes that
@@ -50,7 +46,7 @@ interface ProjectQueue {
  * interleave through the lock.
  */
 export class PushGroups {
-  private readonly queues = new Map<string, ProjectQueue>();
+  private readonly projects = new Map<string, StatementBatcher<QueuedPush>>();
 
   constructor(private readonly send: (projectId: string, group: QueuedPush[]) => Promise<void>) {}
 
@@ -59,29 +55,16 @@ export class PushGroups {
       void this.send(projectId, [push]).catch((error: unknown) => push.reject(error));
       return;
     }
-    let queue = this.queues.get(projectId);
-    if (queue === undefined) {
-      queue = { sending: false, waiting: [] };
-      this.queues.set(projectId, queue);
+    let project = this.projects.get(projectId);
+    if (project === undefined) {
+      project = new StatementBatcher<QueuedPush>(
+        (group) => this.send(projectId, group),
+        takeGroup,
+        () => this.projects.delete(projectId),
+      );
+      this.projects.set(projectId, project);
     }
-    queue.waiting.push(push);
-    if (!queue.sending) this.sendNext(projectId, queue);
-  }
-
-  private sendNext(projectId: string, queue: ProjectQueue): void {
-    if (queue.waiting.length === 0) {
-      this.queues.delete(projectId);
-      return;
-    }
-    const group = takeGroup(queue.waiting);
-    queue.sending = true;
-    // `send` settles every push of the group itself and never rejects; the catch only keeps a bug from stalling the queue.
-    void this.send(projectId, group)
-      .catch((error: unknown) => group.forEach((push) => push.reject(error)))
-      .finally(() => {
-        queue.sending = false;
-        this.sendNext(projectId, queue);
-      });
+    project.add(push);
   }
 }
 
