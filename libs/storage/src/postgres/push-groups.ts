@@ -28,10 +28,11 @@ export const MAX_GROUP_PAYLOAD_BYTES = 1024 * 1024;
 export const ALONE_PAYLOAD_BYTES = 64 * 1024;
 
 /**
- * A node's pushes per project, sent one statement at a time: a push to a
- * project with none in flight from this node goes at once; the pushes that
- * arrive meanwhile wait here, and go together as the next statement once it
- * answers (up to MAX_GROUP_PUSHES and MAX_GROUP_PAYLOAD_BYTES, and only pushes
+ * A node's pushes per project, sent one statement at a time (a
+ * StatementBatcher per project): a push to a project with none in flight from
+ * this node goes at the end of its event loop turn, with the others that turn
+ * brought; the pushes that arrive meanwhile wait here, and go together as the
+ * next statement once it answers (up to MAX_GROUP_PUSHES and MAX_GROUP_PAYLOAD_BYTES, and only pushes
  * judged by the same access rule, which the statement applies to all). A
  * large push (ALONE_PAYLOAD_BYTES) goes alone at once: its rows, not its
  * commit, are its cost, and PostgreSQL decodes its parameters while it waits
