@@ -149,7 +149,8 @@ export class DrillServer {
         `/v1/projects/${projectId}/sync/pull?after_server_seq=${after}&limit=10000`,
         { apiKey },
       );
-      if (page.status !== 200) throw new Error(`pull answered ${page.status}: ${page.text}`);
+      // The server's last lines say why (a 500 is logged with its request id and cause).
+      if (page.status !== 200) throw new Error(`pull answered ${page.status}: ${page.text}\nthe server's last lines:\n${this.process.output.split('\n').slice(-40).join('\n')}`);
       events.push(...page.body.events);
       if (!page.body.has_more) return events;
       after = page.body.last_server_seq;
