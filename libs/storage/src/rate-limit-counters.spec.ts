@@ -72,7 +72,6 @@ describe('PostgresRateLimitCounters (real PostgreSQL, several nodes)', () => {
       await locker.query(`SELECT 1 FROM rate_limit_windows WHERE key = 'busy' FOR UPDATE`);
       const statements = jest.spyOn(PostgresDatabase.prototype, 'query');
       const first = counters.hit('busy', T0 + 1, MINUTE);
-      await new Promise((resolve) => setImmediate(resolve)); // sent, and held by the locker
       const queued = [T0 + 2, T0 + 3, T0 + 4, T0 + 5].map((now, i) => counters.hit(i % 2 === 0 ? 'busy' : 'other', now, MINUTE));
       await locker.query('COMMIT');
       expect(await first).toEqual({ hits: 2, endsAt: T0 + MINUTE });

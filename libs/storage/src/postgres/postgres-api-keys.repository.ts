@@ -1,41 +1,16 @@
 import type { ApiKey } from '../records/api-key';
-import { BinaryArrayBuilder } from './binary-array-builder';
 import { ApiKeyListing, ApiKeysRepository, ApiKeyWithOwner } from '../repositories/api-keys.repository';
 import type { PostgresDatabase } from './postgres-database';
-import { StatementBatcher } from './statement-batcher';
 
 const LISTING = `
   SELECT k.id, k.user_id, u.email, k.key_prefix, k.name, k.scopes, k.expires_at, k.last_used_at, k.revoked_at, k.created_at
   FROM api_keys k JOIN users u ON u.id = k.user_id`;
 
-/** Every key whose hash is in `$1`, with its owner (hashes are unique). */
-const BY_HASHES = `SELECT k.key_hash, k.id AS key_id, k.scopes, k.expires_at, k.revoked_at, k.last_used_at, u.id AS user_id, u.email, u.disabled_at AS user_disabled_at
-  FROM api_keys k JOIN users u ON u.id = k.user_id
-  WHERE k.key_hash = ANY ($1::text[])`;
-
-/** The most keys one lookup statement reads; more wait for the next. */
-const MAX_KEYS_PER_STATEMENT = 256;
-
-/** A request's key lookup waiting for its statement. */
-interface PendingLookup {
-  keyHash: string;
-  resolve: (key: ApiKeyWithOwner | undefined) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * API keys. Nothing is cached on the node: every request's key is looked up
  * here, so a key revoked through any node is refused by every node at once.
- * Every request needs its key, so lookups go one statement at a time (see
- * StatementBatcher): those that arrive while one is out are read together by
- * the next, whose snapshot is still taken after each of them arrived.
  */
 export class PostgresApiKeysRepository extends ApiKeysRepository {
-  private readonly lookups = new StatementBatcher<PendingLookup>(
-    (lookups) => this.lookUp(lookups),
-    (waiting) => waiting.splice(0, MAX_KEYS_PER_STATEMENT),
-  );
-
   constructor(private readonly db: PostgresDatabase) {
     super();
   }
@@ -49,24 +24,15 @@ export class PostgresApiKeysRepository extends ApiKeysRepository {
     });
   }
 
-  findByHash(keyHash: string): Promise<ApiKeyWithOwner | undefined> {
-    return new Promise((resolve, reject) => this.lookups.add({ keyHash, resolve, reject }));
-  }
-
-  /** Reads the keys of `lookups` in one statement and answers each; never rejects. */
-  private async lookUp(lookups: PendingLookup[]): Promise<void> {
-    const hashes = BinaryArrayBuilder.text(lookups.length * 64);
-    for (const { keyHash } of lookups) hashes.addText(keyHash);
-    let rows: (ApiKeyWithOwner & { key_hash: string })[];
-    try {
-      ({ rows } = await this.db.query<ApiKeyWithOwner & { key_hash: string }>({ name: 'api_keys_by_hashes', text: BY_HASHES, values: [hashes.finish()] }));
-    } catch (error) {
-      for (const lookup of lookups) lookup.reject(error);
-      return;
-    }
-    const byHash = new Map<string, ApiKeyWithOwner>();
-    for (const { key_hash: keyHash, ...key } of rows) byHash.set(keyHash, key);
-    for (const lookup of lookups) lookup.resolve(byHash.get(lookup.keyHash));
+  async findByHash(keyHash: string): Promise<ApiKeyWithOwner | undefined> {
+    const { rows } = await this.db.query<ApiKeyWithOwner>({
+      name: 'api_keys_by_hash',
+      text: `SELECT k.id AS key_id, k.scopes, k.expires_at, k.revoked_at, k.last_used_at, u.id AS user_id, u.email, u.disabled_at AS user_disabled_at
+             FROM api_keys k JOIN users u ON u.id = k.user_id
+             WHERE k.key_hash = $1`,
+      values: [keyHash],
+    });
+    return rows[0];
   }
 
   async touchLastUsed(keyId: string, at: string): Promise<void> {

@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { RateLimitCounters, RateLimitWindow } from '../repositories/rate-limit-counters';
 import { BinaryArrayBuilder } from './binary-array-builder';
 import type { PostgresDatabase } from './postgres-database';
-import { StatementBatcher } from './statement-batcher';
 
 /**
  * Counts `$2[i]` hits for key `$1[i]` (whose window lasts `$3[i]` ms) at time
@@ -50,10 +49,8 @@ interface PendingHit {
 export class PostgresRateLimitCounters extends RateLimitCounters {
   private readonly logger = new Logger('RateLimit');
   private nextSweepAt = 0;
-  private readonly hits = new StatementBatcher<PendingHit>(
-    (hits) => this.count(hits),
-    (waiting) => waiting.splice(0, MAX_HITS_PER_STATEMENT),
-  );
+  private readonly waiting: PendingHit[] = [];
+  private counting = false;
 
   constructor(private readonly db: PostgresDatabase) {
     super();
@@ -61,7 +58,20 @@ export class PostgresRateLimitCounters extends RateLimitCounters {
 
   hit(key: string, now: number, windowMs: number): Promise<RateLimitWindow> {
     if (now >= this.nextSweepAt) this.sweep(now, windowMs);
-    return new Promise<RateLimitWindow>((resolve, reject) => this.hits.add({ key, now, windowMs, resolve, reject }));
+    return new Promise<RateLimitWindow>((resolve, reject) => {
+      this.waiting.push({ key, now, windowMs, resolve, reject });
+      if (!this.counting) this.countWaiting();
+    });
+  }
+
+  private countWaiting(): void {
+    if (this.waiting.length === 0) {
+      this.counting = false;
+      return;
+    }
+    this.counting = true;
+    const hits = this.waiting.splice(0, MAX_HITS_PER_STATEMENT);
+    void this.count(hits).finally(() => this.countWaiting());
   }
 
   /** Counts `hits` in one statement and settles each; never rejects. */

@@ -2,7 +2,6 @@ import type { AccessDecision } from '../repositories/access-decision';
 import type { AppendResult, PushBatch } from '../repositories/event-store';
 import { admittedFacts } from './admitted-facts';
 import type { AppendPlan } from './append-plan';
-import { StatementBatcher } from './statement-batcher';
 
 /** A push waiting on this node for its project's statement in flight. */
 export interface QueuedPush {
@@ -27,12 +26,16 @@ export const MAX_GROUP_PAYLOAD_BYTES = 1024 * 1024;
 /** A push with more payload than this goes alone, at once. */
 export const ALONE_PAYLOAD_BYTES = 64 * 1024;
 
+interface ProjectQueue {
+  sending: boolean;
+  waiting: QueuedPush[];
+}
+
 /**
- * A node's pushes per project, sent one statement at a time (a
- * StatementBatcher per project): a push to a project with none in flight from
- * this node goes at the end of its event loop turn, with the others that turn
- * brought; the pushes that arrive meanwhile wait here, and go together as the
- * next statement once it answers (up to MAX_GROUP_PUSHES and MAX_GROUP_PAYLOAD_BYTES, and only pushes
+ * A node's pushes per project, sent one statement at a time: a push to a
+ * project with none in flight from this node goes at once; the pushes that
+ * arrive meanwhile wait here, and go together as the next statement once it
+ * answers (up to MAX_GROUP_PUSHES and MAX_GROUP_PAYLOAD_BYTES, and only pushes
  * judged by the same access rule, which the statement applies to all). A
  * large push (ALONE_PAYLOAD_BYTES) goes alone at once: its rows, not its
  * commit, are its cost, and PostgreSQL decodes its parameters while it waits
@@ -47,7 +50,7 @@ export const ALONE_PAYLOAD_BYTES = 64 * 1024;
  * interleave through the lock.
  */
 export class PushGroups {
-  private readonly projects = new Map<string, StatementBatcher<QueuedPush>>();
+  private readonly queues = new Map<string, ProjectQueue>();
 
   constructor(private readonly send: (projectId: string, group: QueuedPush[]) => Promise<void>) {}
 
@@ -56,16 +59,29 @@ export class PushGroups {
       void this.send(projectId, [push]).catch((error: unknown) => push.reject(error));
       return;
     }
-    let project = this.projects.get(projectId);
-    if (project === undefined) {
-      project = new StatementBatcher<QueuedPush>(
-        (group) => this.send(projectId, group),
-        takeGroup,
-        () => this.projects.delete(projectId),
-      );
-      this.projects.set(projectId, project);
+    let queue = this.queues.get(projectId);
+    if (queue === undefined) {
+      queue = { sending: false, waiting: [] };
+      this.queues.set(projectId, queue);
     }
-    project.add(push);
+    queue.waiting.push(push);
+    if (!queue.sending) this.sendNext(projectId, queue);
+  }
+
+  private sendNext(projectId: string, queue: ProjectQueue): void {
+    if (queue.waiting.length === 0) {
+      this.queues.delete(projectId);
+      return;
+    }
+    const group = takeGroup(queue.waiting);
+    queue.sending = true;
+    // `send` settles every push of the group itself and never rejects; the catch only keeps a bug from stalling the queue.
+    void this.send(projectId, group)
+      .catch((error: unknown) => group.forEach((push) => push.reject(error)))
+      .finally(() => {
+        queue.sending = false;
+        this.sendNext(projectId, queue);
+      });
   }
 }
 
