@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createTestDatabase, TestDatabase } from '@td-sync/testing';
 import { Client } from 'pg';
 import { isUtf8 } from 'node:buffer';
@@ -58,6 +59,7 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     expect(await node.memberships.add(PROJECT, MEMBER, 'writer', OWNER)).toMatchObject({ kind: 'added' });
   });
   afterEach(async () => {
+    jest.restoreAllMocks();
     await locker.end();
     await Promise.all(nodes.map((n) => n.connection.close()));
     await database.drop();
@@ -380,6 +382,7 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     });
 
     it('sends them again one at a time when their statement fails, so that only the push at fault fails', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       const { first, lock } = await stuckFirstPush();
       const before = pushAs(node, MEMBER, batchOf('dev-1', [1]));
       // PostgreSQL refuses a text holding NUL (the push edge refuses it earlier): the whole statement fails.
@@ -390,6 +393,7 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
       expect([...(await before).serverSeqs]).toEqual([2]);
       expect([...(await after).serverSeqs]).toEqual([3]);
       expect(await writingTransactions()).toBe(3);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^a group of 3 pushes to p_0000000000000001 failed \(.*invalid byte sequence.*\); sending each alone$/));
     });
 
     it('puts only pushes under one access rule in a statement: the others wait for one of their own', async () => {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
 import { StorageUnavailableError } from '../storage-unavailable.error';
@@ -94,6 +95,7 @@ export class PostgresEventStore extends EventStore {
     super();
   }
 
+  private readonly logger = new Logger('PostgreSQL');
   private readonly groups = new PushGroups((projectId, group) => this.sendGroup(projectId, group));
 
   async append(projectId: string, userId: string, batch: PushBatch, serverTimestamp: string, admit: AccessDecision): Promise<AppendResult> {
@@ -119,7 +121,10 @@ export class PostgresEventStore extends EventStore {
       }
       // The statement failed as a whole and stored nothing: each push is sent
       // again alone, in order, so that one push's failure is its own. (Had it
-      // stored, each would find its events stored and get their seqs.)
+      // stored, each would find its events stored and get their seqs.) Said
+      // in the log: a group that keeps failing would otherwise only show as
+      // pushes gone slow.
+      this.logger.warn(`a group of ${group.length} pushes to ${projectId} failed (${(error as Error).message}); sending each alone`);
       for (const push of group) await this.sendAlone(projectId, push);
       return;
     }
@@ -266,7 +271,7 @@ function settle(push: QueuedPush, [done, live, role, firstSeq, storedAt, storedS
     push.reject(refusal);
     return;
   }
-  push.reject(new Error(`td_sync_push refused facts (${factsKey(live, role)}) that the access rule admits`));
+  push.reject(new Error(`the push statement refused facts (${factsKey(live, role)}) that the access rule admits`));
 }
 
 /** td_sync_push_group's parameters for `group` (one access rule: see PushGroups). */
