@@ -2,7 +2,10 @@ import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LARGE_PUSHES_AT_ONCE } from '@td-sync/sync';
+import { Client } from 'pg';
 import { expectError, http } from './support/http';
+import { parsePrometheusText, sampleValue } from './support/prometheus-text';
 import { addMember, createProject, makeEvent, makeEvents, pull, pullAll, push, PushAnswer, startSyncTestServer } from './support/sync';
 import { Caller, createCaller, describeEachBackend, startTestServer, TestServer } from './support/test-server';
 
@@ -463,5 +466,75 @@ describe('push authorisation across nodes (postgres)', () => {
     );
     expect(statusA).toEqual(statusB);
     expect(statusA).toMatchObject({ event_count: 500, last_server_seq: 500 });
+  });
+});
+
+/**
+ * Large pushes take turns (LargePushGate): LARGE_PUSHES_AT_ONCE of 64 KiB or
+ * more are validated and stored at once, and the others wait, read, for a turn, so
+ * that a crowd of 1000-event batches is not all in memory as objects at
+ * once. PostgreSQL mode makes it visible from outside: a transaction holding
+ * the project's counter row keeps the pushes in progress waiting at its lock,
+ * where pg_stat_activity counts them.
+ */
+describe('large pushes take turns (postgres)', () => {
+  let server: TestServer;
+  let locker: Client;
+
+  beforeAll(async () => {
+    server = await startSyncTestServer({ backend: 'postgres' });
+    locker = new Client({ connectionString: server.database!.url });
+    await locker.connect();
+  });
+  afterAll(async () => {
+    await locker.end();
+    await server.close();
+  });
+
+  /** Resolves once `count` sessions of the server's database wait for a lock. */
+  async function lockWaiters(count: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      // Inside the locker's transaction PostgreSQL keeps its first view of pg_stat_activity unless told to drop it.
+      await locker.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await locker.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (rows[0].waiting === count) return;
+      if (rows[0].waiting > count || attempt === 500) throw new Error(`${rows[0].waiting} sessions wait for a lock, expected ${count}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async function largePushesWaiting(): Promise<number> {
+    const metrics = await http<string>(server.url, 'GET', '/metrics');
+    return sampleValue(parsePrometheusText(metrics.text), 'td_sync_large_pushes_waiting');
+  }
+
+  it('stores LARGE_PUSHES_AT_ONCE large pushes at once while the next waits for a turn, lets a small push by, and answers all', async () => {
+    const owner = await createCaller(server, 'large-turns@example.com');
+    const projectId = await createProject(server, owner);
+    const large = (device: string) => ({ device_id: device, session_id: 's', events: makeEvents(1, 120, { payload: { title: 'x'.repeat(700) } }) });
+    expect(Buffer.byteLength(JSON.stringify(large('d0')))).toBeGreaterThan(80 * 1024);
+    expect(await largePushesWaiting()).toBe(0);
+
+    await locker.query('BEGIN');
+    await locker.query('SELECT 1 FROM project_seqs WHERE project_id = $1 FOR UPDATE', [projectId]);
+    const devices = Array.from({ length: LARGE_PUSHES_AT_ONCE + 1 }, (_, i) => `d${i}`);
+    const answers = devices.map((device) => push(server, owner, projectId, large(device)));
+    await lockWaiters(LARGE_PUSHES_AT_ONCE);
+    for (let attempt = 0; (await largePushesWaiting()) !== 1; attempt++) {
+      if (attempt === 200) throw new Error('the last large push never waited for its turn');
+    }
+    const small = push(server, owner, projectId, { device_id: 'small', session_id: 's', events: makeEvents(1, 1) });
+    await lockWaiters(LARGE_PUSHES_AT_ONCE + 1);
+    // Still the same large pushes at the lock and one in line: the line held the last all along.
+    expect(await largePushesWaiting()).toBe(1);
+
+    await locker.query('COMMIT');
+    const results = await Promise.all([...answers, small]);
+    expect(results.map((result) => [result.status, result.body.accepted])).toEqual([...devices.map(() => [200, 120]), [200, 1]]);
+    const seqs = results.flatMap((result) => result.body.acks.map((ack) => ack.server_seq)).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: devices.length * 120 + 1 }, (_, i) => i + 1));
+    expect(await largePushesWaiting()).toBe(0);
   });
 });

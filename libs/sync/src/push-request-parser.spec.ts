@@ -4,6 +4,7 @@ import type { PushBatch } from '@td-sync/storage';
 import { workerProgram } from '@td-sync/testing';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { LARGE_PUSHES_AT_ONCE, LargePushGate } from './large-push-gate';
 import { parsePushRequest } from './push-request';
 import { OFF_LOOP_SCAN_BYTES, PushRequestParser } from './push-request-parser';
 import { PushScanResult, PushScanThread } from './push-scan-thread';
@@ -92,7 +93,7 @@ describe('PushRequestParser', () => {
   afterAll(() => rmSync(dirname(program), { recursive: true, force: true }));
   beforeEach(() => {
     thread = new PushScanThread(program);
-    metrics = new SyncMetrics();
+    metrics = new SyncMetrics(new LargePushGate(LARGE_PUSHES_AT_ONCE, OFF_LOOP_SCAN_BYTES));
     bodies = new InflightBodyBudget(64 * 1024 * 1024);
     anotherBodyDone = bodies.tryHold(11_000)!;
     parser = new PushRequestParser(thread, metrics, bodies);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppendResult, PushOutcome } from '@td-sync/storage';
-import { Counter, Histogram, type Metric } from 'prom-client';
+import { Counter, Gauge, Histogram, type Metric } from 'prom-client';
+import { LargePushGate } from './large-push-gate';
 
 /** Events per push: td sends single events while working and batches of up to 1000 when catching up. */
 const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 50, 100, 250, 500, 1000];
@@ -40,7 +41,7 @@ export class SyncMetrics {
     registers: [],
   });
 
-  readonly all: Metric[] = [this.pushedEvents, this.batchSizes, this.pulledEvents, this.pushScans];
+  readonly all: Metric[];
 
   /** Counts one push body validated on the event loop. */
   readonly pushScannedOnEventLoop = this.pushScans.labels('event_loop');
@@ -52,7 +53,16 @@ export class SyncMetrics {
   private readonly duplicate = this.pushedEvents.labels('duplicate');
   private readonly rejected = this.pushedEvents.labels('rejected');
 
-  constructor() {
+  constructor(largePushes: LargePushGate) {
+    const waiting = new Gauge({
+      name: 'td_sync_large_pushes_waiting',
+      help: `Pushes of ${largePushes.minBytes / 1024} KiB or more read and waiting for their turn: ${largePushes.capacity} are validated and stored at once`,
+      registers: [],
+      collect() {
+        this.set(largePushes.waiting);
+      },
+    });
+    this.all = [this.pushedEvents, this.batchSizes, this.pulledEvents, this.pushScans, waiting];
     this.pulledEvents.inc(0);
     for (const counter of [this.accepted, this.duplicate, this.rejected, this.pushScannedOnEventLoop, this.pushScannedOnScanThread]) counter.inc(0);
   }

@@ -19,6 +19,7 @@ import { PushRequestDto } from './dto/push-request.dto';
 import { PushResponseDto } from './dto/push-response.dto';
 import { SyncStatusResponseDto } from './dto/sync-status-response.dto';
 import { DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, parsePullQuery, PullQuery } from './pull-query';
+import { LargePushGate } from './large-push-gate';
 import { MAX_PUSH_EVENTS } from './push-body-layout';
 import { PushRequestParser } from './push-request-parser';
 import { SyncCounters } from './sync-counters';
@@ -37,6 +38,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * so the content type is set here and Fastify sends it as it is (gzipped,
  * for a client that accepts it: every pull, a push answer past a few KB).
  *
+ * A large push waits for its turn (LargePushGate) once its body is read, so
+ * that only a few 1000-event batches are in memory as objects at once.
+ *
  * Push, pull and status have no early check (@RequireRoleInStorage): the
  * service's storage call is the one decision, atomically with the work, so a
  * valid request reads the caller's role once. ProjectAccess.parseFor answers
@@ -52,6 +56,7 @@ export class SyncController {
     private readonly counters: SyncCounters,
     private readonly access: ProjectAccess,
     private readonly pushes: PushRequestParser,
+    private readonly largePushes: LargePushGate,
   ) {}
 
   @Post('push')
@@ -68,8 +73,10 @@ export class SyncController {
   @ApiOkResponse({ type: PushResponseDto })
   @ApiErrors({ bad_request: 'bad JSON, an empty device_id or session_id, no events or too many, an unknown entity_type or action_type, a bad client_timestamp, a payload that is not an object, or a client_action_id that is not an integer' })
   async push(@Param('id') projectId: string, @CurrentUser() user: AuthenticatedUser, @Req() request: FastifyRequest): Promise<Buffer> {
-    const batch = await this.access.parseFor(projectId, user.id, 'writer', () => this.pushes.parse(request));
-    return this.sync.push(projectId, user.id, batch);
+    return this.largePushes.run(request.body, async () => {
+      const batch = await this.access.parseFor(projectId, user.id, 'writer', () => this.pushes.parse(request));
+      return this.sync.push(projectId, user.id, batch);
+    });
   }
 
   @Get('pull')
