@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresClusterAdmin } from '@td-sync/storage';
+import { Client } from 'pg';
 
 /** How to reach this worker's cluster as its superuser. */
 export interface PostgresCluster {
@@ -53,6 +54,32 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       return dropping;
     },
   };
+}
+
+/** A spec file's own database and a client connected to it (see connectedTestDatabase). */
+export interface ConnectedTestDatabase {
+  readonly database: TestDatabase;
+  readonly client: Client;
+}
+
+/**
+ * A fresh database and a pg Client connected to it, for the tests of the
+ * describe block it is called in: made before all of them, closed and
+ * dropped after all. Read its fields inside tests and hooks, not when the
+ * block is declared.
+ */
+export function connectedTestDatabase(): ConnectedTestDatabase {
+  const held: { database?: TestDatabase; client?: Client } = {};
+  beforeAll(async () => {
+    held.database = await createTestDatabase();
+    held.client = new Client({ connectionString: held.database.url });
+    await held.client.connect();
+  });
+  afterAll(async () => {
+    await held.client?.end();
+    await held.database?.drop();
+  });
+  return held as ConnectedTestDatabase;
 }
 
 /** Takes database `name` of this worker's cluster out of service, as an outage does (see PostgresClusterAdmin). */

@@ -1,5 +1,4 @@
-import { createTestDatabase, TestDatabase } from '@td-sync/testing';
-import { Client } from 'pg';
+import { connectedTestDatabase } from '@td-sync/testing';
 import { BinaryArrayBuilder } from './binary-array-builder';
 
 function textArray(values: string[], expectedBytes = 0): Buffer {
@@ -16,22 +15,11 @@ function int8Array(values: (number | bigint)[]): Buffer {
 
 /** BinaryArrayBuilder's arrays, sent as binary parameters to a real PostgreSQL and read back. */
 describe('BinaryArrayBuilder (real PostgreSQL)', () => {
-  let database: TestDatabase;
-  let client: Client;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    client = new Client({ connectionString: database.url });
-    await client.connect();
-  });
-  afterAll(async () => {
-    await client.end();
-    await database.drop();
-  });
+  const pg = connectedTestDatabase();
 
   /** Each element as the server holds it: its text, and its exact UTF-8 bytes in hex (what was stored, not what a parser made of it). */
   async function storedTexts(array: Buffer): Promise<{ text: string; hex: string }[]> {
-    const { rows } = await client.query<{ text: string; hex: string }>(
+    const { rows } = await pg.client.query<{ text: string; hex: string }>(
       `SELECT t AS text, encode(convert_to(t, 'UTF8'), 'hex') AS hex FROM unnest($1::text[]) WITH ORDINALITY AS a(t, n) ORDER BY n`,
       [array],
     );
@@ -64,12 +52,12 @@ describe('BinaryArrayBuilder (real PostgreSQL)', () => {
     const large = `{"body":"${'ü日🎉x"\\'.repeat(200_000)}"}`;
     const many = Array.from({ length: 3000 }, (_, i) => `{"n":${i},"text":"${'é'.repeat(i % 50)}"}`);
     const values = [large, ...many, large];
-    const { rows } = await client.query<{ n: number; bytes: number; digest: string }>(
+    const { rows } = await pg.client.query<{ n: number; bytes: number; digest: string }>(
       `SELECT count(*)::int AS n, sum(octet_length(t))::int AS bytes, md5(string_agg(t, '|' ORDER BY i)) AS digest
        FROM unnest($1::text[]) WITH ORDINALITY AS a(t, i)`,
       [textArray(values, 16)],
     );
-    const expected = (await client.query<{ digest: string }>(`SELECT md5($1) AS digest`, [values.join('|')])).rows[0].digest;
+    const expected = (await pg.client.query<{ digest: string }>(`SELECT md5($1) AS digest`, [values.join('|')])).rows[0].digest;
     expect(rows[0]).toEqual({ n: values.length, bytes: values.reduce((sum, v) => sum + Buffer.byteLength(v), 0), digest: expected });
   });
 
@@ -89,12 +77,12 @@ describe('BinaryArrayBuilder (real PostgreSQL)', () => {
       9_223_372_036_854_775_807n,
       -9_223_372_036_854_775_808n,
     ];
-    const { rows } = await client.query<{ id: string }>(`SELECT v::text AS id FROM unnest($1::bigint[]) WITH ORDINALITY AS a(v, n) ORDER BY n`, [int8Array(values)]);
+    const { rows } = await pg.client.query<{ id: string }>(`SELECT v::text AS id FROM unnest($1::bigint[]) WITH ORDINALITY AS a(v, n) ORDER BY n`, [int8Array(values)]);
     expect(rows.map((row) => row.id)).toEqual(values.map(String));
   });
 
   it('sends an empty array of either type', async () => {
-    const { rows } = await client.query<{ texts: number | null; ids: number | null }>(`SELECT cardinality($1::text[]) AS texts, cardinality($2::bigint[]) AS ids`, [
+    const { rows } = await pg.client.query<{ texts: number | null; ids: number | null }>(`SELECT cardinality($1::text[]) AS texts, cardinality($2::bigint[]) AS ids`, [
       textArray([]),
       int8Array([]),
     ]);
@@ -105,10 +93,10 @@ describe('BinaryArrayBuilder (real PostgreSQL)', () => {
     const texts = BinaryArrayBuilder.concat([textArray(['a', 'ü日']), textArray([]), textArray(['']), textArray(['🎉', '"{,}"'])]);
     expect((await storedTexts(texts)).map((row) => row.text)).toEqual(['a', 'ü日', '', '🎉', '"{,}"']);
     const ids = BinaryArrayBuilder.concat([int8Array([1, -1]), int8Array([2n ** 53n + 1n]), int8Array([])]);
-    const { rows } = await client.query<{ id: string }>(`SELECT v::text AS id FROM unnest($1::bigint[]) WITH ORDINALITY AS a(v, n) ORDER BY n`, [ids]);
+    const { rows } = await pg.client.query<{ id: string }>(`SELECT v::text AS id FROM unnest($1::bigint[]) WITH ORDINALITY AS a(v, n) ORDER BY n`, [ids]);
     expect(rows.map((row) => row.id)).toEqual(['1', '-1', '9007199254740993']);
     const none = BinaryArrayBuilder.concat([textArray([]), textArray([])]);
-    expect((await client.query<{ n: number }>(`SELECT cardinality($1::text[]) AS n`, [none])).rows[0].n).toBe(0);
+    expect((await pg.client.query<{ n: number }>(`SELECT cardinality($1::text[]) AS n`, [none])).rows[0].n).toBe(0);
   });
 
   it('is refused by the server, not stored, when a text holds NUL', async () => {

@@ -5,6 +5,7 @@ import { StorageUnavailableError } from '../storage-unavailable.error';
 import { describeDatabase } from './describe-database';
 import { migratePostgres } from './postgres-migrator';
 import { waitUntilAnswering } from './wait-for-postgres';
+import { RowFields, RowVisitingQuery } from './row-visiting-query';
 
 /** A request waiting for a free connection longer than this fails rather than hanging. */
 const CONNECTION_TIMEOUT_MS = 10_000;
@@ -62,6 +63,26 @@ export class PostgresDatabase {
     let lost: Error | undefined;
     try {
       return (await client.query(config as QueryConfig, values)) as unknown as { rows: R[]; rowCount: number | null };
+    } catch (error) {
+      lost = connectionLost(error);
+      throw lost ? this.unavailable(lost) : error;
+    } finally {
+      client.release(lost);
+    }
+  }
+
+  /**
+   * One statement whose rows go to `onRow` as they arrive, as their fields'
+   * text, and are not kept (RowVisitingQuery): for a large result built
+   * into something else row by row.
+   */
+  async queryEachRow(config: QueryConfig, onRow: (fields: RowFields) => void): Promise<void> {
+    const client = await this.connect();
+    let lost: Error | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.query(new RowVisitingQuery(config, onRow, (error) => (error ? reject(error) : resolve())));
+      });
     } catch (error) {
       lost = connectionLost(error);
       throw lost ? this.unavailable(lost) : error;
