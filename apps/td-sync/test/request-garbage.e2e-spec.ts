@@ -58,7 +58,8 @@ describeEachBackend('Garbage per request', (backend) => {
       expect(page.headers.get('content-encoding')).toBe('gzip');
       expect(((await page.json()) as { events: unknown[] }).events).toHaveLength(400);
       // The page comes as bytes on either backend, copied into the answer, which is compressed: both are handed back.
-      expect(releasedBytes()).toEqual([0, 0]);
+      // PostgreSQL's page first hands back the chunk its rows were written into as they arrived (PageFromRows): one at this size.
+      expect(releasedBytes()).toEqual(backend === 'postgres' ? [0, 0, 0] : [0, 0]);
     } finally {
       release.mockRestore();
     }
