@@ -46,6 +46,15 @@ describe('BinaryArrayBuilder (real PostgreSQL)', () => {
     expect(stored.map((row) => row.hex)).toEqual(values.map((value) => Buffer.from(value, 'utf8').toString('hex')));
   });
 
+  it('stores texts given as UTF-8 bytes exactly as addText stores their strings, growing as it must, mixed with texts', async () => {
+    const values = ['', '{"title":"été 日本語 🎉"}', `{"long":"${'ü'.repeat(50_000)}"}`, 'NULL', '{a,b}'];
+    const builder = BinaryArrayBuilder.text(4);
+    values.forEach((value, i) => (i % 2 === 0 ? builder.addTextBytes(Buffer.from(value, 'utf8')) : builder.addText(value)));
+    const stored = await storedTexts(builder.finish());
+    expect(stored.map((row) => row.text)).toEqual(values);
+    expect(stored.map((row) => row.hex)).toEqual(values.map((value) => Buffer.from(value, 'utf8').toString('hex')));
+  });
+
   it('grows past its first guess, for long texts and for many, exactly', async () => {
     // Multi-byte text several times longer than the buffer sized for it, so
     // both the worst-case room check and the exact measurement are taken.

@@ -86,6 +86,18 @@ export class BinaryArrayBuilder {
     this.count++;
   }
 
+  /**
+   * A text given as its UTF-8 bytes (a push payload as the request spelled
+   * it), copied as they are: no string is made of them. PostgreSQL checks
+   * them on receipt, as it does every text.
+   */
+  addTextBytes(bytes: Buffer): void {
+    this.ensure(4 + bytes.length);
+    this.buffer.writeInt32BE(bytes.length, this.offset);
+    this.offset += 4 + bytes.copy(this.buffer, this.offset + 4);
+    this.count++;
+  }
+
   /** An int64: a number must be a safe integer, a bigint within int64. */
   addInt8(value: number | bigint): void {
     this.ensure(12);
