@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LARGE_PUSHES_AT_ONCE } from '@td-sync/sync';
+import { sessionsWaitingForLock } from '@td-sync/testing';
 import { Client } from 'pg';
 import { expectError, http } from './support/http';
 import { parsePrometheusText, sampleValue } from './support/prometheus-text';
@@ -494,13 +495,9 @@ describe('large pushes take turns (postgres)', () => {
   /** Resolves once `count` sessions of the server's database wait for a lock. */
   async function lockWaiters(count: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      // Inside the locker's transaction PostgreSQL keeps its first view of pg_stat_activity unless told to drop it.
-      await locker.query('SELECT pg_stat_clear_snapshot()');
-      const { rows } = await locker.query<{ waiting: number }>(
-        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      if (rows[0].waiting === count) return;
-      if (rows[0].waiting > count || attempt === 500) throw new Error(`${rows[0].waiting} sessions wait for a lock, expected ${count}`);
+      const waiting = await sessionsWaitingForLock(locker);
+      if (waiting === count) return;
+      if (waiting > count || attempt === 500) throw new Error(`${waiting} sessions wait for a lock, expected ${count}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

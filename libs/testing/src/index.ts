@@ -4,7 +4,7 @@
  * fresh database per spec, and worker-thread programs compiled from their
  * TypeScript sources.
  */
-export { postgresCluster, createTestDatabase, connectedTestDatabase, refuseConnections, allowConnections } from './postgres-cluster';
+export { postgresCluster, createTestDatabase, connectedTestDatabase, sessionsWaitingForLock, refuseConnections, allowConnections } from './postgres-cluster';
 export type { ConnectedTestDatabase, PostgresCluster, TestDatabase } from './postgres-cluster';
 export { fetchAsTd } from './fetch-as-td';
 export { workerProgram } from './worker-program';

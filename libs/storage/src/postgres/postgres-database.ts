@@ -58,17 +58,8 @@ export class PostgresDatabase {
   }
 
   /** One statement on a connection of the pool (`rowMode: 'array'` for rows as arrays, typed by the caller as R). */
-  async query<R = QueryResultRow>(config: QueryConfig | QueryArrayConfig | string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
-    const client = await this.connect();
-    let lost: Error | undefined;
-    try {
-      return (await client.query(config as QueryConfig, values)) as unknown as { rows: R[]; rowCount: number | null };
-    } catch (error) {
-      lost = connectionLost(error);
-      throw lost ? this.unavailable(lost) : error;
-    } finally {
-      client.release(lost);
-    }
+  query<R = QueryResultRow>(config: QueryConfig | QueryArrayConfig | string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+    return this.onConnection(async (client) => (await client.query(config as QueryConfig, values)) as unknown as { rows: R[]; rowCount: number | null });
   }
 
   /**
@@ -76,13 +67,21 @@ export class PostgresDatabase {
    * text, and are not kept (RowVisitingQuery): for a large result built
    * into something else row by row.
    */
-  async queryEachRow(config: QueryConfig, onRow: (fields: RowFields) => void): Promise<void> {
+  queryEachRow(config: QueryConfig, onRow: (fields: RowFields) => void): Promise<void> {
+    return this.onConnection(
+      (client) =>
+        new Promise<void>((resolve, reject) => {
+          client.query(new RowVisitingQuery(config, onRow, (error) => (error ? reject(error) : resolve())));
+        }),
+    );
+  }
+
+  /** Runs one statement's `work` on a pooled connection; a connection that broke is discarded and the error is a StorageUnavailableError. */
+  private async onConnection<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.connect();
     let lost: Error | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        client.query(new RowVisitingQuery(config, onRow, (error) => (error ? reject(error) : resolve())));
-      });
+      return await work(client);
     } catch (error) {
       lost = connectionLost(error);
       throw lost ? this.unavailable(lost) : error;

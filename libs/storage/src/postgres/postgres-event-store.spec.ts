@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createTestDatabase, TestDatabase } from '@td-sync/testing';
+import { createTestDatabase, sessionsWaitingForLock, TestDatabase } from '@td-sync/testing';
 import { Client } from 'pg';
 import { isUtf8 } from 'node:buffer';
 import type { ProjectRole } from '../records/membership';
@@ -201,16 +201,7 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
 
   /** Resolves once `count` sessions of the database wait for a lock: the requests started are queued, in order. */
   async function lockWaiters(count: number): Promise<void> {
-    for (;;) {
-      // The locker reads inside its transaction, where PostgreSQL keeps the
-      // first view of pg_stat_activity it took unless told to drop it.
-      await locker.query('SELECT pg_stat_clear_snapshot()');
-      const { rows } = await locker.query<{ waiting: number }>(
-        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      if (rows[0].waiting >= count) return;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    while ((await sessionsWaitingForLock(locker)) < count) await new Promise((resolve) => setImmediate(resolve));
   }
 
   it('gives concurrent pushes through three nodes consecutive seqs, each batch contiguous, none twice', async () => {

@@ -19,6 +19,10 @@ interface DataRowMessage {
  * An error thrown by `onRow` fails the statement the way a row node-postgres
  * cannot parse does: its other rows are skipped and the error is the
  * statement's once PostgreSQL has finished with it.
+ *
+ * It overrides a method of node-postgres's Query that its types do not
+ * declare (and sets its `_canceledDueToError`): row-visiting-query.spec.ts
+ * fails should a release of pg change either.
  */
 export class RowVisitingQuery extends Query {
   constructor(

@@ -15,8 +15,9 @@ export interface PushEvent {
   payload: string;
   /**
    * The same payload as UTF-8 bytes, when the parser kept them (a push body
-   * is read as bytes): storage that can write them as text as they are (the
-   * SQLite log does) takes these, and `payload` is never decoded.
+   * is read as bytes): both stores write these as they are (SQLite binds
+   * them, PostgreSQL copies them into its text array), and `payload` is
+   * never decoded.
    */
   payloadBytes?: Buffer;
   /** payloadBytes' length, where reading it costs less than making them. */
