@@ -20,7 +20,7 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@td-sync/(http|storage|auth|projects|sync|admin|testing)$': '<rootDir>/libs/$1/src',
+  '^@td-sync/(memory|http|storage|auth|projects|sync|admin|testing)$': '<rootDir>/libs/$1/src',
 };
 
 const common = {

@@ -38,28 +38,47 @@ describeEachBackend('Garbage per request', (backend) => {
     }
   });
 
-  it("hands a push body's memory back once its answer is sent, and a pull page's once copied into its answer and that once compressed", async () => {
+  it("hands back a push body once answered and its answer once compressed; a pull page once copied into its answer, and that once compressed", async () => {
     const projectId = await createProject(server, owner);
-    // releaseBufferMemory transfers the memory through structuredClone.
-    const release = jest.spyOn(globalThis, 'structuredClone');
-    const releasedBytes = () => release.mock.calls.map(([memory]) => (memory as ArrayBuffer).byteLength);
+    // releaseBufferMemory transfers the memory through structuredClone: its size is read on the way.
+    const releasedBytes: number[] = [];
+    const detached: ArrayBuffer[] = [];
+    const clone = globalThis.structuredClone;
+    const release = jest.spyOn(globalThis, 'structuredClone').mockImplementation((value: unknown, options?: { transfer?: unknown[] }) => {
+      if (value instanceof ArrayBuffer && options?.transfer?.[0] === value) {
+        releasedBytes.push(value.byteLength);
+        detached.push(value);
+      }
+      return clone(value, options as Parameters<typeof structuredClone>[1]);
+    });
     try {
-      const answer = await push(server, owner, projectId, { device_id: 'dev-1', session_id: 'ses-1', events: makeEvents(1, 400) });
-      expect(answer.status).toBe(200);
-      await until(() => release.mock.calls.length > 0);
-      expect(release.mock.calls[0][0]).toBeInstanceOf(ArrayBuffer);
-      expect(releasedBytes()).toEqual([0]); // detached: its memory went with the young owner
+      const body = JSON.stringify({ device_id: 'dev-1', session_id: 'ses-1', events: makeEvents(1, 400) });
+      const pushed = await fetch(`${server.url}/v1/projects/${projectId}/sync/push`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${owner.apiKey}`, 'content-type': 'application/json', 'accept-encoding': 'gzip' },
+        body,
+      });
+      expect(pushed.status).toBe(200);
+      expect(pushed.headers.get('content-encoding')).toBe('gzip');
+      const answer = await pushed.text();
+      await until(() => releasedBytes.length === 2);
+      // The acks (about 18 KB, a Buffer of exactly their size) once compressed, then the body once answered (onResponse).
+      expect(releasedBytes).toEqual([answer.length, body.length]);
+      expect(detached.every((memory) => memory.byteLength === 0)).toBe(true);
 
-      release.mockClear();
+      releasedBytes.length = 0;
       const page = await fetch(`${server.url}/v1/projects/${projectId}/sync/pull?after_server_seq=0&limit=400`, {
         headers: { authorization: `Bearer ${owner.apiKey}`, 'accept-encoding': 'gzip' },
       });
       expect(page.status).toBe(200);
       expect(page.headers.get('content-encoding')).toBe('gzip');
-      expect(((await page.json()) as { events: unknown[] }).events).toHaveLength(400);
+      const pageText = await page.text();
+      expect((JSON.parse(pageText) as { events: unknown[] }).events).toHaveLength(400);
       // The page comes as bytes on either backend, copied into the answer, which is compressed: both are handed back.
-      // PostgreSQL's page first hands back the chunk its rows were written into as they arrived (PageFromRows): one at this size.
-      expect(releasedBytes()).toEqual(backend === 'postgres' ? [0, 0, 0] : [0, 0]);
+      // PostgreSQL's page first hands back the chunk its rows were written into as they arrived (PageFromRows, 256 KB).
+      const eventsBytes = pageText.length - '{"events":['.length - '],"last_server_seq":400,"has_more":false}'.length;
+      expect(releasedBytes).toEqual(backend === 'postgres' ? [256 * 1024, eventsBytes, pageText.length] : [eventsBytes, pageText.length]);
+      expect(detached.every((memory) => memory.byteLength === 0)).toBe(true);
     } finally {
       release.mockRestore();
     }

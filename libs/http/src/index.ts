@@ -18,7 +18,6 @@ export type { AuthenticatedUser } from './authenticated-user';
 export { READS_OWN_JSON_BODY } from './own-json-body-route';
 export { COMPRESSED_AT_ANY_SIZE } from './compressed-route';
 export { ANSWERS_WITH_FRESH_BUFFERS } from './fresh-answer-route';
-export { releaseBufferMemory } from './release-buffer-memory';
 export { BODY_LIMIT_BYTES } from './body-limit';
 export { Clock } from './clock';
 export { ClockModule } from './clock.module';

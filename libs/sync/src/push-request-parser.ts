@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { InflightBodyBudget, releaseBufferMemory } from '@td-sync/http';
+import { InflightBodyBudget } from '@td-sync/http';
+import { releaseBufferMemory } from '@td-sync/memory';
 import type { PushBatch } from '@td-sync/storage';
 import { tryScanPushBody } from './push-body-layout';
 import { pushBatchFrom, pushBodyBytes } from './push-request';

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { releaseBufferMemory } from '@td-sync/http';
+import { releaseBufferMemory } from '@td-sync/memory';
 import fc from 'fast-check';
 import type { PushBatch, PushEvent } from '@td-sync/storage';
 import { parsePushRequest } from './push-request';

@@ -61,6 +61,20 @@ describe('pushResponseJson', () => {
     expect(parsed.rejected).toHaveLength(1000);
     expect(parsed.rejected[999]).toEqual({ client_action_id: 'min', reason: 'duplicate', server_seq: 2 ** 53 });
   });
+
+  it('answers in a Buffer that is the whole of its memory, so that it can be handed back once compressed, and each answer in its own', () => {
+    const acked = (n: number, firstSeq: number) => ({ accepted: n, outcomes: new Uint8Array(n), serverSeqs: Float64Array.from({ length: n }, (_, i) => firstSeq + i) });
+    const ids = Array.from({ length: 1000 }, (_, i) => i + 1);
+    const first = pushResponseJson(batch(ids), acked(1000, 1));
+    const second = pushResponseJson(batch(ids.slice(0, 600)), acked(600, 1001));
+    for (const answer of [first, second]) {
+      expect(answer.byteOffset).toBe(0);
+      expect(answer.buffer.byteLength).toBe(answer.length);
+    }
+    expect(second.buffer).not.toBe(first.buffer);
+    expect((JSON.parse(first.toString()) as { acks: unknown[] }).acks[999]).toEqual({ client_action_id: 1000, server_seq: 1000 });
+    expect((JSON.parse(second.toString()) as { acks: unknown[] }).acks[599]).toEqual({ client_action_id: 600, server_seq: 1600 });
+  });
 });
 
 describe('pullResponseJson', () => {

@@ -60,7 +60,7 @@ export class SyncController {
   ) {}
 
   @Post('push')
-  @RouteConfig({ [READS_OWN_JSON_BODY]: true })
+  @RouteConfig({ [READS_OWN_JSON_BODY]: true, [ANSWERS_WITH_FRESH_BUFFERS]: true })
   @RequireRoleInStorage('writer')
   @RateLimit('push')
   @HttpCode(200)

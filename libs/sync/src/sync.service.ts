@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { releaseBufferMemory } from '@td-sync/http';
+import { releaseBufferMemory } from '@td-sync/memory';
 import { ProjectAccess } from '@td-sync/projects';
 import { AccessDecision, EventPage, EventPageRequest, EventStore, PushBatch } from '@td-sync/storage';
 import { SyncCounters } from './sync-counters';

@@ -1,5 +1,6 @@
 import { BadRequestException, HttpException } from '@nestjs/common';
-import { BODY_LIMIT_BYTES, findUnstorableText, jsonShapeProblem, READS_OWN_JSON_BODY, releaseBufferMemory } from '@td-sync/http';
+import { BODY_LIMIT_BYTES, findUnstorableText, jsonShapeProblem, READS_OWN_JSON_BODY } from '@td-sync/http';
+import { releaseBufferMemory } from '@td-sync/memory';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
@@ -48,7 +49,7 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
     readBody(request, payload, done, request.url.startsWith('/v1/') ? parseJson : parseForm);
   });
   // A body kept as bytes (push's) is dead once its answer is sent: its memory
-  // goes back at the next minor collection (see releaseBufferMemory).
+  // goes back now (see releaseBufferMemory).
   fastify.addHook('onResponse', (request: FastifyRequest, _reply, done) => {
     if (Buffer.isBuffer(request.body)) releaseBufferMemory(request.body);
     done();

@@ -1,4 +1,5 @@
-import { ANSWERS_WITH_FRESH_BUFFERS, COMPRESSED_AT_ANY_SIZE, releaseBufferMemory } from '@td-sync/http';
+import { ANSWERS_WITH_FRESH_BUFFERS, COMPRESSED_AT_ANY_SIZE } from '@td-sync/http';
+import { releaseBufferMemory } from '@td-sync/memory';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { constants, gzip, gzipSync } from 'node:zlib';
 import { acceptsGzip } from './accepts-gzip';
@@ -65,10 +66,15 @@ export function registerResponseCompression(fastify: FastifyInstance): void {
     addVary(reply);
     if (!acceptsGzip(request.headers['accept-encoding'])) return done(null, payload);
     void reply.header('content-encoding', 'gzip');
-    if (payload.length < OFF_LOOP_BYTES) return done(null, gzipSync(payload, { level: GZIP_LEVEL }));
+    // A pull page (a MB for 1000 events) or a push's acks are not read again once compressed; a kept Buffer (a Swagger UI file) is.
+    const fresh = Buffer.isBuffer(payload) && routeConfigOf(request)[ANSWERS_WITH_FRESH_BUFFERS] === true;
+    if (payload.length < OFF_LOOP_BYTES) {
+      const compressed = gzipSync(payload, { level: GZIP_LEVEL });
+      if (fresh) releaseBufferMemory(payload);
+      return done(null, compressed);
+    }
     gzip(payload, { level: GZIP_LEVEL, chunkSize: offLoopChunkBytes(payload.length) }, (error, compressed) => {
-      // A pull page (a MB for 1000 events) is not read again; a kept Buffer (a Swagger UI file) is.
-      if (!error && Buffer.isBuffer(payload) && routeConfigOf(request)[ANSWERS_WITH_FRESH_BUFFERS] === true) releaseBufferMemory(payload);
+      if (!error && fresh) releaseBufferMemory(payload);
       done(error, compressed);
     });
   });

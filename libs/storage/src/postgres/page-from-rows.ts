@@ -1,3 +1,4 @@
+import { releaseBufferMemory } from '@td-sync/memory';
 import type { ProjectRole } from '../records/membership';
 import type { EventPage } from '../repositories/event-store';
 import type { AccessFactsRow } from './postgres-memberships.repository';
@@ -61,7 +62,7 @@ export class PageFromRows {
     let at = 0;
     this.chunks.forEach((chunk, i) => {
       at += chunk.copy(eventsJson, at, 0, this.used[i]);
-      handBack(chunk);
+      releaseBufferMemory(chunk); // copied: its bytes go back now, not when V8 next collects
     });
     this.chunks.length = 0;
     return { eventsJson, count: this.count, lastServerSeq: this.lastServerSeq === undefined ? undefined : Number(this.lastServerSeq), hasMore: this.hasMore };
@@ -81,16 +82,4 @@ export class PageFromRows {
     this.used[last] = at + chunk.write(json, at);
     this.bytes += length;
   }
-}
-
-/**
- * Frees a chunk's bytes at V8's next minor collection rather than its next
- * full one: the chunk lived across the turns the page took to arrive, so it
- * was likely promoted, and its bytes (outside V8's heap) would wait for a
- * full collection. Transferring them to a new, young owner detaches the
- * chunk (libs/http's releaseBufferMemory does the same for request bodies
- * and answers; storage depends on no other lib).
- */
-function handBack(chunk: Buffer): void {
-  structuredClone(chunk.buffer, { transfer: [chunk.buffer as ArrayBuffer] });
 }

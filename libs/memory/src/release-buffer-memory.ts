@@ -3,8 +3,10 @@ import { isArrayBuffer } from 'node:util/types';
 /**
  * Hands a large Buffer's memory back at V8's next minor collection instead of
  * its next full one, for a Buffer whose bytes nobody will read again: a
- * request body once its answer is sent, a pull page once it is compressed, a
- * push layout's slots once its batch is built (any typed array will do).
+ * request body once its answer is sent, a pull page once copied into its
+ * answer, a pull's or push's answer once compressed, PostgreSQL's page chunks
+ * once joined, a push layout's slots once its batch is built (any typed
+ * array will do).
  *
  * Why: a Buffer's bytes live outside V8's heap, and are freed only when V8
  * collects the small object that owns them. A body that arrives over several
@@ -19,6 +21,11 @@ import { isArrayBuffer } from 'node:util/types';
  * the young owner, which nothing references and the next minor collection
  * frees. The old Buffer reads as empty from then on: a mistaken later read
  * finds no bytes, never another request's.
+ *
+ * Not at once: freeing the bytes before this returns (posting them to a
+ * closed MessagePort does) cut push's peak by another 10-20 MB, but V8 then
+ * ran about six full collections a second under pull load, 15 % more CPU per
+ * page (docs/performance.md, Memory, measured and not kept).
  *
  * Only a Buffer that is the whole of its memory is transferred; a view into
  * a larger or shared one (Node's 8 KB pool for small Buffers) is left alone.
