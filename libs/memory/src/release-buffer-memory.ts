@@ -23,9 +23,10 @@ import { isArrayBuffer } from 'node:util/types';
  * finds no bytes, never another request's.
  *
  * Not at once: freeing the bytes before this returns (posting them to a
- * closed MessagePort does) cut push's peak by another 10-20 MB, but V8 then
- * ran about six full collections a second under pull load, 15 % more CPU per
- * page (docs/performance.md, Memory, measured and not kept).
+ * closed MessagePort does) cut push's peak by another 10-20 MB, but with
+ * some mixes of frees V8 then ran about six full collections a second under
+ * pull load, 15 % more CPU per page (docs/performance.md, Memory, measured
+ * and not kept).
  *
  * Only a Buffer that is the whole of its memory is transferred; a view into
  * a larger or shared one (Node's 8 KB pool for small Buffers) is left alone.
