@@ -1,7 +1,7 @@
 /**
- * Memory a request's bytes hold outside V8's heap, handed back as soon as
- * nothing will read them (releaseBufferMemory): request bodies and their
- * chunks, answers, pull pages. The lowest lib of td-sync: http, storage and
- * sync use it, and it depends on no other.
+ * Memory a request's bytes hold outside V8's heap, handed back once nothing
+ * will read them (releaseBufferMemory): request bodies, answers, pull pages
+ * and their chunks. The lowest lib of td-sync: storage, sync and the app use
+ * it, and it depends on no other.
  */
 export { releaseBufferMemory } from './release-buffer-memory';

@@ -49,7 +49,7 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
     readBody(request, payload, done, request.url.startsWith('/v1/') ? parseJson : parseForm);
   });
   // A body kept as bytes (push's) is dead once its answer is sent: its memory
-  // goes back now (see releaseBufferMemory).
+  // goes back at the next minor collection (see releaseBufferMemory).
   fastify.addHook('onResponse', (request: FastifyRequest, _reply, done) => {
     if (Buffer.isBuffer(request.body)) releaseBufferMemory(request.body);
     done();

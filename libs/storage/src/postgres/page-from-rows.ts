@@ -62,7 +62,7 @@ export class PageFromRows {
     let at = 0;
     this.chunks.forEach((chunk, i) => {
       at += chunk.copy(eventsJson, at, 0, this.used[i]);
-      releaseBufferMemory(chunk); // copied: its bytes go back now, not when V8 next collects
+      releaseBufferMemory(chunk); // copied; it lived across the page's turns, likely long enough to be promoted
     });
     this.chunks.length = 0;
     return { eventsJson, count: this.count, lastServerSeq: this.lastServerSeq === undefined ? undefined : Number(this.lastServerSeq), hasMore: this.hasMore };
