@@ -495,7 +495,7 @@ describe('large pushes take turns (postgres)', () => {
   /** Resolves once `count` sessions of the server's database wait for a lock. */
   async function lockWaiters(count: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const waiting = await sessionsWaitingForLock(locker);
+      const waiting = await sessionsWaitingForLock(server.database!.name);
       if (waiting === count) return;
       if (waiting > count || attempt === 500) throw new Error(`${waiting} sessions wait for a lock, expected ${count}`);
       await new Promise((resolve) => setTimeout(resolve, 10));

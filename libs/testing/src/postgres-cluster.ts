@@ -82,17 +82,9 @@ export function connectedTestDatabase(): ConnectedTestDatabase {
   return held as ConnectedTestDatabase;
 }
 
-/**
- * How many sessions of `client`'s database wait for a lock now. The
- * snapshot of pg_stat_activity is cleared first: inside an open transaction
- * (a spec's locker) PostgreSQL keeps the first view it took.
- */
-export async function sessionsWaitingForLock(client: Client): Promise<number> {
-  await client.query('SELECT pg_stat_clear_snapshot()');
-  const { rows } = await client.query<{ waiting: number }>(
-    `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-  );
-  return rows[0].waiting;
+/** How many sessions of database `name` of this worker's cluster wait for a lock now (see PostgresClusterAdmin). */
+export async function sessionsWaitingForLock(name: string): Promise<number> {
+  return adminOf(await postgresCluster()).sessionsWaitingForLock(name);
 }
 
 /** Takes database `name` of this worker's cluster out of service, as an outage does (see PostgresClusterAdmin). */

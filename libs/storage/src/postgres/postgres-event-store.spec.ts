@@ -201,7 +201,7 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
 
   /** Resolves once `count` sessions of the database wait for a lock: the requests started are queued, in order. */
   async function lockWaiters(count: number): Promise<void> {
-    while ((await sessionsWaitingForLock(locker)) < count) await new Promise((resolve) => setImmediate(resolve));
+    while ((await sessionsWaitingForLock(database.name)) < count) await new Promise((resolve) => setImmediate(resolve));
   }
 
   it('gives concurrent pushes through three nodes consecutive seqs, each batch contiguous, none twice', async () => {
