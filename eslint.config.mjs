@@ -22,7 +22,28 @@ export default tseslint.config(
     rules: { 'td-sync/module-boundaries': 'error' },
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
+    // Modules the server does not keep loaded (docs/performance.md, Memory;
+    // apps/td-sync/test/resident-modules.e2e-spec.ts).
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'libs/http/src/validation/class-validator-modules.d.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              allowTypeImports: true,
+              message: "Its index loads all of validator.js and libphonenumber-js: take the decorators from @td-sync/http (validation/validators.ts).",
+            },
+            { name: '@nestjs/schedule', message: 'It loads cron and luxon for a timer: use setInterval in the provider\'s lifecycle hooks.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from '@td-sync/admin';
 import { AuthModule } from '@td-sync/auth';
 import { AdmissionGuard, InflightBodyBudgetModule, RateLimitModule } from '@td-sync/http';
@@ -27,7 +26,6 @@ export class AppModule {
       imports: [
         configModule,
         LoggerModule.forRootAsync({ inject: [SyncConfig], useFactory: loggerParams }),
-        ScheduleModule.forRoot(),
         AuthModule,
         ProjectsModule,
         SyncModule,

@@ -2,7 +2,7 @@ import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BearerAuthenticator } from '@td-sync/auth';
-import { BODY_LIMIT_BYTES, InflightBodyBudget, RateLimiter } from '@td-sync/http';
+import { BODY_LIMIT_BYTES, InflightBodyBudget, RateLimiter, classValidatorPackage } from '@td-sync/http';
 import { projectDatabaseBudget, readOpenFileLimit } from '@td-sync/storage';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -86,6 +86,8 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
   registerResponseCompression(fastify);
   app.useGlobalPipes(
     new ValidationPipe({
+      // class-validator's own validate, loaded without the package's index (see the library's validators.ts).
+      validatorPackage: classValidatorPackage,
       whitelist: true,
       transform: true,
       exceptionFactory: (errors: ValidationError[]) => new BadRequestException(firstValidationMessage(errors)),

@@ -25,8 +25,8 @@ import { MeService } from './self-service/me.service';
  * self-service (/v1/me), over AccountsModule (users and API keys). The app
  * runs the check before a request's body is read, then the rate limiter,
  * which keys on what it resolves; @Public() routes skip it. AuthOptions come
- * from the app's configuration (AUTH_OPTIONS). The cleanup job needs
- * ScheduleModule.forRoot() in the application.
+ * from the app's configuration (AUTH_OPTIONS). The cleanup job runs from
+ * the application's bootstrap to its shutdown.
  */
 @Module({
   imports: [StorageModule, ClockModule, AccountsModule],

@@ -13,4 +13,4 @@ export { secretsEqual } from './secrets';
 export { BearerAuthenticator, BEARER_CHALLENGE, BEARER_REFUSALS } from './bearer-authenticator';
 export type { BearerOutcome } from './bearer-authenticator';
 export { EmailOutbox } from './email/email-outbox';
-export { AuthRequestCleanup, AUTH_REQUEST_CLEANUP_JOB } from './login/auth-request-cleanup';
+export { AuthRequestCleanup } from './login/auth-request-cleanup';

@@ -5,7 +5,9 @@
  * body is read (route policies, client address keys, the in-flight body
  * budget, the guard that answers a refusal), the request's augmentations
  * (user, admissionRefusal), the clock, the JSON scanners (a shape check of
- * text JSON.parse accepted; a validating scanner of bytes), and the
+ * text JSON.parse accepted; a validating scanner of bytes), the request
+ * DTOs' class-validator decorators and the pipe's validator (loaded one
+ * module at a time), and the
  * decorators that document all of it in the OpenAPI reference. It depends on
  * no other lib of td-sync.
  */
@@ -22,6 +24,7 @@ export { BODY_LIMIT_BYTES } from './body-limit';
 export { Clock } from './clock';
 export { ClockModule } from './clock.module';
 export { jsonShapeProblem } from './json-scanner';
+export { Equals, IsEmail, IsIn, IsOptional, IsString, ValidateBy, classValidatorPackage } from './validation/validators';
 export { RateLimit, RATE_LIMIT_TIER, RATE_LIMIT_TIERS } from './rate-limit/rate-limit.decorator';
 export type { RateLimitTier } from './rate-limit/rate-limit.decorator';
 export { RATE_LIMITS } from './rate-limit/rate-limit-options';

@@ -1,6 +1,6 @@
 import type { ProjectRole } from '@td-sync/storage';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString } from '@td-sync/http';
 import { PROJECT_ROLES } from '../project-role';
 import { TrimToAbsent } from './text-field';
 

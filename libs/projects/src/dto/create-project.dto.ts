@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
+import { IsOptional } from '@td-sync/http';
 import { IsText, Trim } from './text-field';
 
 export const NAME_BOUNDS = { min: 1, max: 200 } as const;

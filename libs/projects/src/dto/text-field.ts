@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { ValidateBy, ValidationArguments } from 'class-validator';
+import { ValidateBy } from '@td-sync/http';
+import type { ValidationArguments } from 'class-validator';
 
 export interface TextBounds {
   min: number;

@@ -1,6 +1,6 @@
 import type { ProjectRole } from '@td-sync/storage';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { IsIn } from 'class-validator';
+import { IsIn } from '@td-sync/http';
 import { ROLE_MESSAGE } from './add-member.dto';
 import { PROJECT_ROLES } from '../project-role';
 

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
+import { IsOptional } from '@td-sync/http';
 import { DESCRIPTION_BOUNDS, NAME_BOUNDS } from './create-project.dto';
 import { IsText, Trim } from './text-field';
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { Equals, IsOptional, IsString } from 'class-validator';
+import { Equals, IsOptional, IsString } from '@td-sync/http';
 import { PKCE_METHOD } from '../pkce';
 import { IsEmailAddress, IsRequiredString } from './field-validators';
 
