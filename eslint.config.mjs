@@ -37,6 +37,7 @@ export default tseslint.config(
               message: "Its index loads all of validator.js and libphonenumber-js: take the decorators from @td-sync/http (validation/validators.ts).",
             },
             { name: '@nestjs/schedule', message: 'It loads cron and luxon for a timer: use setInterval in the provider\'s lifecycle hooks.' },
+            { name: '@nestjs/config', message: 'Settings are read once, from SYNC_* variables, into SyncConfig (apps/td-sync/src/config): inject that.' },
           ],
         },
       ],

@@ -12,6 +12,7 @@ import { SyncConfigModule } from './config/sync-config.module';
 import { MetricsService } from './health/metrics.service';
 import { PrometheusMetrics } from './health/prometheus-metrics.service';
 import { registerBodyParsers } from './http/body-parsers';
+import { lazySchemaCompilers } from './http/lazy-schema-compilers';
 import { ConnectionGovernor } from './http/connection-governor';
 import { connectionLimitFor } from './http/connection-limit';
 import { answerFrameworkError, answerUnparsableRequest } from './http/malformed-requests';
@@ -33,7 +34,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
  * tests exercise exactly what runs in production.
  */
 export async function createApp(envOverrides: Env = {}): Promise<NestFastifyApplication> {
-  const { module: configModule, config } = await SyncConfigModule.load(envOverrides);
+  const { module: configModule, config } = SyncConfigModule.load(envOverrides);
   checkDataPaths(config);
 
   const adapter = new FastifyAdapter({
@@ -60,6 +61,8 @@ export async function createApp(envOverrides: Env = {}): Promise<NestFastifyAppl
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // ajv and fast-json-stringify only if a route ever declares a Fastify schema (none does).
+    schemaController: { compilersFactory: lazySchemaCompilers() },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(configModule), adapter, {
     bufferLogs: true,

@@ -51,4 +51,14 @@ describe('modules the built server keeps loaded', () => {
   it('runs its periodic job on a plain timer, without @nestjs/schedule, cron or luxon', () => {
     expect(loaded(/\/node_modules\/(@nestjs\/schedule|cron|luxon)\//)).toEqual([]);
   });
+
+  it('reads its settings without @nestjs/config or dotenv', () => {
+    expect(loaded(/\/node_modules\/(@nestjs\/config|dotenv|dotenv-expand)\//)).toEqual([]);
+  });
+
+  it("leaves Fastify's schema compilers (ajv, fast-json-stringify) unloaded: no route declares a Fastify schema", () => {
+    expect(loaded(/\/node_modules\/(ajv|ajv-formats|@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler)\//)).toEqual([]);
+    // Fastify's own error serializer takes one module of fast-json-stringify, not its compiler.
+    expect(loaded(/\/node_modules\/fast-json-stringify\/index\.js$/)).toEqual([]);
+  });
 });

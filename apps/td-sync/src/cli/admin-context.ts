@@ -14,7 +14,7 @@ import { StderrLogger } from './stderr-logger';
  * keys, users, roles and projects from the database on every request.
  */
 export async function withAdminContext<T>(work: (context: INestApplicationContext) => Promise<T>): Promise<T> {
-  const { module, config } = await SyncConfigModule.load();
+  const { module, config } = SyncConfigModule.load();
   const logger = new StderrLogger();
   // A misspelt setting here would point the command at another database without a word.
   for (const unknown of unknownSettingWarnings(config)) logger.warn(unknown);

@@ -1,5 +1,4 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { LIBRARY_OPTION_TOKENS, LIBRARY_OPTIONS } from './library-options';
 import { Env, SyncConfig } from './sync-config';
 
@@ -11,32 +10,28 @@ export interface LoadedConfig {
 }
 
 /**
- * Reads the environment through @nestjs/config and validates it into one
- * SyncConfig, and provides each library's options derived from it (see
- * LIBRARY_OPTIONS): the application's only global module. Validation runs
- * here, before the application is built, so a bad value stops the start
- * before anything is opened. `overrides` replace environment variables: the
- * end-to-end tests run several servers with different settings in one
- * process.
+ * Reads the environment and validates it into one SyncConfig, and provides
+ * each library's options derived from it (see LIBRARY_OPTIONS): the
+ * application's only global module. Validation runs here, before the
+ * application is built, so a bad value stops the start before anything is
+ * opened. `overrides` replace environment variables: the end-to-end tests run
+ * several servers with different settings in one process.
+ *
+ * Not @nestjs/config's ConfigModule: nothing injects its ConfigService (every
+ * setting is read once, here, into SyncConfig), there is no .env file to load
+ * (td-sync is configured through its environment alone), and it kept 25
+ * modules loaded for the process's life to hand this function process.env
+ * (docs/performance.md, Memory).
  */
 @Global()
 @Module({})
 export class SyncConfigModule {
-  static async load(overrides: Env = {}): Promise<LoadedConfig> {
-    let config: SyncConfig | undefined;
-    const configModule = await ConfigModule.forRoot({
-      ignoreEnvFile: true,
-      validate: (env: Env) => {
-        config = SyncConfig.fromEnv({ ...env, ...overrides });
-        return {};
-      },
-    });
-    if (!config) throw new Error('configuration was not validated');
+  static load(overrides: Env = {}): LoadedConfig {
+    const config = SyncConfig.fromEnv({ ...process.env, ...overrides });
     return {
       config,
       module: {
         module: SyncConfigModule,
-        imports: [configModule],
         providers: [{ provide: SyncConfig, useValue: config }, ...LIBRARY_OPTIONS],
         exports: [SyncConfig, ...LIBRARY_OPTION_TOKENS],
       },

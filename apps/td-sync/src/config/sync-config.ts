@@ -52,8 +52,8 @@ export const SYNC_SETTINGS: ReadonlySet<string> = new Set([
 
 /**
  * Every setting of the server, parsed and validated once at start from the
- * `SYNC_*` environment variables. This class (through ConfigModule) is the only
- * reader of the environment; everything else injects it.
+ * `SYNC_*` environment variables. This class (through SyncConfigModule) is the
+ * only reader of the environment; everything else injects it.
  */
 export class SyncConfig {
   readonly listen: ListenAddress;
@@ -137,10 +137,6 @@ export class SyncConfig {
   }
 
   /**
-   * Throws ConfigValidationError naming the first variable that is wrong,
-   * carrying the log format asked for, so that even this error is written in it.
-   */
-  /**
    * The process's own settings, for what runs before or without Nest (the
    * wait for the database at start, the operator's commands). The one read of
    * process.env outside SyncConfigModule.
@@ -149,6 +145,10 @@ export class SyncConfig {
     return SyncConfig.fromEnv(process.env);
   }
 
+  /**
+   * Throws ConfigValidationError naming the first variable that is wrong,
+   * carrying the log format asked for, so that even this error is written in it.
+   */
   static fromEnv(env: Env): SyncConfig {
     try {
       return new SyncConfig(env);
