@@ -16,7 +16,8 @@ describe('modules the built server keeps loaded', () => {
   beforeAll(async () => {
     const server = await spawnServer({
       env: {
-        NODE_OPTIONS: `--require ${resolve(__dirname, 'support/record-loaded-modules.cjs')}`,
+        // Quoted: NODE_OPTIONS splits on spaces, and a checkout's path may have some.
+        NODE_OPTIONS: `--require "${resolve(__dirname, 'support/record-loaded-modules.cjs')}"`,
         TD_SYNC_SPEC_LOADED_MODULES: 'loaded-modules.txt',
       },
     });
