@@ -19,8 +19,9 @@ export interface LoadedConfig {
  *
  * Not @nestjs/config's ConfigModule: nothing injects its ConfigService (every
  * setting is read once, here, into SyncConfig), there is no .env file to load
- * (td-sync is configured through its environment alone), and it kept 25
- * modules loaded for the process's life to hand this function process.env
+ * (td-sync is configured through its environment alone), and it kept 88
+ * modules loaded for the process's life (with dotenv and lodash's
+ * one-function modules) to hand this function process.env
  * (docs/performance.md, Memory).
  */
 @Global()
