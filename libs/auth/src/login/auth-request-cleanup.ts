@@ -17,22 +17,26 @@ import { CLEANUP_INTERVAL_MS } from './login-timing';
 export class AuthRequestCleanup implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AuthRequestCleanup');
   private running = false;
-  /** The live timer while the application runs (specs read its period). */
-  timer: NodeJS.Timeout | undefined;
+  private interval: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: AuthRequestStore,
     private readonly clock: Clock,
   ) {}
 
+  /** The live timer while the application runs, undefined before and after (specs read its period). */
+  get timer(): NodeJS.Timeout | undefined {
+    return this.interval;
+  }
+
   onApplicationBootstrap(): void {
     // unref: a pending purge is no reason to keep a process alive that has nothing else to do.
-    this.timer ??= setInterval(() => void this.run(), CLEANUP_INTERVAL_MS).unref();
+    this.interval ??= setInterval(() => void this.run(), CLEANUP_INTERVAL_MS).unref();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    clearInterval(this.interval);
+    this.interval = undefined;
   }
 
   async run(): Promise<void> {
