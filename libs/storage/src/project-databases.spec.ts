@@ -217,6 +217,15 @@ describe('ProjectDatabases', () => {
     expect(DESCRIPTORS_PER_PROJECT_DATABASE).toBe(3);
   });
 
+  onLinux('runs its checkpoint process with one malloc arena', async () => {
+    await databases.create(id(1));
+    insertEvent(await databases.get(id(1)), 1);
+    databases.written(id(1));
+    await databases.flushCheckpoints();
+    const [pid] = childrenTitled('td-sync checkpoints');
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=1');
+  });
+
   onLinux('ends its checkpoint process on closeAll()', async () => {
     await databases.create(id(1));
     insertEvent(await databases.get(id(1)), 1);
