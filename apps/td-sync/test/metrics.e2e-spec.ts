@@ -16,6 +16,16 @@ async function scrape(server: TestServer): Promise<Map<string, MetricFamily>> {
   return parsePrometheusText(result.text);
 }
 
+/** td_sync_checkpoint_process_resident_memory_bytes once the checkpoint process runs (it starts with the first checkpoint, a second after a write); 0 if it has not within 10 s. */
+async function checkpointProcessMemory(server: TestServer): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const bytes = sampleValue(await scrape(server), 'td_sync_checkpoint_process_resident_memory_bytes');
+    if (bytes > 0) return bytes;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return 0;
+}
+
 const PUSH_ROUTE = '/v1/projects/:id/sync/push';
 const requests = (families: Map<string, MetricFamily>, labels: Record<string, string>) =>
   sampleValue(families, 'td_sync_http_request_duration_seconds', labels, 'td_sync_http_request_duration_seconds_count');
@@ -44,6 +54,7 @@ describeEachBackend('GET /metrics', (backend) => {
       td_sync_database_errors_total: 'counter',
       td_sync_rate_limited_requests_total: 'counter',
       td_sync_build_info: 'gauge',
+      td_sync_checkpoint_process_resident_memory_bytes: 'gauge',
       // The process: prom-client's default metrics, event-loop lag among them.
       nodejs_eventloop_lag_seconds: 'gauge',
       process_cpu_seconds_total: 'counter',
@@ -130,11 +141,14 @@ describeEachBackend('GET /metrics', (backend) => {
       expect(pool.map((s) => s.labels.state).sort()).toEqual(['idle', 'total', 'waiting']);
       expect(sampleValue(families, 'td_sync_database_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);
       expect(sampleValue(families, 'td_sync_database_pool_connections', { state: 'waiting' })).toBe(0);
-      // No project databases of their own: always 0.
+      // No project databases of their own, nor a checkpoint process: always 0.
       expect(open).toEqual([{ name: 'td_sync_open_project_databases', labels: {}, value: 0 }]);
+      expect(sampleValue(families, 'td_sync_checkpoint_process_resident_memory_bytes')).toBe(0);
     } else {
       expect(sampleValue(families, 'td_sync_open_project_databases')).toBeGreaterThanOrEqual(1);
       expect(pool).toEqual([]);
+      // The write is checkpointed within a second by the checkpoint process, a Node process of its own (more than a few MB, even as it starts), outside process_resident_memory_bytes.
+      if (process.platform === 'linux') expect(await checkpointProcessMemory(server)).toBeGreaterThan(4 * 1024 * 1024);
     }
   });
 

@@ -150,6 +150,11 @@ export class ProjectDatabases {
     return this.limit.descriptors;
   }
 
+  /** The checkpoint process's pid while it runs (see WalCheckpointer). */
+  get checkpointProcessId(): number | undefined {
+    return this.checkpointer.processId;
+  }
+
   /** Creates the project's event database (idempotent) and keeps it open. */
   async create(projectId: string): Promise<void> {
     await this.acquire(projectId, 'create');

@@ -10,7 +10,8 @@ import type { StorageConnection } from './storage-connection';
  *   access decision it was given (see countFailures), on requests and in
  *   background jobs alike;
  * - the backend's connection figures (StorageConnection.gauges), read at each
- *   scrape.
+ *   scrape, and with SQLite the checkpoint process's resident memory, which
+ *   the process metrics (the server's own) leave out.
  */
 export class StorageMetrics {
   readonly databaseErrors = new Counter({
@@ -44,6 +45,14 @@ export class StorageMetrics {
         this.set({ state: 'waiting' }, gauges.waiting);
       },
     });
-    this.all = [this.databaseErrors, openProjectDatabases, pool];
+    const checkpointProcessMemory = new Gauge({
+      name: 'td_sync_checkpoint_process_resident_memory_bytes',
+      help: 'Resident memory of the checkpoint process (td-sync checkpoints, SQLite), which a container counts along with the server; 0 while none runs (PostgreSQL, or 30 s after the last project database write)',
+      registers: [],
+      collect() {
+        this.set(connection.gauges().checkpointProcessResidentBytes ?? 0);
+      },
+    });
+    this.all = [this.databaseErrors, openProjectDatabases, pool, checkpointProcessMemory];
   }
 }

@@ -755,6 +755,11 @@ export class WalCheckpointer {
     }, IDLE_EXIT_MS).unref();
   }
 
+  /** The checkpoint process's pid while it runs (its memory goes on /metrics); undefined while none does. */
+  get processId(): number | undefined {
+    return this.child?.connected ? this.child.pid : undefined;
+  }
+
   /** The checkpoint process, started if it is not running; undefined if it cannot be started. */
   private running(): ChildProcess | undefined {
     if (this.child?.connected) return this.child;

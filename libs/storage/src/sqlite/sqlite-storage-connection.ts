@@ -1,3 +1,4 @@
+import { residentMemoryBytes } from '../process-resident-memory';
 import { ProjectDatabases } from '../project-databases';
 import { StorageConnection } from '../storage-connection';
 import type { StorageGauges } from '../storage-gauges';
@@ -19,7 +20,13 @@ export class SqliteStorageConnection extends StorageConnection {
   }
 
   gauges(): StorageGauges {
-    return { openProjectDatabases: this.projects.openCount, projectDatabaseCapacity: this.projects.capacity, descriptorLimit: this.projects.descriptorLimit };
+    const checkpointProcess = this.projects.checkpointProcessId;
+    return {
+      openProjectDatabases: this.projects.openCount,
+      projectDatabaseCapacity: this.projects.capacity,
+      descriptorLimit: this.projects.descriptorLimit,
+      checkpointProcessResidentBytes: checkpointProcess === undefined ? undefined : residentMemoryBytes(checkpointProcess),
+    };
   }
 
   close(): Promise<void> {
