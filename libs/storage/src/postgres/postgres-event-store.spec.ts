@@ -175,6 +175,32 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     expect(await pageOf(node, 7)).toEqual({ eventsJson: Buffer.alloc(0), count: 0, lastServerSeq: undefined, hasMore: false });
   });
 
+  it('pages exactly like a filter over the log, whatever the devices, cursor, limit and exclusion', async () => {
+    const model: { seq: number; device: string }[] = [];
+    let nextId = 1;
+    for (const [device, count] of [['a', 3], ['b', 2], ['a', 4], ['dd', 1], ['c', 5], ['a', 2], ['b', 3]] as const) {
+      const outcomes = await pushAs(node, MEMBER, batchOf(device, range(nextId, count)));
+      nextId += count;
+      outcomes.serverSeqs.forEach((seq) => model.push({ seq, device }));
+    }
+    for (const exclude of [undefined, 'a', 'b', 'c', 'dd', 'zz']) {
+      for (const after of [0, 1, 3, 5, 9, 12, 17, 19, 20, 25]) {
+        for (const limit of [1, 2, 3, 7, 20]) {
+          const matching = model.filter((row) => row.seq > after && row.device !== exclude);
+          const page = await pageOf(nodes[after % 3], after, limit, exclude);
+          expect({ exclude, after, limit, seqs: seqsOf(page), hasMore: page.hasMore, last: page.lastServerSeq }).toEqual({
+            exclude,
+            after,
+            limit,
+            seqs: matching.slice(0, limit).map((row) => row.seq),
+            hasMore: matching.length > limit,
+            last: matching.length > 0 ? matching[Math.min(limit, matching.length) - 1].seq : undefined,
+          });
+        }
+      }
+    }
+  });
+
   it('ends a page at the byte budget, always with at least one event, and says more remain', async () => {
     const big = `{"blob":"${'x'.repeat(3 * 1024 * 1024)}"}`;
     const huge = `{"blob":"${'y'.repeat(PAGE_BYTE_BUDGET + 10)}"}`;
