@@ -45,9 +45,9 @@ describe('PostgresDatabase (real PostgreSQL)', () => {
     const nodes = await Promise.all([1, 2, 3].map(() => PostgresDatabase.open(options(database.url))));
     try {
       const migrations = await rowsOf<{ name: string }>(database.url, 'SELECT name FROM migrations');
-      expect(migrations.map((m) => m.name)).toEqual(['PostgresInitialSchema1764100000000', 'SyncFunctions1764100000001', 'PushInOneStatement1764100000002', 'PushGroupInOneStatement1764100000003']);
+      expect(migrations.map((m) => m.name)).toEqual(['PostgresInitialSchema1764100000000', 'SyncFunctions1764100000001', 'PushInOneStatement1764100000002', 'PushGroupInOneStatement1764100000003', 'ProjectDevices1764100000004']);
       const tables = await rowsOf<{ table_name: string }>(database.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
-      expect(tables.map((t) => t.table_name)).toEqual(['api_keys', 'auth_requests', 'events', 'memberships', 'migrations', 'project_seqs', 'projects', 'rate_limit_windows', 'users']);
+      expect(tables.map((t) => t.table_name)).toEqual(['api_keys', 'auth_requests', 'events', 'memberships', 'migrations', 'project_devices', 'project_seqs', 'projects', 'rate_limit_windows', 'users']);
       for (const node of nodes) expect(await node.ping()).toBeUndefined();
     } finally {
       await Promise.all(nodes.map((node) => node.close()));

@@ -6,6 +6,8 @@ import type { ProjectRole } from '../records/membership';
 import type { AccessDecision } from '../repositories/access-decision';
 import { EventPage, PAGE_BYTE_BUDGET, PushBatch, PushEvent, PushOutcome, StoredEvent } from '../repositories/event-store';
 import type { StorageBackend } from '../storage-backend';
+import type { QueryRunner } from 'typeorm';
+import { ProjectDevices1764100000004 } from './migrations/1764100000004-project-devices';
 import { openPostgresBackend } from './postgres-backend';
 
 class Refused extends Error {}
@@ -173,6 +175,61 @@ describe('PostgresEventStore (real PostgreSQL, several nodes)', () => {
     expect(seqsOf(other)).toEqual([6]);
     expect(other.hasMore).toBe(true);
     expect(await pageOf(node, 7)).toEqual({ eventsJson: Buffer.alloc(0), count: 0, lastServerSeq: undefined, hasMore: false });
+  });
+
+  it('answers an excluding pull that nobody else wrote after without reading an event: a td pulling after its own pushes', async () => {
+    await pushAs(node, MEMBER, batchOf('dev-1', range(1, 1000)));
+    await pushAs(node, MEMBER, batchOf('dev-2', range(1, 2)));
+    await pushAs(nodes[1], MEMBER, batchOf('dev-1', range(1001, 1000)));
+    /** This session's count of rows of events read (by index or scan) not yet flushed to PostgreSQL's cumulative statistics. */
+    const rowsReadSoFar = async () =>
+      Number((await locker.query<{ read: string }>(`SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) AS read FROM pg_stat_xact_user_tables WHERE relname = 'events'`)).rows[0].read);
+    /** The seqs a page function answers, and how many rows of events it read for them. */
+    const read = async (fn: string, after: number, exclude: string) => {
+      await locker.query('BEGIN');
+      try {
+        const before = await rowsReadSoFar();
+        const { rows } = await locker.query<{ seqs: string[] | null }>(
+          `SELECT array_agg(server_seq ORDER BY server_seq)::text[] AS seqs FROM ${fn}($1, $2, $3, 1001, $4, $5) WHERE event_json IS NOT NULL`,
+          [PROJECT, MEMBER, after, PAGE_BYTE_BUDGET, exclude],
+        );
+        return { seqs: (rows[0].seqs ?? []).map(Number), read: (await rowsReadSoFar()) - before };
+      } finally {
+        await locker.query('COMMIT');
+      }
+    };
+    // PL/pgSQL plans a function's statements for the values of its first five calls, then may keep one plan for any: measure past that.
+    for (let call = 0; call < 8; call++) await read('td_sync_pull_page', 1002, 'dev-1');
+    expect(await read('td_sync_pull_page', 1002, 'dev-1')).toEqual({ seqs: [], read: 0 });
+    // The previous release's td_sync_page, kept for its nodes during a rolling upgrade, reads dev-1's 1000 events to find that out.
+    expect(await read('td_sync_page', 1002, 'dev-1')).toEqual({ seqs: [], read: expect.any(Number) });
+    expect((await read('td_sync_page', 1002, 'dev-1')).read).toBeGreaterThanOrEqual(1000);
+    // Someone else wrote after the cursor: the page as before.
+    expect((await read('td_sync_pull_page', 0, 'dev-1')).seqs).toEqual([1001, 1002]);
+    expect((await read('td_sync_pull_page', 1001, 'dev-1')).seqs).toEqual([1002]);
+    // And once dev-2 writes again, the next excluding pull has it.
+    await pushAs(nodes[2], MEMBER, batchOf('dev-2', [3]));
+    expect((await read('td_sync_pull_page', 1002, 'dev-1')).seqs).toEqual([2003]);
+  });
+
+  it('fills project_devices from the events stored before its migration', async () => {
+    await pushAs(node, MEMBER, batchOf('dev-1', range(1, 3)));
+    // Events stored by a release without the table: the trigger off, the table emptied, then the migration run again.
+    const migration = new ProjectDevices1764100000004();
+    const runner = { query: (sql: string) => locker.query(sql) } as unknown as QueryRunner;
+    await locker.query('BEGIN');
+    await migration.down(runner);
+    await locker.query(`INSERT INTO events (project_id, server_seq, device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+      VALUES ('${PROJECT}', 4, 'dev-old', 's', 1, 'create', 'issues', 'td-1', '{}', 't', 't'), ('${PROJECT}', 5, 'dev-1', 'ses-1', 4, 'create', 'issues', 'td-4', '{}', 't', 't')`);
+    await locker.query(`UPDATE project_seqs SET last_seq = 5, event_count = 5 WHERE project_id = '${PROJECT}'`);
+    await migration.up(runner);
+    await locker.query('COMMIT');
+    expect((await locker.query(`SELECT device_id, last_seq::int FROM project_devices WHERE project_id = $1 ORDER BY device_id`, [PROJECT])).rows).toEqual([
+      { device_id: 'dev-1', last_seq: 5 },
+      { device_id: 'dev-old', last_seq: 4 },
+    ]);
+    expect(seqsOf(await pageOf(nodes[1], 3, 10, 'dev-1'))).toEqual([4]);
+    expect(seqsOf(await pageOf(nodes[1], 0, 10, 'dev-old'))).toEqual([1, 2, 3, 5]);
   });
 
   it('pages exactly like a filter over the log, whatever the devices, cursor, limit and exclusion', async () => {

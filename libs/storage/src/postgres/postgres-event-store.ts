@@ -35,7 +35,9 @@ const PUSH_GROUP = `SELECT batch, done, live, role, first_seq, stored_at, stored
 type PushRow = [done: boolean, live: boolean, role: ProjectRole | null, firstSeq: string | null, storedAt: number[] | null, storedSeqs: string[] | null];
 
 /**
- * See the migration SyncFunctions1764100000001: the facts on every row, and
+ * See the migrations SyncFunctions1764100000001 (td_sync_page) and
+ * ProjectDevices1764100000004 (the same, with no event read when nobody but
+ * the excluded device wrote after the cursor): the facts on every row, and
  * for a member of a live project up to $4 events after $3, cut where the page
  * passes the byte budget ($5). Each row's `stop` marks one that would cross
  * it (it comes without its JSON, and nothing comes after it); the first row
@@ -43,7 +45,7 @@ type PushRow = [done: boolean, live: boolean, role: ProjectRole | null, firstSeq
  * from octet_length, which reads a stored length without decompressing a
  * payload, so nothing past the budget is built or sent.
  */
-const PAGE = `SELECT live, role, server_seq, stop, event_json FROM td_sync_page($1, $2, $3, $4, $5, $6)`;
+const PAGE = `SELECT live, role, server_seq, stop, event_json FROM td_sync_pull_page($1, $2, $3, $4, $5, $6)`;
 
 const STATUS = `SELECT p.deleted_at IS NULL AS live, m.role, s.last_seq, s.event_count, s.last_event_time
   FROM projects p
@@ -254,7 +256,10 @@ export class PostgresEventStore extends EventStore {
 
   /** The events of a project that has no row (an import that failed half-way); a project's own removal is purgeDeleted. */
   async removeLog(projectId: string): Promise<void> {
-    await this.db.query({ name: 'events_remove_log', text: 'DELETE FROM events WHERE project_id = $1', values: [projectId] });
+    await this.db.transaction(async (client) => {
+      await client.query({ name: 'events_remove_log', text: 'DELETE FROM events WHERE project_id = $1', values: [projectId] });
+      await client.query({ name: 'events_remove_devices', text: 'DELETE FROM project_devices WHERE project_id = $1', values: [projectId] });
+    });
   }
 }
 

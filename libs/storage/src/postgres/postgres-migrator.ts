@@ -5,9 +5,10 @@ import { PostgresInitialSchema1764100000000 } from './migrations/1764100000000-p
 import { SyncFunctions1764100000001 } from './migrations/1764100000001-sync-functions';
 import { PushInOneStatement1764100000002 } from './migrations/1764100000002-push-in-one-statement';
 import { PushGroupInOneStatement1764100000003 } from './migrations/1764100000003-push-group-in-one-statement';
+import { ProjectDevices1764100000004 } from './migrations/1764100000004-project-devices';
 
 /** The PostgreSQL schema's migrations, in order; TypeORM records the ones run in its `migrations` table. */
-export const POSTGRES_MIGRATIONS = [PostgresInitialSchema1764100000000, SyncFunctions1764100000001, PushInOneStatement1764100000002, PushGroupInOneStatement1764100000003];
+export const POSTGRES_MIGRATIONS = [PostgresInitialSchema1764100000000, SyncFunctions1764100000001, PushInOneStatement1764100000002, PushGroupInOneStatement1764100000003, ProjectDevices1764100000004];
 
 /**
  * Brings the database's schema up to date with TypeORM's migrations (never

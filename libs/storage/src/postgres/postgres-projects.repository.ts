@@ -158,6 +158,7 @@ export class PostgresProjectsRepository extends ProjectsRepository {
       });
       if (rowCount !== 1) return false;
       await client.query({ name: 'projects_purge_events', text: 'DELETE FROM events WHERE project_id = $1', values: [id] });
+      await client.query({ name: 'projects_purge_devices', text: 'DELETE FROM project_devices WHERE project_id = $1', values: [id] });
       return true;
     });
   }
