@@ -14,11 +14,10 @@ export interface StorageGauges {
   projectDatabaseCapacity?: number;
   descriptorLimit?: number;
   /**
-   * SQLite: the resident memory of the checkpoint process (WalCheckpointer),
-   * which a container or pod counts along with the server's; undefined
-   * while it is not running, or where /proc cannot say (not Linux).
+   * SQLite: the pid of the checkpoint process (WalCheckpointer) while it
+   * runs, whose memory a container or pod counts along with the server's.
    */
-  checkpointProcessResidentBytes?: number;
+  checkpointProcessId?: number;
   /** A pooled backend (PostgreSQL): its pool now. */
   pool?: PoolGauges;
 }

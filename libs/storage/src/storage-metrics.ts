@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Metric } from 'prom-client';
+import { residentMemoryBytes } from './process-resident-memory';
 import type { StorageConnection } from './storage-connection';
 
 /**
@@ -50,7 +51,8 @@ export class StorageMetrics {
       help: 'Resident memory of the checkpoint process (td-sync checkpoints, SQLite), which a container counts along with the server; 0 while none runs (PostgreSQL, or 30 s after the last project database write)',
       registers: [],
       collect() {
-        this.set(connection.gauges().checkpointProcessResidentBytes ?? 0);
+        const pid = connection.gauges().checkpointProcessId;
+        this.set((pid === undefined ? undefined : residentMemoryBytes(pid)) ?? 0);
       },
     });
     this.all = [this.databaseErrors, openProjectDatabases, pool, checkpointProcessMemory];

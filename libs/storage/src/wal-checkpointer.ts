@@ -36,8 +36,11 @@ const CHECKPOINT_THREADS = 2;
 export const CHECKPOINT_PROCESS_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=1'];
 
 /**
- * Set in the checkpoint process's environment, over the server's: glibc's
- * malloc with one arena for all its threads instead of one per thread. The
+ * The checkpoint process's whole environment. It needs nothing of the
+ * server's (node and better-sqlite3 are given by absolute path; it makes no
+ * temporary files), and none of the server's NODE_OPTIONS (a --require, an
+ * inspector) reaches it. What it sets: glibc's malloc with one arena for all
+ * the process's threads instead of one per thread. The
  * threads spend their time waiting for fsync, so they hardly contend for the
  * allocator, while each one's own arena grew to 17-18 MB resident with the
  * SQLite connections it opens and closes (a hold and a release for every
@@ -767,7 +770,7 @@ export class WalCheckpointer {
     try {
       child = spawn(process.execPath, [...CHECKPOINT_PROCESS_NODE_OPTIONS, '-e', CHILD_SOURCE, require.resolve('better-sqlite3'), String(CHECKPOINT_THREADS), String(this.idleCheckpointMs)], {
         stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-        env: { ...process.env, ...CHECKPOINT_PROCESS_ENVIRONMENT },
+        env: { ...CHECKPOINT_PROCESS_ENVIRONMENT },
       });
     } catch (error) {
       this.logger.error(`cannot start the checkpoint process: ${(error as Error).message}`);

@@ -1,4 +1,3 @@
-import { residentMemoryBytes } from '../process-resident-memory';
 import { ProjectDatabases } from '../project-databases';
 import { StorageConnection } from '../storage-connection';
 import type { StorageGauges } from '../storage-gauges';
@@ -20,12 +19,11 @@ export class SqliteStorageConnection extends StorageConnection {
   }
 
   gauges(): StorageGauges {
-    const checkpointProcess = this.projects.checkpointProcessId;
     return {
       openProjectDatabases: this.projects.openCount,
       projectDatabaseCapacity: this.projects.capacity,
       descriptorLimit: this.projects.descriptorLimit,
-      checkpointProcessResidentBytes: checkpointProcess === undefined ? undefined : residentMemoryBytes(checkpointProcess),
+      checkpointProcessId: this.projects.checkpointProcessId,
     };
   }
 
