@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 
 const BENCH = resolve(__dirname, '../bench.mjs');
 /** The --only keys: stable, because scripts and CI name them. */
-const SCENARIO_KEYS = ['push', 'push-small', 'pull', 'mixed', 'many-projects', 'push-32', 'push-small-32'];
+const SCENARIO_KEYS = ['push', 'push-small', 'pull', 'mixed', 'many-projects', 'busy-projects', 'push-32', 'push-small-32'];
 /** The report fields that existed before round 2; `--json` consumers read them. */
 const ORIGINAL_FIELDS = ['scenario', 'events_per_s', 'requests_per_s', 'p50_ms', 'p99_ms', 'max_ms', 'requests', 'errors', 'peak_rss_mb'];
 

@@ -1,7 +1,8 @@
 /**
  * The benchmark's scenarios: one per workload of the performance issue's table
  * (8 concurrent clients each, as measured against the Go reference server),
- * plus 32-client variants of the two pushes for tail latency. Keys are
+ * busy-projects for the memory of a full open-project cache, and 32-client
+ * variants of the two pushes for tail latency. Keys are
  * stable: `--only=` and the JSON report's `key` use them.
  *
  * Every request says `Accept-Encoding: gzip`, as every td release does (Go's
@@ -29,6 +30,13 @@ const pushes = (count) => async ({ node0, apiKey }) => {
   const projectId = await createProject(node0, apiKey, 'bench-push');
   return (i) => [pushRequest(apiKey, projectId, `bench-dev-${i}`, count)];
 };
+
+/**
+ * busy-projects' count: SYNC_MAX_OPEN_PROJECTS's default, so that every
+ * project stays open and every open database is in use (what its peak RSS
+ * measures), where many-projects measures opening and closing them.
+ */
+const BUSY_PROJECTS = 64;
 
 export const SCENARIOS = [
   {
@@ -103,6 +111,24 @@ export const SCENARIOS = [
           headers: jsonHeaders(apiKey),
           events: 10,
           setupRequest: (req) => ({ ...req, path: `/v1/projects/${ids[turn++ % ids.length]}/sync/push`, body: pushBody(`bench-many-${i}`, 10) }),
+        },
+      ];
+    },
+  },
+  {
+    key: 'busy-projects',
+    name: 'busy-projects (64 round-robin, 10-event pushes, 8 clients)',
+    summary: '8 devices push 10 events per request to 64 projects in turn: as many as the server keeps open by default (SYNC_MAX_OPEN_PROJECTS), all of them busy',
+    clients: 8,
+    prepare: async ({ node0, apiKey }) => {
+      const ids = await createProjects(node0, apiKey, 'busy', BUSY_PROJECTS);
+      let turn = 0;
+      return (i) => [
+        {
+          method: 'POST',
+          headers: jsonHeaders(apiKey),
+          events: 10,
+          setupRequest: (req) => ({ ...req, path: `/v1/projects/${ids[turn++ % ids.length]}/sync/push`, body: pushBody(`bench-busy-${i}`, 10) }),
         },
       ];
     },

@@ -12,7 +12,8 @@ import type { Database } from 'better-sqlite3';
  * project database has a connection, so a busy one would otherwise hold up to
  * 16 MB of resident memory for pages the kernel's file cache holds anyway:
  * appends touch the last pages of the table and its index, and a pull reads
- * each page once.
+ * each page once. Project databases, of which many are open at once, keep
+ * less still (PROJECT_CACHE_KIB).
  */
 export const SQLITE_PRAGMAS = {
   journal_mode: 'wal',
