@@ -393,6 +393,61 @@ describe('background WAL checkpoints', () => {
   });
 });
 
+describe('a checkpointed WAL started afresh by the checkpoint process', () => {
+  let dir: string;
+  let databases: ProjectDatabases;
+  const wal = (n: number) => join(dir, id(n), 'events.db-wal');
+  /** The WAL header's salts: starting the WAL afresh writes new ones. */
+  const walSalts = (n: number) => readFileSync(wal(n)).subarray(16, 24).toString('hex');
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-wal-restart-'));
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 1 });
+  });
+
+  afterEach(async () => {
+    await databases.closeAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Writes a little over 1 MiB (past the size that asks for a checkpoint at once, far below RESTART_WAL_FRAMES) through the server's connection. */
+  function writeAMegabyte(db: Database, from: number): void {
+    const insert = db.prepare(
+      `INSERT INTO events (device_id, session_id, client_action_id, action_type, entity_type, entity_id, payload, client_timestamp, server_timestamp)
+       VALUES ('d', 's', ?, 'create', 'issues', 'e', ?, 't', 't')`,
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 1100; i++) insert.run(from + i, JSON.stringify({ filler: 'x'.repeat(1000) }));
+    })();
+  }
+
+  // Otherwise the server's next commit finds the WAL all copied and starts it afresh itself, syncing its new header on the event loop.
+  onLinux.each([
+    ['created by the server (the checkpoint process does not hold it)', false],
+    ['reopened (the checkpoint process holds it)', true],
+  ])('when nothing was written while it ran, for a database %s', async (_case, reopened) => {
+    await databases.create(id(1));
+    if (reopened) {
+      await databases.create(id(2)); // evicts project 1 (one open at most)
+      await until(() => databases.openCount === 1);
+    }
+    const db = await databases.get(id(1));
+    writeAMegabyte(db, 0);
+    const before = walSalts(1);
+
+    databases.written(id(1));
+    await databases.flushCheckpoints();
+
+    expect(walSalts(1)).not.toBe(before);
+    // The server's next commit appends to the new WAL; everything is there.
+    insertEvent(db, 5000);
+    const salts = walSalts(1);
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1101);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(walSalts(1)).toBe(salts);
+  });
+});
+
 describe('project databases closed and reopened through the checkpoint process', () => {
   let dir: string;
   let databases: ProjectDatabases;

@@ -53,9 +53,10 @@ export const CHECKPOINT_PROCESS_ENVIRONMENT: Readonly<Record<string, string>> = 
 /**
  * A background checkpoint of a database runs at once only when its WAL has
  * grown past this; smaller ones wait until the database has been left alone
- * for IDLE_CHECKPOINT_MS. Each checkpoint costs two fsyncs, and the commit
- * after it a third (the new WAL header): a project written a few events at a
- * time should not pay them for every request.
+ * for IDLE_CHECKPOINT_MS. Each checkpoint costs two fsyncs, and starting the
+ * WAL afresh after it a third (the new header; see checkpointThrough in
+ * WORKER_SOURCE): a project written a few events at a time should not pay
+ * them for every request.
  */
 const CHECKPOINT_WAL_BYTES = 1024 * 1024;
 
@@ -218,7 +219,7 @@ function run(item) {
     }
     default:
       if (!same(identity(item.path), item)) return {};
-      if (item.force || walBytes(item.path) >= checkpointWalBytes) return checkpoint(item.path, item, item.restart) ?? {};
+      if (item.force || walBytes(item.path) >= checkpointWalBytes) return checkpoint(item.path, item, item.restart, true) ?? {};
       noteWritten(item.path, { dev: item.dev, ino: item.ino });
       return {};
   }
@@ -233,30 +234,47 @@ function noteWritten(path, file) {
  * file is no longer the one asked about). With \`restart\`, a WAL it has
  * caught up with is started afresh (restartWal).
  */
-function checkpoint(path, file, restart) {
+function checkpoint(path, file, restart, whenQuiet) {
   dirty.delete(path);
   const holder = held.get(path);
-  if (!holder || !same(holder.file, file)) return closeOut(path, file, restart);
+  if (!holder || !same(holder.file, file)) return closeOut(path, file, restart, whenQuiet);
   holder.writer ??= new Database(path, { fileMustExist: true, timeout: 0 });
-  return checkpointThrough(holder.writer, restart);
+  return checkpointThrough(holder.writer, restart, whenQuiet);
 }
 /**
  * Opens and closes the database, checkpointing it: the last connection to
  * close also deletes its -wal and -shm.
  */
-function closeOut(path, file, restart) {
+function closeOut(path, file, restart, whenQuiet) {
   dirty.delete(path);
   if (!same(identity(path), file)) return undefined;
   const db = new Database(path, { fileMustExist: true, timeout: 0 });
   try {
-    return same(identity(path), file) ? checkpointThrough(db, restart) : undefined;
+    return same(identity(path), file) ? checkpointThrough(db, restart, whenQuiet) : undefined;
   } finally {
     db.close();
   }
 }
-function checkpointThrough(db, restart) {
-  const result = catchUp(db);
-  return restart && result.caughtUp ? { ...result, restarted: restartWal(db) } : result;
+/**
+ * With \`whenQuiet\` (the server asked: it has the database open), a WAL shorter than
+ * RESTART_WAL_FRAMES that the last catch-up round found all copied, with no
+ * frame added while it ran, is started afresh here at once, without the
+ * server holding its commits back. Otherwise the server's next commit would
+ * find it all copied and start it afresh itself, writing and syncing the new
+ * header on the event loop: once per checkpoint of every busy project (64
+ * projects written in turn: 66 fsyncs a second in the event loop's thread,
+ * docs/performance.md), each one a stall for every request on a slow disk.
+ * No frame added during a round means the server is not writing to it just
+ * now; should a commit of the server's come while this one holds the write
+ * lock, it waits for it, as for any lock (a busy commit here gives up at
+ * once). A longer WAL is restarted while the server holds its commits (see
+ * WalCheckpointer): commits to it keep coming.
+ */
+function checkpointThrough(db, restart, whenQuiet) {
+  const { walFrames, caughtUp, quiet } = catchUp(db, whenQuiet);
+  const result = { walFrames, caughtUp };
+  if (caughtUp && (restart || (whenQuiet && quiet && walFrames > 0 && walFrames < ${RESTART_WAL_FRAMES}))) return { ...result, restarted: restartWal(db) };
+  return result;
 }
 /**
  * PASSIVE checkpoints, one after another while the server keeps committing:
@@ -265,9 +283,10 @@ function checkpointThrough(db, restart) {
  * MAX_CATCH_UP_ROUNDS have run. Returns the WAL's length in frames and
  * whether it is caught up: fully copied, with at most a few frames added
  * since, few enough to copy in a moment while the server holds its commits
- * back (see WalCheckpointer).
+ * back (see WalCheckpointer); and, with \`wantQuiet\` (at least two rounds
+ * then), whether the last round found no frame added since the one before.
  */
-function catchUp(db) {
+function catchUp(db, wantQuiet) {
   let previous;
   for (let round = 1; ; round++) {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
@@ -276,7 +295,8 @@ function catchUp(db) {
     if (result.busy !== 0 || result.checkpointed !== walFrames) return { walFrames, caughtUp: false };
     // Fewer frames than before: the server started the WAL afresh meanwhile.
     const added = previous === undefined ? walFrames : walFrames - previous;
-    if (added <= CAUGHT_UP_FRAMES) return { walFrames, caughtUp: true };
+    // Whether the server wrote while a round ran takes a second one (with nothing to copy, it syncs nothing).
+    if (added <= CAUGHT_UP_FRAMES && !(wantQuiet && previous === undefined)) return { walFrames, caughtUp: true, quiet: previous !== undefined && added === 0 };
     if (round === MAX_CATCH_UP_ROUNDS) return { walFrames, caughtUp: false };
     previous = walFrames;
   }
@@ -284,10 +304,12 @@ function catchUp(db) {
 /**
  * Starts a WAL that is all copied afresh (commitNothing): SQLite restarts the
  * WAL at the first commit that finds it all copied, and this one writes the
- * new header and syncs it here instead of in the server's next commit. Only
- * while the server holds its commits back (see WalCheckpointer.restart):
- * otherwise one of them would have added frames since. Returns whether it
- * committed; a writer or reader in the way (busy) leaves the WAL as it is.
+ * new header and syncs it here instead of in the server's next commit. While
+ * the server holds its commits back (see WalCheckpointer.restart), or when it
+ * has not written during the last catch-up round (see checkpointThrough):
+ * otherwise one of its commits would have added frames since, and this one
+ * would only append. Returns whether it committed; a writer or reader in the
+ * way (busy) leaves the WAL as it is.
  */
 function restartWal(db) {
   try {
