@@ -31,6 +31,19 @@ const pushes = (count) => async ({ node0, apiKey }) => {
   return (i) => [pushRequest(apiKey, projectId, `bench-dev-${i}`, count)];
 };
 
+/** Client i's device pushes `count` events per request to the projects `ids`, all clients taking them in one turn. */
+const pushesInTurn = (apiKey, ids, devicePrefix, count) => {
+  let turn = 0;
+  return (i) => [
+    {
+      method: 'POST',
+      headers: jsonHeaders(apiKey),
+      events: count,
+      setupRequest: (req) => ({ ...req, path: `/v1/projects/${ids[turn++ % ids.length]}/sync/push`, body: pushBody(`${devicePrefix}-${i}`, count) }),
+    },
+  ];
+};
+
 /**
  * busy-projects' count: SYNC_MAX_OPEN_PROJECTS's default, so that every
  * project stays open and every open database is in use (what its peak RSS
@@ -104,15 +117,7 @@ export const SCENARIOS = [
     prepare: async ({ node0, apiKey, plan, progress }) => {
       progress(`creating ${plan.manyProjects.toLocaleString('en')} projects`);
       const ids = await createProjects(node0, apiKey, 'many', plan.manyProjects, (done) => progress(`  ${done.toLocaleString('en')} projects created`));
-      let turn = 0;
-      return (i) => [
-        {
-          method: 'POST',
-          headers: jsonHeaders(apiKey),
-          events: 10,
-          setupRequest: (req) => ({ ...req, path: `/v1/projects/${ids[turn++ % ids.length]}/sync/push`, body: pushBody(`bench-many-${i}`, 10) }),
-        },
-      ];
+      return pushesInTurn(apiKey, ids, 'bench-many', 10);
     },
   },
   {
@@ -122,15 +127,7 @@ export const SCENARIOS = [
     clients: 8,
     prepare: async ({ node0, apiKey }) => {
       const ids = await createProjects(node0, apiKey, 'busy', BUSY_PROJECTS);
-      let turn = 0;
-      return (i) => [
-        {
-          method: 'POST',
-          headers: jsonHeaders(apiKey),
-          events: 10,
-          setupRequest: (req) => ({ ...req, path: `/v1/projects/${ids[turn++ % ids.length]}/sync/push`, body: pushBody(`bench-busy-${i}`, 10) }),
-        },
-      ];
+      return pushesInTurn(apiKey, ids, 'bench-busy', 10);
     },
   },
   {
