@@ -446,6 +446,25 @@ describe('a checkpointed WAL started afresh by the checkpoint process', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(walSalts(1)).toBe(salts);
   });
+
+  // A WAL file keeps its size when it starts over: its size alone would ask for a checkpoint after every write.
+  onLinux('cuts the WAL file as it starts it afresh, so a few writes after it are not checkpointed until as much has been written again', async () => {
+    await databases.create(id(1));
+    const db = await databases.get(id(1));
+    writeAMegabyte(db, 0);
+    expect(statSync(wal(1)).size).toBeGreaterThan(1024 * 1024);
+    databases.written(id(1));
+    await databases.flushCheckpoints();
+    const restarted = walSalts(1);
+    expect(statSync(wal(1)).size).toBeLessThanOrEqual(512 * 1024);
+
+    for (let i = 0; i < 10; i++) insertEvent(db, 5000 + i);
+    databases.written(id(1));
+    await databases.flushCheckpoints();
+
+    expect(walSalts(1)).toBe(restarted); // neither checkpointed nor started afresh again
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1110);
+  });
 });
 
 describe('project databases closed and reopened through the checkpoint process', () => {

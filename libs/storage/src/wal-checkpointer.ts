@@ -61,6 +61,14 @@ export const CHECKPOINT_PROCESS_ENVIRONMENT: Readonly<Record<string, string>> = 
 const CHECKPOINT_WAL_BYTES = 1024 * 1024;
 
 /**
+ * What is left of a WAL file when the checkpoint process starts it afresh
+ * (see writer in WORKER_SOURCE): half of CHECKPOINT_WAL_BYTES, so that the
+ * file only passes that size once as much has been written since, and the
+ * commits after a restart overwrite what is there before they extend it.
+ */
+const RESTARTED_WAL_BYTES = CHECKPOINT_WAL_BYTES / 2;
+
+/**
  * A WAL this long (20 MB at 8 KiB pages) that the checkpoint process has
  * caught up with is started afresh, the server holding the database's
  * commits back meanwhile (see WalCheckpointer): a quarter of the
@@ -144,6 +152,19 @@ function same(a, b) {
 }
 function walBytes(path) {
   return statSync(path + '-wal', { throwIfNoEntry: false })?.size ?? 0;
+}
+/**
+ * A writable connection to the database, for checkpoints and the commits that
+ * start a WAL afresh. A WAL file keeps its size when SQLite starts it over, so
+ * its size would say "past checkpointWalBytes" after every restart, and every
+ * write would be checkpointed within the second; with journal_size_limit a
+ * restart this connection makes cuts the file to RESTARTED_WAL_BYTES, and its
+ * size says again how much has been written since.
+ */
+function writer(path) {
+  const db = new Database(path, { fileMustExist: true, timeout: 0 });
+  db.pragma('journal_size_limit = ${RESTARTED_WAL_BYTES}');
+  return db;
 }
 /**
  * Connections held open, by path: { db, file, writer } (db read-only; writer,
@@ -238,7 +259,7 @@ function checkpoint(path, file, restart, whenQuiet) {
   dirty.delete(path);
   const holder = held.get(path);
   if (!holder || !same(holder.file, file)) return closeOut(path, file, restart, whenQuiet);
-  holder.writer ??= new Database(path, { fileMustExist: true, timeout: 0 });
+  holder.writer ??= writer(path);
   return checkpointThrough(holder.writer, restart, whenQuiet);
 }
 /**
@@ -248,7 +269,7 @@ function checkpoint(path, file, restart, whenQuiet) {
 function closeOut(path, file, restart, whenQuiet) {
   dirty.delete(path);
   if (!same(identity(path), file)) return undefined;
-  const db = new Database(path, { fileMustExist: true, timeout: 0 });
+  const db = writer(path);
   try {
     return same(identity(path), file) ? checkpointThrough(db, restart, whenQuiet) : undefined;
   } finally {
@@ -362,7 +383,7 @@ function hold({ path, prime }) {
  * the server's first commit writes it, as it always did).
  */
 function primed(path) {
-  const db = new Database(path, { fileMustExist: true, timeout: 0 });
+  const db = writer(path);
   try {
     if (db.pragma('journal_mode', { simple: true }) === 'wal') commitNothing(db);
   } catch {
