@@ -240,7 +240,7 @@ function run(item) {
     }
     default:
       if (!same(identity(item.path), item)) return {};
-      if (item.force || walBytes(item.path) >= checkpointWalBytes) return checkpoint(item.path, item, item.restart, true) ?? {};
+      if (item.force || walBytes(item.path) >= checkpointWalBytes) return checkpoint(item.path, item, item.restart ? 'held' : 'ifQuiet') ?? {};
       noteWritten(item.path, { dev: item.dev, ino: item.ino });
       return {};
   }
@@ -252,35 +252,37 @@ function noteWritten(path, file) {
 /**
  * Checkpoints through the held database's writer, or closes the database out
  * when nobody here holds it; returns what catchUp found (undefined when the
- * file is no longer the one asked about). With \`restart\`, a WAL it has
- * caught up with is started afresh (restartWal).
+ * file is no longer the one asked about); \`restart\`: see checkpointThrough.
  */
-function checkpoint(path, file, restart, whenQuiet) {
+function checkpoint(path, file, restart) {
   dirty.delete(path);
   const holder = held.get(path);
-  if (!holder || !same(holder.file, file)) return closeOut(path, file, restart, whenQuiet);
+  if (!holder || !same(holder.file, file)) return closeOut(path, file, restart);
   holder.writer ??= writer(path);
-  return checkpointThrough(holder.writer, restart, whenQuiet);
+  return checkpointThrough(holder.writer, restart);
 }
 /**
  * Opens and closes the database, checkpointing it: the last connection to
  * close also deletes its -wal and -shm.
  */
-function closeOut(path, file, restart, whenQuiet) {
+function closeOut(path, file, restart) {
   dirty.delete(path);
   if (!same(identity(path), file)) return undefined;
   const db = writer(path);
   try {
-    return same(identity(path), file) ? checkpointThrough(db, restart, whenQuiet) : undefined;
+    return same(identity(path), file) ? checkpointThrough(db, restart) : undefined;
   } finally {
     db.close();
   }
 }
 /**
- * With \`whenQuiet\` (the server asked: it has the database open), a WAL shorter than
- * RESTART_WAL_FRAMES that the last catch-up round found all copied, with no
- * frame added while it ran, is started afresh here at once, without the
- * server holding its commits back. Otherwise the server's next commit would
+ * Checkpoints through \`db\` (catchUp) and, by \`restart\`, starts a WAL
+ * it caught up with afresh (restartWal): 'held', the server holding the
+ * database's commits back (WalCheckpointer.restart), always; 'ifQuiet', a
+ * checkpoint the server asked for (it has the database open), only a WAL
+ * shorter than RESTART_WAL_FRAMES that the last catch-up round found all
+ * copied with no frame added while it ran, without the server holding its
+ * commits back. Otherwise the server's next commit would
  * find it all copied and start it afresh itself, writing and syncing the new
  * header on the event loop: once per checkpoint of every busy project (64
  * projects written in turn: 66 fsyncs a second in the event loop's thread,
@@ -291,11 +293,11 @@ function closeOut(path, file, restart, whenQuiet) {
  * once). A longer WAL is restarted while the server holds its commits (see
  * WalCheckpointer): commits to it keep coming.
  */
-function checkpointThrough(db, restart, whenQuiet) {
-  const { walFrames, caughtUp, quiet } = catchUp(db, whenQuiet);
+function checkpointThrough(db, restart) {
+  const { walFrames, caughtUp, quiet } = catchUp(db, restart === 'ifQuiet');
   const result = { walFrames, caughtUp };
-  if (caughtUp && (restart || (whenQuiet && quiet && walFrames > 0 && walFrames < ${RESTART_WAL_FRAMES}))) return { ...result, restarted: restartWal(db) };
-  return result;
+  const startAfresh = restart === 'held' || (restart === 'ifQuiet' && quiet && walFrames > 0 && walFrames < ${RESTART_WAL_FRAMES});
+  return caughtUp && startAfresh ? { ...result, restarted: restartWal(db) } : result;
 }
 /**
  * PASSIVE checkpoints, one after another while the server keeps committing:
