@@ -423,7 +423,7 @@ describe('a checkpointed WAL started afresh by the checkpoint process', () => {
 
   // Otherwise the server's next commit finds the WAL all copied and starts it afresh itself, syncing its new header on the event loop.
   onLinux.each([
-    ['created by the server (the checkpoint process does not hold it)', false],
+    ['created by the server (held since)', false],
     ['reopened (the checkpoint process holds it)', true],
   ])('when nothing was written while it ran, for a database %s', async (_case, reopened) => {
     await databases.create(id(1));
@@ -544,6 +544,26 @@ describe('project databases closed and reopened through the checkpoint process',
     insertEvent(again, 2);
     expect(walSalts(1)).toBe(salts);
     expect(count(again)).toBe(2);
+  });
+
+  // Otherwise every checkpoint of a project created and never evicted opened and closed a connection of its own.
+  onLinux('holds a database the server has just created, and checkpoints it through a connection kept open there', async () => {
+    databases = new ProjectDatabases({ serverDbPath: '', projectDataDir: dir, maxOpenProjects: 2 }, { idleCheckpointMs: 200 });
+    await databases.create(id(1));
+    expect(checkpointProcessAccessTo(path(1))).toEqual(['read-only']);
+
+    insertEvent(await databases.get(id(1)), 1);
+    databases.written(id(1));
+    await databases.flushCheckpoints();
+    // Checkpointed once quiet for the idle delay (until then the main file has not even the schema).
+    await eventually(() => {
+      try {
+        return eventsInMainFileAlone(1) === 1;
+      } catch {
+        return false;
+      }
+    });
+    expect(checkpointProcessAccessTo(path(1)).sort()).toEqual(['read-only', 'writable']);
   });
 
   onLinux('holds a database for the server through a read-only connection, whose close leaves the WAL as it is', async () => {

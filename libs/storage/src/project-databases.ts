@@ -288,6 +288,8 @@ export class ProjectDatabases {
       // The checkpoint process opens it first and writes its WAL header, so the commits of this handle sync nothing (see WalCheckpointer).
       .then(() => (mode === 'existing' ? this.checkpointer.hold(path, true) : undefined))
       .then(() => this.withDescriptors(projectId, () => this.openEntry(projectId, path, mode)).finally(() => this.reserved--))
+      // One just made had nothing to hold before the open: it is held from now, so its checkpoints too run on a connection kept open there.
+      .then((entry) => (mode === 'create' ? this.checkpointer.hold(path, false).then(() => entry) : entry))
       .then(
         (entry) => {
           this.opening.delete(projectId);

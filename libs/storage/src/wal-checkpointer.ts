@@ -257,7 +257,9 @@ function noteWritten(path, file) {
 function checkpoint(path, file, restart) {
   dirty.delete(path);
   const holder = held.get(path);
-  if (!holder || !same(holder.file, file)) return closeOut(path, file, restart);
+  // Not held: released by the server (or never held, the checkpoint process out of descriptors), so closeOut's
+  // own close is likely the last one, which deletes the WAL: starting it afresh first would only sync a header for nothing.
+  if (!holder || !same(holder.file, file)) return closeOut(path, file, restart === 'held' ? restart : undefined);
   holder.writer ??= writer(path);
   return checkpointThrough(holder.writer, restart);
 }
