@@ -493,12 +493,15 @@ describe('project databases closed and reopened through the checkpoint process',
   /** How the checkpoint process has the file at `file` open: 'read-only' or 'writable', one entry per descriptor. */
   function checkpointProcessAccessTo(file: string): string[] {
     return childrenTitled('td-sync checkpoints').flatMap((pid) =>
-      readdirSync(`/proc/${pid}/fd`)
-        .filter((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file)
-        .map((fd) => {
+      readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+        try {
+          if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) !== file) return [];
           const flags = parseInt(/^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1] ?? '', 8);
-          return (flags & 3) === 0 ? 'read-only' : 'writable';
-        }),
+          return [(flags & 3) === 0 ? 'read-only' : 'writable'];
+        } catch {
+          return []; // closed between the listing and the look (another database's connection)
+        }
+      }),
     );
   }
   /** Evicts every open project by creating `count` fresh ones (the cache holds 2). */
