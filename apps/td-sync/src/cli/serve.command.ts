@@ -21,6 +21,18 @@ SYNC_SHUTDOWN_TIMEOUT, closes its databases and exits 0.`,
 });
 
 /**
+ * How many connections the kernel may complete and queue for the server to
+ * accept (listen(2)'s backlog; Linux caps it at net.core.somaxconn, 4096 by
+ * default since 5.4). Node's default is 511: a burst of connects larger than
+ * that while the event loop is busy (every td reconnecting after a restart,
+ * a load balancer's pool warming up) has the rest of the SYNs dropped, and a
+ * client whose SYN is dropped tries again only after 1, 3, 7, 15 s... The Go
+ * server listens with somaxconn. Queued connections hold no descriptor of
+ * the server's until accepted, and the connection cap applies as they are.
+ */
+export const LISTEN_BACKLOG = 4096;
+
+/**
  * Starts the server and resolves with the exit code once it has stopped. A
  * configuration error (a value it cannot use, a data path it cannot write)
  * ends the start with one line in the configured log format and exit code 2;
@@ -62,11 +74,11 @@ async function serve(io: CliIo): Promise<number> {
   const host = config.listen.host ?? '::';
   try {
     try {
-      await app.listen({ port: config.listen.port, host });
+      await app.listen({ port: config.listen.port, host, backlog: LISTEN_BACKLOG });
     } catch (error) {
       // A host without IPv6 cannot bind '::'; ":8080" then means every IPv4 interface.
       if (config.listen.host !== undefined || (error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
-      await app.listen({ port: config.listen.port, host: '0.0.0.0' });
+      await app.listen({ port: config.listen.port, host: '0.0.0.0', backlog: LISTEN_BACKLOG });
     }
   } catch (error) {
     throw new Error(`failed to start: ${(error as Error)?.message ?? String(error)}`);

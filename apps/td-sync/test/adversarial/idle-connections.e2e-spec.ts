@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { LISTEN_BACKLOG } from '../../src/cli/serve.command';
 import { connect, Socket } from 'node:net';
 import { http } from '../support/http';
 import { HealthProbe, LegitimateClient, lostAcks, pullEverything } from '../support/hostile-load';
@@ -95,6 +96,53 @@ describe(`${IDLE_SOCKETS} idle sockets against the built server under ulimit -n 
     // The idle sockets that kept a place are closed once the header timeout (10 s) passes.
     await Promise.all(held.map(({ closed }) => closed));
     expect(server.process.exitCode).toBeNull();
+  });
+});
+
+describe('a burst of connects while the server is not accepting', () => {
+  const BURST = 1100;
+  let server: SpawnedServer;
+  let sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    server = await spawnServer();
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    server.process.kill('SIGCONT');
+    server.process.kill('SIGTERM');
+    await server.exited;
+    rmSync(server.dataDir, { recursive: true, force: true });
+  });
+
+  // Node's default queue (511) left the rest of a burst to the client's SYN retries: 1, 3, 7, 15 s...
+  it(`has the kernel complete and queue all of them (listen backlog ${LISTEN_BACKLOG}, capped by net.core.somaxconn), and accepts them once it runs again`, async () => {
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    const { hostname, port } = new URL(server.url);
+    server.process.kill('SIGSTOP'); // as an event loop busy for a moment would, only longer
+    const connected = await Promise.all(
+      Array.from({ length: BURST }, () => {
+        const socket = connect(Number(port), hostname);
+        sockets.push(socket);
+        socket.on('error', () => undefined);
+        socket.resume();
+        // Long enough for any handshake the kernel will complete; shorter than the first SYN retry's second round (3 s).
+        return new Promise<boolean>((done) => {
+          const timer = setTimeout(() => done(false), 2500);
+          socket.once('connect', () => {
+            clearTimeout(timer);
+            done(true);
+          });
+        });
+      }),
+    );
+    expect(connected.filter(Boolean).length).toBeGreaterThanOrEqual(Math.min(BURST, LISTEN_BACKLOG, somaxconn));
+
+    server.process.kill('SIGCONT');
+    const health = await http(server.url, 'GET', '/healthz');
+    expect(health.status).toBe(200);
+    for (const socket of sockets) socket.destroy();
+    sockets = [];
   });
 });
 
