@@ -44,11 +44,17 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-/** The pushes to one open project database that arrived in one turn of the event loop (or while its commits were held). */
+/**
+ * An open project database's pushes waiting for their group's commit: those
+ * that arrived in one turn of the event loop (or while its commits were
+ * held). One per handle, kept as long as the handle (see `groups`).
+ */
 interface AppendGroup {
   projectId: string;
   db: Database;
   appends: PendingAppend[];
+  /** Whether a commit of `appends` is scheduled. */
+  scheduled: boolean;
 }
 
 /**
@@ -81,7 +87,17 @@ interface AppendGroup {
  * open to the pushes that arrive, and commits once it is done.
  */
 export class SqliteEventStore extends EventStore {
-  private readonly groups = new Map<Database, AppendGroup>();
+  /**
+   * Each handle's group, made on its first push and never removed: a weak
+   * map lets it go with the handle. Not a map entry added and deleted per
+   * push: a hash table that changes is copied afresh every few changes, and
+   * V8 makes the copy of a long-lived one in old space, where the old copy
+   * stays until a full collection, still pointing at the pushes it held.
+   * Those pointers keep the pushes (their events, payload strings, rows)
+   * alive through every scavenge in between, so each one ended in old space
+   * too (docs/performance.md, Memory).
+   */
+  private readonly groups = new WeakMap<Database, AppendGroup>();
   /** Bytes of rows written (roughly) since the background checkpoints were last asked for early. */
   private unflushedBytes = 0;
 
@@ -98,8 +114,11 @@ export class SqliteEventStore extends EventStore {
     return new Promise<AppendResult>((resolve, reject) => {
       let group = this.groups.get(db);
       if (!group) {
-        group = { projectId, db, appends: [] };
+        group = { projectId, db, appends: [], scheduled: false };
         this.groups.set(db, group);
+      }
+      if (!group.scheduled) {
+        group.scheduled = true;
         const scheduled = group;
         setImmediate(() => this.commit(scheduled));
       }
@@ -158,14 +177,16 @@ export class SqliteEventStore extends EventStore {
   }
 
   private commit(group: AppendGroup): void {
-    const { projectId, db, appends } = group;
+    const { projectId, db } = group;
     // The checkpoint process is starting this database's WAL afresh: the group waits, and pushes arriving meanwhile join it.
     const held = this.databases.commitsHeld(projectId);
     if (held) {
       void held.then(() => this.commit(group));
       return;
     }
-    this.groups.delete(db);
+    const { appends } = group;
+    group.appends = [];
+    group.scheduled = false;
     if (this.databases.openHandle(projectId) !== db) {
       for (const { userId, batch, serverTimestamp, decision, resolve, reject } of appends) {
         this.appendAlone(projectId, userId, batch, serverTimestamp, decision).then(resolve, reject);
