@@ -47,14 +47,13 @@ interface PendingAppend {
 /**
  * An open project database's pushes waiting for their group's commit: those
  * that arrived in one turn of the event loop (or while its commits were
- * held). One per handle, kept as long as the handle (see `groups`).
+ * held). One per handle, kept as long as the handle (see `groups`); a commit
+ * is scheduled exactly while `appends` is not empty.
  */
 interface AppendGroup {
   projectId: string;
   db: Database;
   appends: PendingAppend[];
-  /** Whether a commit of `appends` is scheduled. */
-  scheduled: boolean;
 }
 
 /**
@@ -114,13 +113,12 @@ export class SqliteEventStore extends EventStore {
     return new Promise<AppendResult>((resolve, reject) => {
       let group = this.groups.get(db);
       if (!group) {
-        group = { projectId, db, appends: [], scheduled: false };
+        group = { projectId, db, appends: [] };
         this.groups.set(db, group);
       }
-      if (!group.scheduled) {
-        group.scheduled = true;
-        const scheduled = group;
-        setImmediate(() => this.commit(scheduled));
+      if (group.appends.length === 0) {
+        const first = group;
+        setImmediate(() => this.commit(first));
       }
       group.appends.push({ userId, batch, serverTimestamp, decision: admit, resolve, reject });
     });
@@ -186,7 +184,6 @@ export class SqliteEventStore extends EventStore {
     }
     const { appends } = group;
     group.appends = [];
-    group.scheduled = false;
     if (this.databases.openHandle(projectId) !== db) {
       for (const { userId, batch, serverTimestamp, decision, resolve, reject } of appends) {
         this.appendAlone(projectId, userId, batch, serverTimestamp, decision).then(resolve, reject);
