@@ -1,6 +1,12 @@
+import BetterSqlite3, { Database } from 'better-sqlite3';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CHECKPOINT_PROCESS_NODE_OPTIONS } from './wal-checkpointer';
+import { CHECKPOINT_PROCESS_NODE_OPTIONS, WalCheckpointer } from './wal-checkpointer';
+
+const onLinux = process.platform === 'linux' ? it : it.skip;
 
 /**
  * What the probe process runs on its main thread and on a worker thread:
@@ -47,5 +53,53 @@ describe('the checkpoint process options', () => {
     const sizes = await youngGenerations({ ...process.env, NODE_OPTIONS: '--max-semi-space-size=4' });
     expect(sizes.main).toBeLessThanOrEqual(2 * MB);
     expect(sizes.thread).toBeLessThanOrEqual(2 * MB);
+  });
+});
+
+describe('a WAL started afresh while the server holds its commits (WalCheckpointer.restart)', () => {
+  let dir: string;
+  let path: string;
+  let db: Database;
+  let checkpointer: WalCheckpointer;
+  /** The WAL header's salts: starting the WAL afresh writes new ones. */
+  const walSalts = () => readFileSync(`${path}-wal`).subarray(16, 24).toString('hex');
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'td-sync-restart-'));
+    path = join(dir, 'events.db');
+    // The server's connection, as it keeps a project database: WAL, synchronous=NORMAL.
+    db = new BetterSqlite3(path);
+    db.pragma('journal_mode = wal');
+    db.pragma('synchronous = normal');
+    db.exec('CREATE TABLE events (payload TEXT NOT NULL)');
+    checkpointer = new WalCheckpointer();
+  });
+
+  afterEach(async () => {
+    await checkpointer.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // A busy project's WAL: cutting it (freeing its blocks and syncing that) took 12-20 ms while the commits waited,
+  // and the pushes grow it back within a quarter of a second. A quiet one is cut (project-databases.spec).
+  onLinux('leaves the file its size', async () => {
+    const insert = db.prepare('INSERT INTO events (payload) VALUES (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 3000; i++) insert.run('x'.repeat(1000));
+    })();
+    const { size } = statSync(`${path}-wal`);
+    expect(size).toBeGreaterThan(2 * 1024 * 1024);
+    const { dev, ino } = statSync(path);
+    expect(await checkpointer.hold(path, false)).toEqual({ dev, ino });
+    const salts = walSalts();
+
+    expect(await checkpointer.restart({ path, dev, ino }, 10_000)).toBe(true);
+
+    expect(walSalts()).not.toBe(salts);
+    expect(statSync(`${path}-wal`).size).toBe(size);
+    insert.run('after');
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(3001);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 });

@@ -61,10 +61,11 @@ export const CHECKPOINT_PROCESS_ENVIRONMENT: Readonly<Record<string, string>> = 
 const CHECKPOINT_WAL_BYTES = 1024 * 1024;
 
 /**
- * What is left of a WAL file when the checkpoint process starts it afresh
- * (see writer in WORKER_SOURCE): half of CHECKPOINT_WAL_BYTES, so that the
- * file only passes that size once as much has been written since, and the
- * commits after a restart overwrite what is there before they extend it.
+ * What is left of a WAL file when the checkpoint process starts it afresh on
+ * its own (see restartWal in WORKER_SOURCE): half of CHECKPOINT_WAL_BYTES, so
+ * that the file only passes that size once as much has been written since,
+ * and the commits after a restart overwrite what is there before they extend
+ * it.
  */
 const RESTARTED_WAL_BYTES = CHECKPOINT_WAL_BYTES / 2;
 
@@ -153,18 +154,9 @@ function same(a, b) {
 function walBytes(path) {
   return statSync(path + '-wal', { throwIfNoEntry: false })?.size ?? 0;
 }
-/**
- * A writable connection to the database, for checkpoints and the commits that
- * start a WAL afresh. A WAL file keeps its size when SQLite starts it over, so
- * its size would say "past checkpointWalBytes" after every restart, and every
- * write would be checkpointed within the second; with journal_size_limit a
- * restart this connection makes cuts the file to RESTARTED_WAL_BYTES, and its
- * size says again how much has been written since.
- */
+/** A writable connection to the database, for checkpoints and the commits that start a WAL afresh. */
 function writer(path) {
-  const db = new Database(path, { fileMustExist: true, timeout: 0 });
-  db.pragma('journal_size_limit = ${RESTARTED_WAL_BYTES}');
-  return db;
+  return new Database(path, { fileMustExist: true, timeout: 0 });
 }
 /**
  * Connections held open, by path: { db, file, writer } (db read-only; writer,
@@ -299,7 +291,7 @@ function checkpointThrough(db, restart) {
   const { walFrames, caughtUp, quiet } = catchUp(db, restart === 'ifQuiet');
   const result = { walFrames, caughtUp };
   const startAfresh = restart === 'held' || (restart === 'ifQuiet' && quiet && walFrames > 0 && walFrames < ${RESTART_WAL_FRAMES});
-  return caughtUp && startAfresh ? { ...result, restarted: restartWal(db) } : result;
+  return caughtUp && startAfresh ? { ...result, restarted: restartWal(db, restart === 'ifQuiet') } : result;
 }
 /**
  * PASSIVE checkpoints, one after another while the server keeps committing:
@@ -335,13 +327,28 @@ function catchUp(db, wantQuiet) {
  * otherwise one of its commits would have added frames since, and this one
  * would only append. Returns whether it committed; a writer or reader in the
  * way (busy) leaves the WAL as it is.
+ *
+ * \`cut\`: the file is cut to RESTARTED_WAL_BYTES as it starts over
+ * (journal_size_limit, applied by that commit). A WAL file keeps its size
+ * when SQLite starts it over, so without a cut its size would say "past
+ * checkpointWalBytes" after every restart and every write would be
+ * checkpointed within the second; cut, its size says again how much has been
+ * written since. Only for a restart of a quiet WAL: cutting a file of 20-40 MB
+ * takes the file system 12-20 ms (freeing its blocks, then syncing that), all
+ * of it inside the commit, and a busy project's held commits waited that long
+ * several times a second, only to grow the file back within the next quarter
+ * of a second (docs/performance.md, Small requests). A busy WAL is cut once it
+ * is quiet.
  */
-function restartWal(db) {
+function restartWal(db, cut) {
   try {
+    if (cut) db.pragma('journal_size_limit = ${RESTARTED_WAL_BYTES}');
     commitNothing(db);
     return true;
   } catch {
     return false;
+  } finally {
+    if (cut) db.pragma('journal_size_limit = -1');
   }
 }
 /**
