@@ -81,7 +81,7 @@ describe('a WAL started afresh while the server holds its commits (WalCheckpoint
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // A busy project's WAL: cutting it (freeing its blocks and syncing that) took 12-20 ms while the commits waited,
+  // A busy project's WAL: cutting it (freeing its blocks and syncing that) took 12-21 ms while the commits waited,
   // and the pushes grow it back within a quarter of a second. A quiet one is cut (project-databases.spec).
   onLinux('leaves the file its size', async () => {
     const insert = db.prepare('INSERT INTO events (payload) VALUES (?)');

@@ -334,7 +334,7 @@ function catchUp(db, wantQuiet) {
  * checkpointWalBytes" after every restart and every write would be
  * checkpointed within the second; cut, its size says again how much has been
  * written since. Only for a restart of a quiet WAL: cutting a file of 20-40 MB
- * takes the file system 12-20 ms (freeing its blocks, then syncing that), all
+ * takes the file system 12-21 ms (freeing its blocks, then syncing that), all
  * of it inside the commit, and a busy project's held commits waited that long
  * several times a second, only to grow the file back within the next quarter
  * of a second (docs/performance.md, Small requests). A busy WAL is cut once it
