@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import BetterSqlite3, { Database } from 'better-sqlite3';
+import { walHeader } from '@td-sync/testing';
 import { DESCRIPTORS_PER_PROJECT_DATABASE, MIN_DESCRIPTOR_RESERVE } from './project-database-budget';
 import { ProjectDatabaseMissingError } from './project-database-missing-error';
 import { PROJECT_PAGE_SIZE } from './open-project-database';
@@ -398,7 +399,7 @@ describe('a checkpointed WAL started afresh by the checkpoint process', () => {
   let databases: ProjectDatabases;
   const wal = (n: number) => join(dir, id(n), 'events.db-wal');
   /** The WAL header's salts: starting the WAL afresh writes new ones. */
-  const walSalts = (n: number) => readFileSync(wal(n)).subarray(16, 24).toString('hex');
+  const walSalts = (n: number) => walHeader(join(dir, id(n), 'events.db'))!.salts;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'td-sync-wal-restart-'));
@@ -473,7 +474,7 @@ describe('project databases closed and reopened through the checkpoint process',
   const path = (n: number) => join(dir, id(n), 'events.db');
   const count = (db: Database) => db.prepare('SELECT count(*) FROM events').pluck().get();
   /** The WAL header's salts: a WAL restarted (or written anew) by a commit gets new ones. */
-  const walSalts = (n: number) => readFileSync(`${path(n)}-wal`).subarray(16, 24).toString('hex');
+  const walSalts = (n: number) => walHeader(path(n))!.salts;
 
   /** Waits (polling, up to 20 s) for `condition`. */
   async function eventually(condition: () => boolean): Promise<void> {

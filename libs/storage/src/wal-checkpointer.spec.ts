@@ -1,6 +1,7 @@
+import { walHeader } from '@td-sync/testing';
 import BetterSqlite3, { Database } from 'better-sqlite3';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,7 +63,7 @@ describe('a WAL started afresh while the server holds its commits (WalCheckpoint
   let db: Database;
   let checkpointer: WalCheckpointer;
   /** The WAL header's salts: starting the WAL afresh writes new ones. */
-  const walSalts = () => readFileSync(`${path}-wal`).subarray(16, 24).toString('hex');
+  const walSalts = () => walHeader(path)!.salts;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'td-sync-restart-'));

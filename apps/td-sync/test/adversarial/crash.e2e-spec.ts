@@ -1,4 +1,5 @@
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { walHeader } from '@td-sync/testing';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -51,26 +52,6 @@ function accepts(baseUrl: string): Promise<boolean> {
     });
     probe.on('error', () => resolve(false));
   });
-}
-
-/**
- * The checkpoint sequence number in a WAL file's header (SQLite's WAL format:
- * bytes 12-15, big-endian), which every start of the WAL afresh increments;
- * undefined while there is no WAL.
- */
-function walCheckpointSequence(databasePath: string): number | undefined {
-  let fd: number;
-  try {
-    fd = openSync(`${databasePath}-wal`, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const header = Buffer.alloc(32);
-    return readSync(fd, header, 0, 32, 0) === 32 ? header.readUInt32BE(12) : undefined;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** One line for the CI log: the counts issue 9 asks for. */
@@ -191,9 +172,10 @@ describe('crash safety of acknowledged pushes (built server, SIGKILL and SIGTERM
     for (let round = 0; round < WAL_RESTART_SIGKILLS && Date.now() < deadline; round++) {
       const load = new PushLoad(server.url, fleet.clients, ledger);
       await load.pushesAnswered(1);
-      const sequenceBefore = walCheckpointSequence(database) ?? 0;
+      // The WAL header's checkpoint sequence: every start of the WAL afresh increments it.
+      const sequenceBefore = walHeader(database)?.checkpointSequence ?? 0;
       await load.pushesAnswered(ledger.rng.int(1500, 2500));
-      restarts += Math.max(0, (walCheckpointSequence(database) ?? 0) - sequenceBefore);
+      restarts += Math.max(0, (walHeader(database)?.checkpointSequence ?? 0) - sequenceBefore);
       expect(await stop(server, 'SIGKILL')).toBe('SIGKILL');
       await load.done;
       server = await start(dataDir);

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { walHeader } from '@td-sync/testing';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -191,7 +192,7 @@ describe('SqliteEventStore (real databases)', () => {
     );
     const filler = JSON.stringify({ filler: 'x'.repeat(4000) });
     /** The WAL header's salts: starting the WAL afresh writes new ones. */
-    const walSalts = () => readFileSync(wal).subarray(16, 24).toString('hex');
+    const walSalts = () => walHeader(join(dir, 'projects', project, 'events.db'))!.salts;
     /** Makes the WAL longer than RESTART_WAL_FRAMES: 3,000 rows of 4 KB, a page each, in one commit. */
     const lengthenWal = () => {
       db.transaction(() => Array.from({ length: 3000 }, () => insert.run(rowsWritten++, filler, TIME, TIME)))();
