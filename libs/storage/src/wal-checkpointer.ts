@@ -82,7 +82,13 @@ export const RESTART_WAL_FRAMES = AUTOCHECKPOINT_SAFETY_NET_PAGES / 4;
 /**
  * A written database whose WAL stays below CHECKPOINT_WAL_BYTES is
  * checkpointed this long after its last write (Litestream's own default
- * checkpoint interval), and at shutdown.
+ * checkpoint interval), and at shutdown. Its last write as the checkpoint
+ * process hears of it: a release keeps the time noted before it, so a
+ * database the server keeps opening and closing (more busy projects than
+ * stay open, each open for less than a second) is closed out this long after
+ * it was first left written, however often it is written since; that is what
+ * bounds its WAL, which every open reads in full (docs/performance.md, Many
+ * projects).
  */
 export const IDLE_CHECKPOINT_MS = 60_000;
 
@@ -703,9 +709,9 @@ export class WalCheckpointer {
   /**
    * Has the child close what it holds of `path`; resolves once it has. Its
    * WAL stays in place for the next open, and the child closes it out
-   * (checkpoints it, deletes its -wal and -shm) once it has been quiet for
-   * IDLE_CHECKPOINT_MS, or at shutdown; what was noted as written there is
-   * left to that.
+   * (checkpoints it, deletes its -wal and -shm) IDLE_CHECKPOINT_MS after the
+   * last write it heard of (see there), or at shutdown; what was noted as
+   * written there is left to that.
    */
   async release(path: string): Promise<void> {
     const current = this.held.get(path);
